@@ -1,0 +1,39 @@
+"""The base every config section builds on, and the one error a bad config raises."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class Section(BaseModel):
+    """A config section: immutable, and a misspelt field is an error rather than silently ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class ConfigError(ValueError):
+    """Every problem found in every environment, raised once so a user fixes them in one pass."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            f"{len(problems)} configuration problem(s):\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+def describe_validation_error(environment: str, error: ValidationError) -> list[str]:
+    """One line per field: environment, dotted field path, the value received and what is allowed."""
+    lines = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(part) for part in item["loc"]) or "(whole environment)"
+        message = item["msg"].removeprefix("Value error, ")
+        received = _short(item.get("input"))
+        lines.append(f"{environment}: {field} = {received}: {message}")
+    return lines
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,66 @@
+"""The schema of one environment: everything a Stage needs to build that environment's stacks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from config.base import Section
+from config.data import DataConfig
+from config.regions import AWS_REGIONS
+
+AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+Region = Literal[AWS_REGIONS]  # type: ignore[valid-type]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+class EnvironmentConfig(Section):
+    """One deployment environment (dev, staging, prod)."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,15}$")]
+    """Short lower-case name; the Stage id is its capitalised form (dev -> Dev)."""
+
+    account: AccountId
+    region: Region
+
+    name_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,23}[a-z0-9]$")]
+    """Prefix of the few physical names we set (KMS alias, model package group)."""
+
+    project: NonEmpty = "sagemaker-inference"
+    owner: NonEmpty
+    cost_center: NonEmpty
+    extra_tags: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
+    """Tags added to every resource on top of project, environment, owner and cost-center."""
+
+    retain_data: bool
+    """True: data-bearing resources (key, buckets, registry) survive `cdk destroy` and stack deletion.
+    False: they are deleted with the stack, buckets emptied first (only sensible for dev)."""
+
+    termination_protection: bool
+    """CloudFormation termination protection on the stateful stacks."""
+
+    data: DataConfig = DataConfig()
+
+    @property
+    def stage_id(self) -> str:
+        return self.name.capitalize()
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {
+            "project": self.project,
+            "environment": self.name,
+            "owner": self.owner,
+            "cost-center": self.cost_center,
+            **self.extra_tags,
+        }
+
+    @model_validator(mode="after")
+    def _prod_keeps_its_data(self) -> "EnvironmentConfig":
+        if self.name == "prod" and not (self.retain_data and self.termination_protection):
+            raise ValueError(
+                "prod must set retain_data=True and termination_protection=True "
+                f"(got retain_data={self.retain_data}, termination_protection={self.termination_protection})"
+            )
+        return self

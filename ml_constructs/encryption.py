@@ -1,0 +1,46 @@
+"""The environment's customer-managed KMS key."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, aws_iam as iam, aws_kms as kms
+from constructs import Construct
+
+
+class DataKey(Construct):
+    """A rotating KMS key for the environment's data, with an alias.
+
+    :param alias: alias name without the `alias/` prefix, e.g. `mlinf-dev-data`.
+    :param removal_policy: RETAIN keeps the key (and the data it protects readable); DESTROY schedules
+        deletion after `pending_window` when the stack is deleted.
+    :param pending_window: waiting period before a destroyed key is deleted. Default: 30 days (the maximum).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        alias: str,
+        removal_policy: RemovalPolicy,
+        pending_window: Duration = Duration.days(30),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "Resource",
+            description=f"Encrypts SageMaker inference data ({alias})",
+            enable_key_rotation=True,
+            alias=f"alias/{alias}",
+            removal_policy=removal_policy,
+            pending_window=pending_window,
+        )
+
+    def allow_service(self, service_principal: str, *, actions: list[str]) -> None:
+        """Let an AWS service use the key on this account's behalf (e.g. CloudWatch Logs, SNS)."""
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=actions,
+                principals=[iam.ServicePrincipal(service_principal)],
+                resources=["*"],  # in a key policy, "*" means this key
+            )
+        )

@@ -1,0 +1,1 @@
+"""Stacks that compose the constructs, and the Stage that groups one environment's stacks."""

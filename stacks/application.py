@@ -1,0 +1,33 @@
+"""Builds the whole CDK app from validated configs: app.py and the tests share this one function."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from aws_cdk import App
+
+from config import EnvironmentConfig
+from stacks.compliance import register_compliance_checks
+from stacks.stage import InferenceStage
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def cdk_context() -> dict[str, Any]:
+    """The feature flags in cdk.json, so an App built outside the CLI (tests, benchmarks) behaves the same."""
+    return json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
+
+
+def build_app(
+    environments: Iterable[EnvironmentConfig],
+    *,
+    outdir: Optional[str] = None,
+    compliance_checks: bool = True,
+) -> tuple[App, list[InferenceStage]]:
+    app = App(outdir=outdir, context=cdk_context()) if outdir else App()
+    stages = [InferenceStage(app, config=config) for config in environments]
+    if compliance_checks:
+        register_compliance_checks(app)
+    return app, stages

@@ -1,0 +1,25 @@
+"""One environment's stacks, grouped in a Stage so `cdk deploy 'Dev/*'` selects exactly that environment."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Stage, Tags
+from constructs import Construct
+
+from config import EnvironmentConfig
+from stacks.data_stack import DataStack
+
+
+class InferenceStage(Stage):
+    """Dev, Staging or Prod: the same stacks, shaped by that environment's config."""
+
+    def __init__(self, scope: Construct, *, config: EnvironmentConfig) -> None:
+        super().__init__(
+            scope, config.stage_id, env=Environment(account=config.account, region=config.region)
+        )
+        self.config = config
+        # Tags and aspects stop at stage boundaries, so each stage applies its own.
+        for key, value in config.tags.items():
+            Tags.of(self).add(key, value)
+
+        self.data = DataStack(self, "Data", config=config,
+                              description=f"SageMaker inference data: key, buckets, registry ({config.name})")

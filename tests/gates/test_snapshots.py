@@ -1,0 +1,41 @@
+"""Template snapshots: the PR-diff guard. A change to any template shows up as a diff of
+tests/gates/__snapshots__/test_snapshots/*.json next to the code that caused it.
+
+Refresh with `make snapshot` after reviewing that the template change is the one you meant.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from syrupy.extensions.json import JSONSnapshotExtension
+
+STAGES = ["Dev", "Staging", "Prod"]
+SNAPSHOT_DIR = Path(__file__).parent / "__snapshots__" / "test_snapshots"
+
+
+@pytest.fixture
+def snapshot_json(snapshot):
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+def stage_templates(synthesized, stage: str) -> dict:
+    return {name: t for name, t in synthesized.templates().items() if name.startswith(f"{stage}/")}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stage_templates_match_snapshot(synthesized, snapshot_json, stage):
+    assert stage_templates(synthesized, stage) == snapshot_json
+
+
+def test_snapshot_gate_detects_a_changed_template(synthesized):
+    stored = json.loads((SNAPSHOT_DIR / "test_stage_templates_match_snapshot[Dev].json").read_text())
+    current = stage_templates(synthesized, "Dev")
+    assert current == stored
+    changed = copy.deepcopy(current)
+    bucket = next(r for r in changed["Dev/Data"]["Resources"].values() if r["Type"] == "AWS::S3::Bucket")
+    bucket["Properties"]["VersioningConfiguration"]["Status"] = "Suspended"
+    assert changed != stored

@@ -1,0 +1,122 @@
+"""Every config validation rule, each shown failing with a message that names environment, field and value."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import ENVIRONMENTS, ConfigError, load_environments
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def mutated(name: str, path: str, value) -> list[dict]:
+    """The real environments with one field of one environment replaced (`data.x` reaches into sections)."""
+    environments = copy.deepcopy(list(ENVIRONMENTS))
+    target = next(env for env in environments if env["name"] == name)
+    *parents, leaf = path.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+    if value is _DELETE:
+        target.pop(leaf, None)
+    else:
+        target[leaf] = value
+    return environments
+
+
+_DELETE = object()
+
+
+def problems_for(environments, overrides=None) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        load_environments(environments, overrides)
+    return raised.value.problems
+
+
+def test_committed_environments_are_valid():
+    names = [env.name for env in load_environments(ENVIRONMENTS)]
+    assert names == ["dev", "staging", "prod"]
+
+
+def test_stage_ids_and_tags_come_from_the_config():
+    dev = load_environments(ENVIRONMENTS)[0]
+    assert dev.stage_id == "Dev"
+    assert dev.tags == {"project": "sagemaker-inference", "environment": "dev", "owner": "ml-platform",
+                        "cost-center": "cc-1234"}
+
+
+@pytest.mark.parametrize(
+    "environment, path, value, expected",
+    [
+        ("dev", "account", "12345", "dev: account = '12345': String should match pattern"),
+        ("dev", "account", "abcdefghijkl", "dev: account = 'abcdefghijkl'"),
+        ("staging", "region", "mars-north-1", "staging: region = 'mars-north-1': Input should be 'af-south-1'"),
+        ("prod", "name_prefix", "", "prod: name_prefix = '': String should match pattern"),
+        ("prod", "name_prefix", "Has_Upper", "prod: name_prefix = 'Has_Upper'"),
+        ("dev", "name", "Dev Env", "Dev Env: name = 'Dev Env': String should match pattern"),
+        ("dev", "owner", "  ", "dev: owner = '  ': String should have at least 1 character"),
+        ("dev", "cost_center", _DELETE, "dev: cost_center = "),
+        ("dev", "retain_data", "sometimes", "dev: retain_data = 'sometimes': Input should be a valid boolean"),
+        ("dev", "data.output_expiration_days", 0, "dev: data.output_expiration_days = 0: Input should be greater than or equal to 1"),
+        ("dev", "data.noncurrent_version_expiration_days", -5, "dev: data.noncurrent_version_expiration_days = -5"),
+        ("dev", "data.abort_incomplete_upload_days", 0, "dev: data.abort_incomplete_upload_days = 0"),
+        ("dev", "data.access_log_expiration_days", 99999, "less than or equal to 3650"),
+        ("staging", "data.output_transition_to_ia_days", 10, "staging: data.output_transition_to_ia_days = 10: Input should be greater than or equal to 30"),
+        ("dev", "data.unknown_setting", 3, "dev: data.unknown_setting = 3: Extra inputs are not permitted"),
+        ("dev", "extra_tags", {"team": ""}, "dev: extra_tags.team"),
+    ],
+)
+def test_fails_on_bad_field(environment, path, value, expected):
+    problems = problems_for(mutated(environment, path, value))
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_fails_when_output_moves_to_ia_after_it_expires():
+    environments = mutated("staging", "data.output_transition_to_ia_days", 120)
+    problems = problems_for(environments)
+    assert any("output_transition_to_ia_days (120) must be less than output_expiration_days (90)" in p for p in problems)
+
+
+@pytest.mark.parametrize("field", ["retain_data", "termination_protection"])
+def test_fails_when_prod_would_lose_its_data(field):
+    problems = problems_for(mutated("prod", field, False))
+    assert any(p.startswith("prod: (whole environment)") and f"{field}=False" in p for p in problems), problems
+
+
+def test_fails_on_duplicate_name_prefix():
+    problems = problems_for(mutated("staging", "name_prefix", "mlinf-dev"))
+    assert "staging: name_prefix = 'mlinf-dev': already used by dev; must be unique" in problems
+
+
+def test_fails_on_override_for_unknown_environment():
+    problems = problems_for(ENVIRONMENTS, {"qa": {"account": "123456789012"}})
+    assert problems == ["override for unknown environment 'qa'"]
+
+
+def test_fails_on_bad_account_override():
+    problems = problems_for(ENVIRONMENTS, {"dev": {"account": "not-an-account"}})
+    assert problems[0].startswith("dev: account = 'not-an-account'")
+
+
+def test_collects_every_problem_of_every_environment_in_one_error():
+    environments = mutated("dev", "account", "1")
+    environments = [e if e["name"] != "prod" else {**e, "region": "nowhere"} for e in environments]
+    problems = problems_for(environments)
+    assert [p.split(":")[0] for p in problems] == ["dev", "prod"]
+    assert str(ConfigError(problems)).startswith("2 configuration problem(s):")
+
+
+def test_app_exits_with_a_readable_message_on_a_bad_override():
+    """A user mistake ends synth with our message and no jsii stack trace."""
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "DEV_ACCOUNT_ID": "12"},
+    )
+    assert result.returncode != 0
+    assert "dev: account = '12': String should match pattern" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,81 @@
+"""The Data stack of every real environment: retention, protection, outputs, and pinned logical IDs."""
+
+from __future__ import annotations
+
+import pytest
+
+STAGES = ["Dev", "Staging", "Prod"]
+
+# Renaming a construct id changes these and REPLACES the resource: for a retained bucket that orphans the
+# old one and its data. If this test fails, revert the rename (or plan a migration).
+PINNED_LOGICAL_IDS = {
+    "AWS::KMS::Key": ["DataKey5CEB6F76"],
+    "AWS::S3::Bucket": ["BucketsAccessLogs0C4EFE68", "BucketsInputB5DF1CC8", "BucketsModels7B9F0CF2",
+                        "BucketsOutput021CF86B"],
+    "AWS::SageMaker::ModelPackageGroup": ["ModelRegistryB238A970"],
+}
+
+
+@pytest.fixture(scope="module")
+def data_templates(synthesized) -> dict[str, dict]:
+    templates = synthesized.templates()
+    return {stage: templates[f"{stage}/Data"] for stage in STAGES}
+
+
+def resources_of(template: dict, resource_type: str) -> dict:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("resource_type", sorted(PINNED_LOGICAL_IDS))
+def test_logical_ids_are_stable(data_templates, stage, resource_type):
+    assert sorted(resources_of(data_templates[stage], resource_type)) == PINNED_LOGICAL_IDS[resource_type]
+
+
+@pytest.mark.parametrize("stage, policy", [("Dev", "Delete"), ("Staging", "Retain"), ("Prod", "Retain")])
+def test_data_bearing_resources_follow_the_environment_removal_policy(data_templates, stage, policy):
+    template = data_templates[stage]
+    for resource_type in PINNED_LOGICAL_IDS:
+        for logical_id, resource in resources_of(template, resource_type).items():
+            assert resource["DeletionPolicy"] == policy, logical_id
+            assert resource["UpdateReplacePolicy"] == policy, logical_id
+
+
+@pytest.mark.parametrize("stage, auto_deletes", [("Dev", 4), ("Staging", 0), ("Prod", 0)])
+def test_only_dev_empties_its_buckets_on_destroy(data_templates, stage, auto_deletes):
+    assert len(resources_of(data_templates[stage], "Custom::S3AutoDeleteObjects")) == auto_deletes
+
+
+@pytest.mark.parametrize("stage, protected", [("Dev", False), ("Staging", True), ("Prod", True)])
+def test_termination_protection_outside_dev(synthesized, stage, protected):
+    assert synthesized.stages[stage].data.termination_protection is protected
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_outputs_name_buckets_key_and_registry(data_templates, stage):
+    assert set(data_templates[stage]["Outputs"]) >= {
+        "InputBucketName", "OutputBucketName", "ModelBucketName", "AccessLogBucketName", "DataKeyArn",
+        "ModelPackageGroupName"}
+
+
+@pytest.mark.parametrize("stage, prefix", [("Dev", "mlinf-dev"), ("Staging", "mlinf-staging"), ("Prod", "mlinf-prod")])
+def test_names_come_from_the_environment_prefix(data_templates, stage, prefix):
+    template = data_templates[stage]
+    aliases = [r["Properties"]["AliasName"] for r in resources_of(template, "AWS::KMS::Alias").values()]
+    assert aliases == [f"alias/{prefix}-data"]
+    groups = resources_of(template, "AWS::SageMaker::ModelPackageGroup").values()
+    assert [g["Properties"]["ModelPackageGroupName"] for g in groups] == [f"{prefix}-models"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_buckets_get_generated_names(data_templates, stage):
+    for bucket in resources_of(data_templates[stage], "AWS::S3::Bucket").values():
+        assert "BucketName" not in bucket["Properties"]
+
+
+@pytest.mark.parametrize("stage, env", [("Dev", "dev"), ("Prod", "prod")])
+def test_every_taggable_resource_carries_the_environment_tags(data_templates, stage, env):
+    for bucket in resources_of(data_templates[stage], "AWS::S3::Bucket").values():
+        tags = {t["Key"]: t["Value"] for t in bucket["Properties"]["Tags"]}
+        assert tags["environment"] == env
+        assert {"project", "owner", "cost-center"} <= set(tags)
