@@ -13,8 +13,12 @@ Requests: application/json, text/csv (header optional; MultiRecord batches), app
 application/x-npy. Responses: application/json, text/csv (one line per record, prediction only, so
 batch transform's assemble_with=Line and join_source=Input line up), application/jsonlines.
 
-Client errors raise InferenceError, a sagemaker-inference GenericInferenceToolkitError, which the
-toolkit's Transformer turns into the status code (400/406/415) with the message as reason and body.
+Client errors are InferenceError, a sagemaker-inference GenericInferenceToolkitError: the toolkit's
+Transformer turns a raised one into its status (400/406/415) with the message as reason and body. On the
+scikit-learn image's single-model Flask server, which would turn any exception into a 500, the error
+is passed along as a value and output_fn answers it with its status (see _in_flask_worker).
+(The toolkit's own UnsupportedFormatError is not used: it is no BaseInferenceToolkitError, so the
+Transformer reports it as a 500.)
 
 Runs on the container's Python 3.9 and numpy; imports only what the framework images ship.
 """
@@ -25,6 +29,7 @@ import io
 import json
 import os
 import pickle
+import sys
 from typing import Any, NamedTuple, Optional, Sequence
 
 import numpy as np
@@ -71,6 +76,28 @@ class InferenceError(_ToolkitError):
 
 def _bad_request(message: str) -> InferenceError:
     return InferenceError(400, message)
+
+
+# The scikit-learn image serves a single model with sagemaker-containers on Flask, which wraps
+# every exception from these functions into a 500. There a rejected request travels as a value
+# from input_fn/predict_fn to output_fn, which answers it with its own status. The
+# sagemaker-inference Transformer (multi-model endpoints, MMS-based images) maps raised
+# toolkit errors to their status, so everywhere else the error is raised.
+def _in_flask_worker() -> bool:
+    flask = sys.modules.get("flask")
+    return flask is not None and flask.has_request_context()
+
+
+def _reject(error: InferenceError) -> InferenceError:
+    if _in_flask_worker():
+        return error
+    raise error
+
+
+def _flask_error_response(error: InferenceError):
+    import flask
+
+    return flask.Response(error.message + "\n", status=error.status_code, mimetype="text/plain")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -229,8 +256,15 @@ def _text(body: Any, params: dict) -> str:
         raise _bad_request(f"request body is not valid {params.get('charset') or 'utf-8'} text: {error}")
 
 
-def input_fn(request_body: Any, request_content_type: Optional[str]) -> Records:
+def input_fn(request_body: Any, request_content_type: Optional[str]):
     """Decode the request body into Records; unsupported types give 415, malformed bodies 400."""
+    try:
+        return _parse_request(request_body, request_content_type)
+    except InferenceError as error:
+        return _reject(error)
+
+
+def _parse_request(request_body: Any, request_content_type: Optional[str]) -> Records:
     media, params = _media_type(request_content_type or JSON)
     if media not in SUPPORTED_CONTENT_TYPES:
         raise InferenceError(
@@ -243,12 +277,12 @@ def input_fn(request_body: Any, request_content_type: Optional[str]) -> Records:
     if media == NPY:
         return _parse_npy(request_body)
     text = _text(request_body, params)
-    if not text.strip():
+    if text.isspace():  # isspace, unlike strip, does not copy a 100 MB body
         raise _bad_request("request body is empty; send at least one record")
     if media == CSV:
         return _parse_csv(text, params.get("header"))
     if media == JSONLINES:
-        return _records_from_json_list(_parse_jsonlines(text), "line")
+        return _records_from_json_list(_parse_jsonlines(text), "record")
     return _parse_json(text)
 
 
@@ -417,18 +451,27 @@ def _diagnose_csv(text: str, header: Optional[Sequence[str]]) -> np.ndarray:
 # Prediction
 
 
-def predict_fn(input_data: Any, model: Any) -> Prediction:
+def predict_fn(input_data: Any, model: Any):
     """Resolve named columns against the model's features, check the width, and predict."""
-    matrix = _to_model_matrix(input_data, model)
+    if isinstance(input_data, InferenceError):
+        return input_data  # rejected in input_fn on the Flask path; output_fn answers it
     try:
-        return model.predict(matrix)
-    except ValueError as error:  # e.g. NaN given to a model that cannot take missing values
-        reason = " ".join(str(error).split())
-        missing = np.argwhere(np.isnan(matrix))
-        if len(missing):
-            record, column = (int(index) + 1 for index in missing[0])
-            reason = f"record {record}, {_column(column, model.feature_names)} is missing; {reason}"
-        raise _bad_request(f"the model rejected the input: {reason}")
+        matrix = _to_model_matrix(input_data, model)
+        try:
+            return model.predict(matrix)
+        except ValueError as error:  # e.g. NaN given to a model that cannot take missing values
+            raise _model_rejected(error, matrix, model.feature_names)
+    except InferenceError as error:
+        return _reject(error)
+
+
+def _model_rejected(error: ValueError, matrix: np.ndarray, feature_names) -> InferenceError:
+    reason = " ".join(str(error).split())
+    missing = np.argwhere(np.isnan(matrix))
+    if len(missing):
+        record, column = (int(index) + 1 for index in missing[0])
+        reason = f"record {record}, {_column(column, feature_names)} is missing; {reason}"
+    return _bad_request(f"the model rejected the input: {reason}")
 
 
 def _to_model_matrix(data: Any, model: Any) -> np.ndarray:
@@ -511,7 +554,14 @@ def _names(names: Sequence[str]) -> str:
 
 def output_fn(prediction: Any, accept: Optional[str]):
     """Encode per Accept; returns (body, content type) so both toolkits set the response header."""
-    media = negotiate_accept(accept)
+    if isinstance(prediction, InferenceError):
+        return _flask_error_response(prediction)
+    try:
+        media = negotiate_accept(accept)
+    except InferenceError as error:
+        if _in_flask_worker():
+            return _flask_error_response(error)
+        raise
     if not isinstance(prediction, Prediction):
         prediction = Prediction(np.asarray(prediction), None)
     if media == CSV:
