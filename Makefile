@@ -10,7 +10,7 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 export PYTHONDONTWRITEBYTECODE := 1
 CDK := cdk
 
-.PHONY: setup synth test snapshot bench-synth clean
+.PHONY: setup synth test snapshot bench-synth bench-inference train-demo package-model serve clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -33,6 +33,19 @@ synth: setup
 test: setup
 	$(PY) -m pytest
 
+## The demo model (scikit-learn, fixed seed, bundled data set), packaged reproducibly.
+DEMO_MODEL := build/demo-model.tar.gz
+train-demo: setup
+	$(PY) -m tools.train_demo --out build/demo-model
+package-model: $(DEMO_MODEL)
+$(DEMO_MODEL): $(VENV)/.installed inference_code/inference.py inference_code/requirements.txt tools/train_demo.py tools/package_model.py
+	$(PY) -m tools.train_demo --out build/demo-model
+	$(PY) -m tools.package_model --model-dir build/demo-model --out $@
+
+## Serve the packaged model on SageMaker's container contract (GET /ping, POST /invocations) on 127.0.0.1:8080.
+serve: $(DEMO_MODEL)
+	$(PY) -m tools.serve_local --model-dir $(DEMO_MODEL) --port 8080
+
 ## Accept the current templates as the new snapshots (review the diff before committing).
 snapshot: setup
 	$(PY) -m pytest tests/gates/test_snapshots.py --snapshot-update
@@ -41,5 +54,9 @@ snapshot: setup
 bench-synth: setup
 	$(PY) bench/bench_synth.py
 
+## The handler on a 6 MB CSV batch against the toolkit default and the raw loadtxt+predict floor.
+bench-inference: setup
+	$(PY) bench/bench_inference.py
+
 clean:
-	rm -rf cdk.out .pytest_cache
+	rm -rf cdk.out .pytest_cache build
