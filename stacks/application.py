@@ -8,11 +8,13 @@ from typing import Any, Iterable, Optional
 
 from aws_cdk import App
 
-from config import EnvironmentConfig
+from config import EnvironmentConfig, PipelineSettings
 from stacks.compliance import register_compliance_checks
+from stacks.pipeline_stack import PipelineStack, add_smoke_test_access
 from stacks.stage import InferenceStage
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PIPELINE_STACK_ID = "Pipeline"
 
 
 def cdk_context() -> dict[str, Any]:
@@ -23,11 +25,21 @@ def cdk_context() -> dict[str, Any]:
 def build_app(
     environments: Iterable[EnvironmentConfig],
     *,
+    pipeline: Optional[PipelineSettings] = None,
     outdir: Optional[str] = None,
     compliance_checks: bool = True,
 ) -> tuple[App, list[InferenceStage]]:
+    """One top-level stage per environment (`cdk deploy 'Dev/*'` from a workstation) and, given
+    `pipeline` settings, the top-level Pipeline stack deploying its own instances of the same stages.
+    The Pipeline stack is then reachable as `app.node.find_child("Pipeline")`. Default: no pipeline."""
+    environments = list(environments)
     app = App(outdir=outdir, context=cdk_context()) if outdir else App()
     stages = [InferenceStage(app, config=config) for config in environments]
+    if pipeline is not None:
+        for stage in stages:
+            add_smoke_test_access(stage, tooling_account=pipeline.account)
+        PipelineStack(app, PIPELINE_STACK_ID, settings=pipeline, environments=environments,
+                      description="CDK Pipelines: source, synth and tests, Dev, Staging, approval, Prod")
     if compliance_checks:
         register_compliance_checks(app)
     return app, stages
