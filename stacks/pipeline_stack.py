@@ -167,7 +167,9 @@ class PipelineStack(Stack):
         config = stage.config
         role_arn = self.format_arn(service="iam", region="", account=config.account, resource="role",
                                    resource_name=smoke_test_role_name(config))
-        stacks = sorted(child.stack_name for child in stage.node.children if isinstance(child, Stack))
+        # The stage's own stacks (not the access stack): narrow DescribeStacks calls, no listing of the account.
+        stacks = sorted(child.stack_name for child in stage.node.children
+                        if isinstance(child, Stack) and not isinstance(child, SmokeTestAccessStack))
         stack_args = " ".join(f"--stack {name}" for name in stacks)
         return pipelines.CodeBuildStep(
             f"SmokeTest{config.stage_id}",
