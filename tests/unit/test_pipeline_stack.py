@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
 from stacks.pipeline_stack import CDK_ASSETS_VERSION, CDK_CLI_VERSION, pinned_requirement
@@ -75,14 +76,22 @@ def test_only_prod_waits_for_approval(pipeline_stages, stage):
     assert "Manual" not in actions_by_kind(pipeline_stages[stage])
 
 
-@pytest.mark.parametrize("stage, stacks", [(s, [f"{s}-Data", f"{s}-SmokeTestAccess"]) for s in STAGES])
-def test_each_stage_deploys_its_stacks_by_the_workstation_names(pipeline_stages, stage, stacks):
-    deploys = actions_by_kind(pipeline_stages[stage])["CloudFormation"]
-    assert sorted({a["Configuration"]["StackName"] for a in deploys}) == stacks
+def stack_names(synthesized, stage: str, *, with_access: bool = True) -> list[str]:
+    """The stack names of the top-level (workstation) stage, e.g. Dev-Data, Dev-SmokeTestAccess."""
+    return sorted(child.stack_name for child in synthesized.stages[stage].node.children
+                  if isinstance(child, Stack) and (with_access or not isinstance(child, SmokeTestAccessStack)))
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_smoke_test_runs_after_the_stage_deploys(template, pipeline_stages, stage, environments):
+def test_each_stage_deploys_its_stacks_by_the_workstation_names(synthesized, pipeline_stages, stage):
+    deploys = actions_by_kind(pipeline_stages[stage])["CloudFormation"]
+    names = sorted({a["Configuration"]["StackName"] for a in deploys})
+    assert names == stack_names(synthesized, stage)
+    assert {f"{stage}-Data", f"{stage}-SmokeTestAccess"} <= set(names)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_smoke_test_runs_after_the_stage_deploys(synthesized, template, pipeline_stages, stage, environments):
     config = next(env for env in environments.values() if env.stage_id == stage)
     kinds = actions_by_kind(pipeline_stages[stage])
     (smoke,) = kinds["CodeBuild"]
@@ -91,8 +100,10 @@ def test_smoke_test_runs_after_the_stage_deploys(template, pipeline_stages, stag
     spec = build_spec(template, smoke["Configuration"]["ProjectName"])
     assert spec["phases"]["install"]["commands"] == [f"pip install --quiet '{pinned_requirement('boto3')}'"]
     (command,) = spec["phases"]["build"]["commands"]
+    stacks = " ".join(f"--stack {name}" for name in stack_names(synthesized, stage, with_access=False))
+    assert f"--stack {stage}-Data" in stacks and "SmokeTestAccess" not in stacks
     assert command == (f'python -m tools.smoke_test --stage {stage} --region {config.region} '
-                       f'--role-arn "$SMOKE_TEST_ROLE_ARN" --stack {stage}-Data')
+                       f'--role-arn "$SMOKE_TEST_ROLE_ARN" {stacks}')
 
 
 @pytest.mark.parametrize("stage, role_arn", [
