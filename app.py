@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""The CDK app: one Stage per environment. The only place that reads environment variables."""
+"""The CDK app: one Stage per environment and the Pipeline stack. The only place that reads environment variables."""
 
 import os
 import sys
 
-from config import ENVIRONMENTS, ConfigError, load_environments
+from config import ENVIRONMENTS, PIPELINE, ConfigError, load_environments, load_pipeline_settings
 from stacks.application import build_app
 
 
@@ -21,10 +21,11 @@ def account_overrides() -> dict[str, dict[str, str]]:
 def main() -> None:
     try:
         environments = load_environments(ENVIRONMENTS, account_overrides())
+        pipeline = load_pipeline_settings(PIPELINE, environment_names=[env.name for env in environments])
     except ConfigError as error:
         sys.exit(f"error: {error}")
     try:
-        app, _ = build_app(environments)
+        app, _ = build_app(environments, pipeline=pipeline)
     except FileNotFoundError as error:  # e.g. Dev's demo model asset was never built
         sys.exit(f"error: {error}")
     app.synth()

@@ -10,6 +10,7 @@ from constructs import Construct
 from config.serving import AutoscalingSettings, InstanceVariantSettings
 from ml_constructs.endpoint import InferenceEndpoint
 from ml_constructs.instance_types import is_burstable
+from ml_constructs.naming import name_in_stack
 
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 # The service-linked role Application Auto Scaling creates for SageMaker on first use. Without it the CDK
@@ -66,6 +67,7 @@ class VariantAutoscaling(Construct):
         if is_async:
             self.target.scale_to_track_metric(
                 "BacklogTracking",
+                policy_name=name_in_stack(self, "BacklogTracking"),
                 target_value=settings.backlog_target(),
                 custom_metric=cloudwatch.Metric(
                     namespace="AWS/SageMaker", metric_name="ApproximateBacklogSizePerInstance",
@@ -78,6 +80,7 @@ class VariantAutoscaling(Construct):
         else:
             self.target.scale_to_track_metric(
                 "InvocationsTracking",
+                policy_name=name_in_stack(self, "InvocationsTracking"),
                 target_value=settings.invocations_target(),
                 predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
                 **cooldowns,
@@ -96,6 +99,7 @@ class VariantAutoscaling(Construct):
         step = appscaling.StepScalingAction(
             self,
             "ScaleOutFromZero",
+            policy_name=name_in_stack(self, "ScaleOutFromZero"),
             scaling_target=self.target,
             adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
             cooldown=Duration.seconds(settings.scale_out_cooldown_seconds),

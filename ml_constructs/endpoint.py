@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-from aws_cdk import Duration, Names, aws_cloudwatch as cloudwatch, aws_iam as iam, aws_sagemaker as sagemaker
+from aws_cdk import Duration, aws_cloudwatch as cloudwatch, aws_iam as iam, aws_sagemaker as sagemaker
 from constructs import Construct
 
 from config.serving import DeploymentSettings, EndpointAlarmSettings
 from ml_constructs.endpoint_config import EndpointConfiguration
+from ml_constructs.naming import name_in_stack
 
 # Invocations, latency and error counts; instance utilization lives in the second namespace.
 _NAMESPACE = "AWS/SageMaker"
@@ -162,8 +163,8 @@ class InferenceEndpoint(Construct):
         return cloudwatch.Alarm(
             self,
             alarm_id,
-            # A fixed, stage-unique name: the endpoint's rollback config names the alarm while the alarm's
-            # dimensions name the endpoint; a Ref both ways would be a circular dependency.
+            # A fixed name: the endpoint's rollback config names the alarm while the alarm's dimensions
+            # name the endpoint; a Ref both ways would be a circular dependency.
             alarm_name=self._alarm_name(alarm_id),
             metric=metric,
             threshold=threshold,
@@ -176,7 +177,7 @@ class InferenceEndpoint(Construct):
         )
 
     def _alarm_name(self, alarm_id: str) -> str:
-        return f"{Names.unique_id(self)}-{alarm_id}"
+        return name_in_stack(self, alarm_id)
 
     def _deployment_config(self, deployment: DeploymentSettings):
         size = None

@@ -7,12 +7,15 @@ from typing import Any, Iterable, Optional
 
 from aws_cdk import App
 
-from config import EnvironmentConfig
+from config import EnvironmentConfig, PipelineSettings
 from stacks.compliance import register_compliance_checks
 from stacks.paths import PROJECT_ROOT
+from stacks.pipeline_stack import PipelineStack, add_smoke_test_access
 from stacks.stage import InferenceStage
 
-__all__ = ["PROJECT_ROOT", "build_app", "cdk_context"]
+__all__ = ["PROJECT_ROOT", "PIPELINE_STACK_ID", "build_app", "cdk_context"]
+
+PIPELINE_STACK_ID = "Pipeline"
 
 
 def cdk_context() -> dict[str, Any]:
@@ -23,13 +26,23 @@ def cdk_context() -> dict[str, Any]:
 def build_app(
     environments: Iterable[EnvironmentConfig],
     *,
+    pipeline: Optional[PipelineSettings] = None,
     outdir: Optional[str] = None,
     compliance_checks: bool = True,
 ) -> tuple[App, list[InferenceStage]]:
+    """One top-level stage per environment (`cdk deploy 'Dev/*'` from a workstation) and, given
+    `pipeline` settings, the top-level Pipeline stack deploying its own instances of the same stages.
+    The Pipeline stack is then reachable as `app.node.find_child("Pipeline")`. Default: no pipeline."""
+    environments = list(environments)
     # cdk.json's flags always apply, also when the app runs outside the CLI (`python app.py`, tests);
     # context the CLI passes still takes precedence.
     app = App(outdir=outdir, context=cdk_context())
     stages = [InferenceStage(app, config=config) for config in environments]
+    if pipeline is not None:
+        for stage in stages:
+            add_smoke_test_access(stage, tooling_account=pipeline.account)
+        PipelineStack(app, PIPELINE_STACK_ID, settings=pipeline, environments=environments,
+                      description="CDK Pipelines: source, synth and tests, Dev, Staging, approval, Prod")
     if compliance_checks:
         register_compliance_checks(app)
     return app, stages

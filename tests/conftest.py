@@ -1,4 +1,5 @@
-"""Session-wide fixtures: every stage is synthesized once per test session and shared (jsii is slow to boot)."""
+"""Session-wide fixtures: the whole app (stages and the Pipeline stack) is synthesized once per test session
+and shared (jsii is slow to boot)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, Stack, Stage
 
-from config import ENVIRONMENTS, EnvironmentConfig, load_environments
-from stacks.application import PROJECT_ROOT, build_app, cdk_context
+from config import (
+    ENVIRONMENTS, PIPELINE, EnvironmentConfig, PipelineSettings, load_environments, load_pipeline_settings,
+)
+from stacks.application import PIPELINE_STACK_ID, PROJECT_ROOT, build_app, cdk_context
+from stacks.pipeline_stack import PipelineStack
 from stacks.stage import InferenceStage
 
 # Dev serves the packaged demo model as a file asset (config/environments.py); `make test` builds it first.
@@ -21,24 +25,44 @@ DEMO_MODEL = PROJECT_ROOT / "build" / "demo-model.tar.gz"
 class SynthesizedApp:
     app: App
     stages: dict[str, InferenceStage]
+    pipeline: PipelineStack
     outdir: Path
 
     def templates(self) -> dict[str, dict]:
-        """Every stack template keyed by its artifact path, e.g. `Dev/Data`."""
-        return {
+        """Every template of the top-level stages and top-level stacks, keyed by artifact path: `Dev/Data`,
+        `Pipeline`, and the cross-region support stack CDK Pipelines adds for a stage in another region.
+        (The pipeline's own stages are the same templates; see pipeline_stage_templates.)"""
+        templates = {
             f"{stage_id}/{stack.node.id}": load_template(self.outdir, stack)
             for stage_id, stage in self.stages.items()
             for stack in stage.node.children
             if isinstance(stack, Stack)
         }
+        templates.update({stack.node.id: load_template(self.outdir, stack) for stack in self.top_level_stacks()})
+        return templates
+
+    def top_level_stacks(self) -> list[Stack]:
+        return [child for child in self.app.node.children if isinstance(child, Stack)]
+
+    def pipeline_stage_templates(self) -> dict[str, dict]:
+        """The templates of the stages the pipeline deploys, keyed like templates(): `Dev/Data`."""
+        return {
+            f"{stage.node.id}/{stack.node.id}": load_template(self.outdir, stack)
+            for stage in self.pipeline.stages
+            for stack in stage.node.children
+            if isinstance(stack, Stack)
+        }
 
     def template_files(self) -> list[Path]:
-        return sorted(self.outdir.glob("assembly-*/*.template.json"))
+        """Every template in the assembly: top-level stacks and every nested stage assembly."""
+        return sorted([*self.outdir.glob("*.template.json"), *self.outdir.glob("assembly-*/*.template.json")])
 
 
 def load_template(outdir: Path, stack: Stack) -> dict:
-    stage = stack.node.scope
-    return json.loads((outdir / f"assembly-{stage.node.id}" / stack.template_file).read_text())
+    """A stack's template from the assembly; stacks inside a Stage live in that stage's nested assembly."""
+    directory = Path(Stage.of(stack).outdir)
+    assert directory.resolve().is_relative_to(outdir.resolve()), (directory, outdir)
+    return json.loads((directory / stack.template_file).read_text())
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +71,12 @@ def environments() -> dict[str, EnvironmentConfig]:
 
 
 @pytest.fixture(scope="session")
-def synthesized(environments, tmp_path_factory) -> SynthesizedApp:
+def pipeline_settings(environments) -> PipelineSettings:
+    return load_pipeline_settings(PIPELINE, environment_names=list(environments))
+
+
+@pytest.fixture(scope="session")
+def synthesized(environments, pipeline_settings, tmp_path_factory) -> SynthesizedApp:
     """The real app, compliance checks registered, synthesized once. A nag finding fails this fixture."""
     if not DEMO_MODEL.is_file():
         pytest.fail(
@@ -56,9 +85,10 @@ def synthesized(environments, tmp_path_factory) -> SynthesizedApp:
             pytrace=False,
         )
     outdir = tmp_path_factory.mktemp("cdk.out")
-    app, stages = build_app(environments.values(), outdir=str(outdir))
+    app, stages = build_app(environments.values(), pipeline=pipeline_settings, outdir=str(outdir))
     app.synth()
-    return SynthesizedApp(app=app, stages={s.node.id: s for s in stages}, outdir=outdir)
+    pipeline = app.node.find_child(PIPELINE_STACK_ID)
+    return SynthesizedApp(app=app, stages={s.node.id: s for s in stages}, pipeline=pipeline, outdir=outdir)
 
 
 @pytest.fixture

@@ -38,6 +38,12 @@ def test_stage_templates_match_snapshot(synthesized, snapshot_json, stage):
     assert stage_templates(synthesized, stage) == snapshot_json
 
 
+def test_pipeline_template_matches_snapshot(synthesized, snapshot_json):
+    """The Pipeline stack and its cross-region support stack (the stages it deploys are the snapshots above)."""
+    templates = synthesized.templates()
+    assert {name: templates[name] for name in sorted(templates) if "/" not in name} == snapshot_json
+
+
 def test_snapshot_gate_detects_a_changed_template(synthesized):
     stored = json.loads((SNAPSHOT_DIR / "test_stage_templates_match_snapshot[Dev].json").read_text())
     current = stage_templates(synthesized, "Dev")

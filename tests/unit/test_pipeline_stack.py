@@ -1,0 +1,213 @@
+"""The Pipeline stack: source, synth with the tests, Dev -> Staging -> approval -> Prod, smoke tests after each
+stage, cross-account keys and the encrypted artifact bucket. Read from the session's synthesized app."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk.assertions import Match, Template
+
+from stacks.pipeline_stack import CDK_ASSETS_VERSION, CDK_CLI_VERSION, pinned_requirement
+from stacks.smoke_test_access import SmokeTestAccessStack
+
+STAGES = ["Dev", "Staging", "Prod"]
+
+
+@pytest.fixture(scope="module")
+def template(synthesized) -> Template:
+    return Template.from_json(synthesized.templates()["Pipeline"])
+
+
+@pytest.fixture(scope="module")
+def pipeline_stages(template) -> dict[str, dict]:
+    (pipeline,) = template.find_resources("AWS::CodePipeline::Pipeline").values()
+    return {stage["Name"]: stage for stage in pipeline["Properties"]["Stages"]}
+
+
+def build_spec(template: Template, project_ref: dict) -> dict:
+    project = template.to_json()["Resources"][project_ref["Ref"]]
+    return json.loads(project["Properties"]["Source"]["BuildSpec"])
+
+
+def actions_by_kind(stage: dict) -> dict[str, list[dict]]:
+    kinds: dict[str, list[dict]] = {}
+    for action in stage["Actions"]:
+        kinds.setdefault(action["ActionTypeId"]["Provider"], []).append(action)
+    return kinds
+
+
+def test_pipeline_runs_in_the_tooling_account(synthesized, pipeline_settings):
+    assert (synthesized.pipeline.account, synthesized.pipeline.region) == (
+        pipeline_settings.account, pipeline_settings.region)
+
+
+def test_source_is_the_configured_connection(pipeline_stages, pipeline_settings):
+    (source,) = pipeline_stages["Source"]["Actions"]
+    assert source["ActionTypeId"] == {"Category": "Source", "Owner": "AWS", "Provider": "CodeStarSourceConnection",
+                                      "Version": "1"}
+    assert source["Configuration"] == {
+        "ConnectionArn": pipeline_settings.connection_arn,
+        "FullRepositoryId": pipeline_settings.repository,
+        "BranchName": pipeline_settings.branch,
+    }
+
+
+def test_synth_installs_the_toolchain_runs_the_tests_then_synthesizes(template, pipeline_stages):
+    (synth,) = pipeline_stages["Build"]["Actions"]
+    spec = build_spec(template, synth["Configuration"]["ProjectName"])
+    assert spec["phases"]["install"]["commands"] == ["make setup"]
+    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.11", "nodejs": "20"}
+    assert spec["phases"]["build"]["commands"] == ["make test", "make synth"]
+    assert spec["artifacts"]["base-directory"] == "cdk.out"
+
+
+def test_stage_order_is_dev_staging_approval_prod(pipeline_stages):
+    assert list(pipeline_stages) == ["Source", "Build", "UpdatePipeline", "Assets", *STAGES]
+    prod = pipeline_stages["Prod"]["Actions"]
+    first = min(prod, key=lambda a: a["RunOrder"])
+    assert first["ActionTypeId"]["Category"] == "Approval" and first["Name"] == "ApproveProd"
+    assert all(a["RunOrder"] > first["RunOrder"] for a in prod if a is not first)
+
+
+@pytest.mark.parametrize("stage", ["Dev", "Staging"])
+def test_only_prod_waits_for_approval(pipeline_stages, stage):
+    assert "Manual" not in actions_by_kind(pipeline_stages[stage])
+
+
+def stack_names(synthesized, stage: str, *, with_access: bool = True) -> list[str]:
+    """The stack names of the top-level (workstation) stage, e.g. Dev-Data, Dev-SmokeTestAccess."""
+    return sorted(child.stack_name for child in synthesized.stages[stage].node.children
+                  if isinstance(child, Stack) and (with_access or not isinstance(child, SmokeTestAccessStack)))
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_deploys_its_stacks_by_the_workstation_names(synthesized, pipeline_stages, stage):
+    deploys = actions_by_kind(pipeline_stages[stage])["CloudFormation"]
+    names = sorted({a["Configuration"]["StackName"] for a in deploys})
+    assert names == stack_names(synthesized, stage)
+    assert {f"{stage}-Data", f"{stage}-SmokeTestAccess"} <= set(names)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_smoke_test_runs_after_the_stage_deploys(synthesized, template, pipeline_stages, stage, environments):
+    config = next(env for env in environments.values() if env.stage_id == stage)
+    kinds = actions_by_kind(pipeline_stages[stage])
+    (smoke,) = kinds["CodeBuild"]
+    assert smoke["Name"] == f"SmokeTest{stage}"
+    assert smoke["RunOrder"] > max(a["RunOrder"] for a in kinds["CloudFormation"])
+    spec = build_spec(template, smoke["Configuration"]["ProjectName"])
+    assert spec["phases"]["install"]["commands"] == [f"pip install --quiet '{pinned_requirement('boto3')}'"]
+    (command,) = spec["phases"]["build"]["commands"]
+    stacks = " ".join(f"--stack {name}" for name in stack_names(synthesized, stage, with_access=False))
+    assert f"--stack {stage}-Data" in stacks and "SmokeTestAccess" not in stacks
+    assert command == (f'python -m tools.smoke_test --stage {stage} --region {config.region} '
+                       f'--role-arn "$SMOKE_TEST_ROLE_ARN" {stacks}')
+
+
+@pytest.mark.parametrize("stage, role_arn", [
+    ("Dev", "arn:aws:iam::111111111111:role/mlinf-dev-smoke-test"),
+    ("Staging", "arn:aws:iam::222222222222:role/mlinf-staging-smoke-test"),
+    ("Prod", "arn:aws:iam::333333333333:role/mlinf-prod-smoke-test"),
+])
+def test_smoke_test_may_assume_only_its_stage_role(template, pipeline_stages, stage, role_arn):
+    (smoke,) = actions_by_kind(pipeline_stages[stage])["CodeBuild"]
+    project_id = smoke["Configuration"]["ProjectName"]["Ref"]
+    project = template.to_json()["Resources"][project_id]
+    assert project["Properties"]["Environment"]["EnvironmentVariables"] == [
+        {"Name": "SMOKE_TEST_ROLE_ARN", "Type": "PLAINTEXT", "Value": role_arn}]
+    role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": role_id}]}})
+    statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    assume = [s for s in statements if s["Action"] == "sts:AssumeRole"]
+    assert assume == [{"Action": "sts:AssumeRole", "Effect": "Allow", "Resource": role_arn}]
+
+
+def test_artifacts_use_a_rotating_kms_key_in_every_region(template):
+    (pipeline,) = template.find_resources("AWS::CodePipeline::Pipeline").values()
+    stores = {store["Region"]: store["ArtifactStore"] for store in pipeline["Properties"]["ArtifactStores"]}
+    assert set(stores) == {"us-east-1", "us-west-2"}  # the tooling region and Prod's
+    assert all(store["EncryptionKey"]["Type"] == "KMS" for store in stores.values())
+    key_id = stores["us-east-1"]["EncryptionKey"]["Id"]["Fn::GetAtt"][0]
+    assert template.to_json()["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_cross_region_support_key_rotates(synthesized):
+    support = Template.from_json(synthesized.templates()["cross-region-stack-444444444444:us-west-2"])
+    support.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+def test_artifact_bucket_is_kms_encrypted_versioned_logged_and_tls_only(template):
+    key = template.find_resources("AWS::KMS::Key")
+    (key_id,) = key
+    template.has_resource_properties("AWS::S3::Bucket", {
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+            "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": [key_id, "Arn"]}},
+            "BucketKeyEnabled": True}]},
+        "VersioningConfiguration": {"Status": "Enabled"},
+        "LoggingConfiguration": {"DestinationBucketName": Match.any_value()},
+        "PublicAccessBlockConfiguration": Match.object_like({"BlockPublicAcls": True, "RestrictPublicBuckets": True}),
+    })
+    template.has_resource_properties("AWS::S3::BucketPolicy", {"PolicyDocument": {"Statement": Match.array_with([
+        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+
+
+@pytest.mark.parametrize("account, stack", [
+    ("111111111111", "Pipeline"), ("222222222222", "Pipeline"),
+    ("333333333333", "cross-region-stack-444444444444:us-west-2"),  # Prod reads the copy in its own region
+])
+def test_stage_accounts_deploy_roles_may_decrypt_artifacts(synthesized, account, stack):
+    """Cross-account keys: each stage account's CDK deploy role is admitted by the key of its region."""
+    (key,) = Template.from_json(synthesized.templates()[stack]).find_resources("AWS::KMS::Key").values()
+    principals = json.dumps(key["Properties"]["KeyPolicy"])
+    assert f"cdk-hnb659fds-deploy-role-{account}" in principals
+
+
+def test_self_mutation_and_assets_use_the_pinned_clis(template):
+    installs = [json.loads(p["Properties"]["Source"]["BuildSpec"])["phases"]["install"]["commands"]
+                for p in template.find_resources("AWS::CodeBuild::Project").values()]
+    assert [f"npm install -g aws-cdk@{CDK_CLI_VERSION}"] in installs
+    assert [f"npm install -g cdk-assets@{CDK_ASSETS_VERSION}"] in installs
+    assert not any("@latest" in c or c in ("npm install -g aws-cdk", "npm install -g cdk-assets")
+                   for commands in installs for c in commands)
+
+
+def test_cli_pin_matches_package_json():
+    from stacks.application import PROJECT_ROOT
+    package = json.loads((PROJECT_ROOT / "package.json").read_text())
+    assert package["devDependencies"]["aws-cdk"] == CDK_CLI_VERSION
+
+
+def test_pipeline_deploys_the_same_stages_as_the_app(synthesized):
+    """The same InferenceStage class and config: the pipeline's templates are the reviewed ones."""
+    top_level = {name: t for name, t in synthesized.templates().items() if "/" in name}
+    assert synthesized.pipeline_stage_templates() == top_level
+    assert [type(s).__name__ for s in synthesized.pipeline.stages] == ["InferenceStage"] * 3
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_smoke_test_role_trusts_the_tooling_account_and_can_only_read_and_invoke(synthesized, stage, pipeline_settings):
+    access = synthesized.templates()[f"{stage}/SmokeTestAccess"]
+    template = Template.from_json(access)
+    template.has_resource_properties("AWS::IAM::Role", {
+        "RoleName": f"mlinf-{stage.lower()}-smoke-test",
+        "AssumeRolePolicyDocument": {"Statement": [Match.object_like({
+            "Action": "sts:AssumeRole",
+            "Principal": {"AWS": f"arn:aws:iam::{pipeline_settings.account}:root"}})]},
+    })
+    (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
+    actions = sorted(s["Action"] for s in policy["Properties"]["PolicyDocument"]["Statement"])
+    assert actions == ["cloudformation:DescribeStacks", "sagemaker:InvokeEndpoint"]
+    assert isinstance(synthesized.stages[stage].node.find_child("SmokeTestAccess"), SmokeTestAccessStack)
+
+
+def test_pinned_requirement_reads_requirements_txt():
+    assert pinned_requirement("boto3").startswith("boto3==")
+
+
+def test_fails_when_requirements_do_not_pin_the_package(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("boto3>=1.0\n")
+    with pytest.raises(ValueError, match=r"does not pin boto3 \(expected a line `boto3==X.Y.Z`\)"):
+        pinned_requirement("boto3", requirements)
