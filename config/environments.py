@@ -30,6 +30,14 @@ DEV: dict[str, Any] = {
         "abort_incomplete_upload_days": 1,
         "access_log_expiration_days": 30,
     },
+    # Dev alarms notify the team but nobody is paged; the billing guard catches a forgotten instance.
+    "monitoring": {
+        "subscriptions": {"emails": ["ml-platform-dev@example.com"]},
+        "billing": {
+            "total_usd": {"warning": 50, "critical": 100},
+            "sagemaker_usd": {"warning": 20, "critical": 50},
+        },
+    },
 }
 
 STAGING: dict[str, Any] = {
@@ -47,6 +55,13 @@ STAGING: dict[str, Any] = {
         "abort_incomplete_upload_days": 7,
         "access_log_expiration_days": 365,
     },
+    "monitoring": {
+        "subscriptions": {"emails": ["ml-platform@example.com"]},
+        "billing": {
+            "total_usd": {"warning": 400, "critical": 600},
+            "sagemaker_usd": {"warning": 250, "critical": 400},
+        },
+    },
 }
 
 PROD: dict[str, Any] = {
@@ -63,6 +78,21 @@ PROD: dict[str, Any] = {
         "noncurrent_version_expiration_days": 90,
         "abort_incomplete_upload_days": 7,
         "access_log_expiration_days": 730,
+    },
+    # Prod pages the on-call through the incident tool's webhook, and dead traffic is an incident.
+    "monitoring": {
+        "subscriptions": {
+            "emails": ["ml-platform@example.com", "ml-oncall@example.com"],
+            "https_urls": ["https://hooks.example.com/sns/ml-inference-prod"],
+        },
+        "endpoint_alarms": {
+            "no_invocations": {"periods": 6, "period_minutes": 5, "severity": "critical"},
+            "model_latency_p99_ms": {"warning": 300},
+        },
+        "billing": {
+            "total_usd": {"warning": 1500, "critical": 3000},
+            "sagemaker_usd": {"warning": 1000, "critical": 2000},
+        },
     },
 }
 
