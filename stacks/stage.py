@@ -8,6 +8,7 @@ from constructs import Construct
 from config import EnvironmentConfig
 from stacks.billing_stack import BillingStack
 from stacks.data_stack import DataStack
+from stacks.serving_stack import ServingStack
 
 
 class InferenceStage(Stage):
@@ -23,7 +24,9 @@ class InferenceStage(Stage):
             Tags.of(self).add(key, value)
 
         self.data = DataStack(self, "Data", config=config,
-                              description=f"SageMaker inference data: key, buckets, registry ({config.name})")
+                              description=f"SageMaker inference data: key, buckets, registry, alarm topic ({config.name})")
+        self.serving = ServingStack(self, "Serving", config=config, data=self.data,
+                                    description=f"SageMaker inference serving: models, endpoints, autoscaling ({config.name})")
         # Always us-east-1 (AWS/Billing lives only there); self-contained, so no cross-region references.
         self.billing = BillingStack(self, "Billing", config=config,
                                     description=f"SageMaker inference billing alarms ({config.name})")
