@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from config.base import Section
+from config.serving import ServingConfig
 
 # An alarm evaluates at most one day of periods (CloudWatch rejects longer windows for sub-hour periods).
 MAX_EVALUATION_SECONDS = 24 * 60 * 60
@@ -105,7 +106,7 @@ class NoTraffic(Section):
         return self
 
 
-class EndpointAlarms(Section):
+class EndpointAlarmThresholds(Section):
     """Per-variant alarm thresholds, applied to every endpoint of the environment.
 
     Units are in the field names. Latencies are in milliseconds (CloudWatch reports microseconds; the
@@ -213,8 +214,31 @@ class MonitoringConfig(Section):
 
     subscriptions: Subscriptions = Subscriptions()
     """Default: nobody (the topics exist; subscribe in the console or add addresses here)."""
-    endpoint_alarms: EndpointAlarms = EndpointAlarms()
+    endpoint_alarms: EndpointAlarmThresholds = EndpointAlarmThresholds()
     billing: Billing = Billing()
     dashboard: bool = True
     """A CloudWatch dashboard per environment (3 are free per account, then $3 a month each)."""
 
+
+def problems_with_serving(monitoring: MonitoringConfig, serving: ServingConfig) -> list[str]:
+    """Warning levels must sit below the critical levels they share an alarm kind with: each endpoint's
+    rollback alarms (serving.endpoints.<name>.alarms)."""
+    thresholds = monitoring.endpoint_alarms
+    latency = thresholds.model_latency_p99_ms
+    errors = thresholds.errors_5xx_per_period
+    problems = []
+    for name, endpoint in serving.endpoints.items():
+        critical = endpoint.alarms
+        if latency.warning is not None and latency.warning >= critical.latency_p99_ms:
+            problems.append(
+                f"monitoring.endpoint_alarms.model_latency_p99_ms.warning ({latency.warning:g} ms) must be below "
+                f"endpoint {name!r}'s critical level serving.endpoints.{name}.alarms.latency_p99_ms "
+                f"({critical.latency_p99_ms:g} ms)"
+            )
+        if errors.warning is not None and errors.warning / errors.period_minutes >= critical.errors_5xx_per_minute:
+            problems.append(
+                f"monitoring.endpoint_alarms.errors_5xx_per_period.warning ({errors.warning:g} per "
+                f"{errors.period_minutes} min) must be a lower rate than endpoint {name!r}'s critical level "
+                f"serving.endpoints.{name}.alarms.errors_5xx_per_minute ({critical.errors_5xx_per_minute} per min)"
+            )
+    return problems

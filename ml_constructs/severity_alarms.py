@@ -11,6 +11,13 @@ from config.monitoring import Thresholds
 
 Metric = Union[cloudwatch.Metric, cloudwatch.MathExpression]
 
+_WORDING = {
+    cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD: "at or above",
+    cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD: "above",
+    cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD: "below",
+    cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD: "at or below",
+}
+
 
 class SeverityAlarms(Construct):
     """One `cloudwatch.Alarm` per severity set in `thresholds` (ids `Warning` and `Critical`).
@@ -51,7 +58,7 @@ class SeverityAlarms(Construct):
         super().__init__(scope, construct_id)
         if not thresholds.levels:
             raise ValueError(f"{self.node.path}: no warning or critical threshold set; leave the alarm out instead")
-        windowed = metric.with_(period=Duration.minutes(thresholds.period_minutes))
+        windowed = with_period(metric, Duration.minutes(thresholds.period_minutes))
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for severity, level in thresholds.levels.items():
             alarm = cloudwatch.Alarm(
@@ -64,7 +71,7 @@ class SeverityAlarms(Construct):
                 datapoints_to_alarm=thresholds.datapoints_to_alarm,
                 treat_missing_data=treat_missing_data,
                 alarm_description=(
-                    f"{severity.upper()}: {description}; threshold {level:g}{unit} "
+                    f"{severity.upper()}: {description}; {_WORDING[comparison]} {level:g}{unit} "
                     f"({thresholds.datapoints_to_alarm} of {thresholds.evaluation_periods} periods of "
                     f"{thresholds.period_minutes} min)"
                 ),
@@ -81,3 +88,15 @@ class SeverityAlarms(Construct):
     @property
     def critical(self) -> Optional[cloudwatch.Alarm]:
         return self.alarms.get("critical")
+
+
+def with_period(metric: Metric, period: Duration) -> Metric:
+    """The metric over `period`; for a math expression, its inputs too (CloudWatch evaluates them on one period)."""
+    if isinstance(metric, cloudwatch.MathExpression):
+        return cloudwatch.MathExpression(
+            expression=metric.expression,
+            using_metrics={key: with_period(inner, period) for key, inner in metric.using_metrics.items()},
+            label=metric.label,
+            period=period,
+        )
+    return metric.with_(period=period)

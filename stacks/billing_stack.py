@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, Environment, RemovalPolicy, Stack, aws_cloudwatch_actions as cw_actions
-from aws_cdk import aws_iam as iam, aws_kms as kms, aws_sns as sns
+from aws_cdk import CfnOutput, Duration, Environment, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms
 from constructs import Construct
 
 from config import EnvironmentConfig
 from ml_constructs.alarm_subscriptions import AlarmSubscriptions
+from ml_constructs.alarm_topic import AlarmTopic
 from ml_constructs.billing_alarms import BILLING_REGION, BillingAlarms
 
 
@@ -42,19 +42,15 @@ class BillingStack(Stack):
                 resources=["*"],  # in a key policy, "*" means this key
             )
         )
-        self.topic = sns.Topic(
-            self,
-            "AlarmTopic",
-            master_key=self.key,
-            enforce_ssl=True,
-            display_name=f"SageMaker inference billing ({config.name})",
-        )
+        self.alarm_topic = AlarmTopic(self, "AlarmTopic", master_key=self.key,
+                                      display_name=f"SageMaker inference billing ({config.name})")
+        self.topic = self.alarm_topic.topic
         AlarmSubscriptions(self, "Subscriptions", topic=self.topic, settings=config.monitoring.subscriptions)
         self.alarms = BillingAlarms(
             self,
             "Alarms",
             settings=config.monitoring.billing,
-            action=cw_actions.SnsAction(self.topic),
+            action=self.alarm_topic.action,
             name_prefix=config.name_prefix,
         )
         CfnOutput(self, "BillingTopicArn", value=self.topic.topic_arn)

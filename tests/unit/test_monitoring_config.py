@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config import ENVIRONMENTS, load_environments
-from config.monitoring import Billing, EndpointAlarms, MonitoringConfig, Thresholds
+from config.monitoring import Billing, EndpointAlarmThresholds, MonitoringConfig, Thresholds
 from tests.unit.test_config import mutated, problems_for
 
 
@@ -20,7 +20,7 @@ def test_committed_environments_subscribe_and_guard_their_bills():
 
 
 def test_defaults_seed_the_traffic_spike_at_1000_per_5_minutes():
-    spike = EndpointAlarms().invocations_per_period
+    spike = EndpointAlarmThresholds().invocations_per_period
     assert (spike.warning, spike.period_minutes) == (1000, 5)
 
 
@@ -100,3 +100,18 @@ def test_monitoring_section_is_optional():
     environments[0].pop("monitoring")
     dev = load_environments(environments)[0]
     assert dev.monitoring == MonitoringConfig()
+
+
+def test_fails_when_the_latency_warning_is_not_below_an_endpoint_critical_level():
+    # prod's realtime endpoint rolls back at 500 ms p99 (serving config).
+    problems = problems_for(mutated("prod", "monitoring.endpoint_alarms.model_latency_p99_ms", {"warning": 500}))
+    assert any(p.startswith("prod: (whole environment)") and
+               "monitoring.endpoint_alarms.model_latency_p99_ms.warning (500 ms) must be below endpoint 'realtime''s "
+               "critical level serving.endpoints.realtime.alarms.latency_p99_ms (500 ms)" in p for p in problems), problems
+
+
+def test_fails_when_the_5xx_warning_rate_reaches_an_endpoint_critical_rate():
+    problems = problems_for(mutated("staging", "monitoring.endpoint_alarms.errors_5xx_per_period",
+                                    {"warning": 25, "period_minutes": 5}))
+    assert any("errors_5xx_per_period.warning (25 per 5 min) must be a lower rate than endpoint 'async''s critical "
+               "level serving.endpoints.async.alarms.errors_5xx_per_minute (5 per min)" in p for p in problems), problems

@@ -42,7 +42,7 @@ def test_one_alarm_per_severity_with_explicit_window_and_both_actions(bare_stack
             "AlarmActions": [topic],
             "OKActions": [topic],
             "AlarmDescription": Match.string_like_regexp(
-                rf"^{severity}: p99 latency of e/v; threshold {threshold // 1000} ms \(3 of 4 periods of 5 min\)$"),
+                rf"^{severity}: p99 latency of e/v; at or above {threshold // 1000} ms \(3 of 4 periods of 5 min\)$"),
         })
     assert set(alarms.alarms) == {"warning", "critical"}
     assert alarms.warning is alarms.alarms["warning"] and alarms.critical is alarms.alarms["critical"]
