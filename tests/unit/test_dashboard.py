@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 from aws_cdk import Stack, aws_stepfunctions as sfn
 from aws_cdk.assertions import Template
 
+from config import ENVIRONMENTS, load_environments
 from config.monitoring import EndpointAlarmThresholds
 from ml_constructs.dashboard import InferenceDashboard
 from ml_constructs.endpoint_alarms import EndpointAlarms
+from stacks.application import build_app
 from tests.unit.serving_kit import make_kit
 
 STAGES = ["Dev", "Staging", "Prod"]
@@ -111,3 +114,12 @@ def test_every_environment_has_a_dashboard_of_its_endpoints(synthesized, stage):
     for name in config.serving.endpoints:
         assert f"Endpoint `{name}`" in headings
     assert len(widgets(body, "alarm")) == 1
+
+
+def test_dashboard_can_be_switched_off_in_config(tmp_path):
+    raw = copy.deepcopy(next(env for env in ENVIRONMENTS if env["name"] == "dev"))
+    raw["monitoring"]["dashboard"] = False
+    _, stages = build_app(load_environments([raw]), outdir=str(tmp_path), compliance_checks=False)
+    serving = stages[0].serving
+    Template.from_stack(serving).resource_count_is("AWS::CloudWatch::Dashboard", 0)
+    assert not hasattr(serving, "dashboard")
