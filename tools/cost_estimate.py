@@ -300,7 +300,7 @@ def _batch_items(stack: StackTemplate, prices: Prices) -> list[LineItem]:
             continue
         expressions = schedules.get(machine_id, [])
         runs = sum(runs_per_month(e) for e in expressions) if expressions else a["batch_runs_per_month_without_schedule"]
-        run_text = ", ".join(expressions) if expressions else "no schedule (assumed)"
+        run_text = ", ".join(expressions) if expressions else "no enabled schedule: assumed"
         name = stack.label(machine_id)
         for index, (instance_type, count) in enumerate(transforms):
             price = prices.price(stack.region, "batch_transform_instance_hour", instance_type)
@@ -499,7 +499,7 @@ def render(stages: dict[str, StageEstimate], prices: Prices, changes: Optional[l
         f"Assumptions: {a['hours_per_month']} h/month; serverless {a['serverless_requests_per_month']:,} requests x "
         f"{a['serverless_mean_duration_ms']} ms, {a['serverless_payload_kb_in_and_out']} KB in+out each; async variants "
         f"that scale to zero busy {a['async_busy_hours_per_month_when_scaled_to_zero']} h on 1 instance; batch "
-        f"{a['batch_hours_per_run']:g} h per run ({a['batch_runs_per_month_without_schedule']} runs without a schedule); "
+        f"{a['batch_hours_per_run']:g} h per run ({a['batch_runs_per_month_without_schedule']} runs a month without an enabled schedule); "
         f"S3 GB per bucket {a['s3_gb_by_bucket']}. 'at min'/'at max': autoscaling minimum/maximum all month.",
         "",
     ]

@@ -195,7 +195,7 @@ def test_unscheduled_or_disabled_batch_uses_the_assumed_runs(tmp_path):
     runs = PRICES.assumptions["batch_runs_per_month_without_schedule"]
     batch = item(estimate_of(tmp_path, batch_template(scheduler("rate(1 hour)", state="DISABLED"), count=1)), "/transform0")
     assert batch.monthly_max == pytest.approx(runs * M5_LARGE)
-    assert "no schedule (assumed)" in batch.quantity
+    assert "no enabled schedule: assumed" in batch.quantity
 
 
 def test_fails_when_the_transform_instance_type_is_decided_at_run_time(tmp_path):
