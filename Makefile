@@ -10,7 +10,7 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 export PYTHONDONTWRITEBYTECODE := 1
 CDK := cdk
 
-.PHONY: setup synth test snapshot bench-synth bench-inference train-demo package-model serve clean
+.PHONY: setup synth test snapshot bench-synth bench-inference train-demo package-model serve cost cost-baseline clean
 
 DEMO_MODEL := build/demo-model.tar.gz
 
@@ -50,6 +50,14 @@ package-model: $(DEMO_MODEL)
 ## Serve the packaged model on SageMaker's container contract (GET /ping, POST /invocations) on 127.0.0.1:8080.
 serve: $(DEMO_MODEL)
 	$(PY) -m tools.serve_local --model-dir $(DEMO_MODEL) --port 8080
+
+## Monthly cost estimate per environment from the templates, and the change against cost-baseline.json.
+cost: synth
+	$(PY) -m tools.cost_estimate cdk.out --baseline cost-baseline.json
+
+## Accept the current estimate as the baseline (commit it with the change that moved it).
+cost-baseline: synth
+	$(PY) -m tools.cost_estimate cdk.out --baseline cost-baseline.json --write-baseline
 
 ## Accept the current templates as the new snapshots (review the diff before committing).
 snapshot: setup $(DEMO_MODEL)

@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from config.base import Section
 from config.data import DataConfig
+from config.monitoring import MonitoringConfig, problems_with_serving
 from config.serving import ServingConfig
 from config.regions import AWS_REGIONS
 
@@ -44,6 +45,8 @@ class EnvironmentConfig(Section):
     data: DataConfig = DataConfig()
     serving: ServingConfig = ServingConfig()
     """Models and endpoints. Default: one model and no endpoints."""
+    monitoring: MonitoringConfig = MonitoringConfig()
+    """Alarm recipients and thresholds, the dashboard and the billing guard."""
 
     @property
     def stage_id(self) -> str:
@@ -66,4 +69,11 @@ class EnvironmentConfig(Section):
                 "prod must set retain_data=True and termination_protection=True "
                 f"(got retain_data={self.retain_data}, termination_protection={self.termination_protection})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _monitoring_fits_serving(self) -> "EnvironmentConfig":
+        problems = problems_with_serving(self.monitoring, self.serving)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self

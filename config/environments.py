@@ -42,6 +42,14 @@ DEV: dict[str, Any] = {
             },
         },
     },
+    # Dev alarms notify the team but nobody is paged; the billing guard catches a forgotten instance.
+    "monitoring": {
+        "subscriptions": {"emails": ["ml-platform-dev@example.com"]},
+        "billing": {
+            "total_usd": {"warning": 50, "critical": 100},
+            "sagemaker_usd": {"warning": 20, "critical": 50},
+        },
+    },
 }
 
 STAGING: dict[str, Any] = {
@@ -85,6 +93,13 @@ STAGING: dict[str, Any] = {
                 "variants": [{"name": "primary", "model": "multi", "instance_type": "ml.m5.large",
                               "volume_size_gb": 30}],
             },
+        },
+    },
+    "monitoring": {
+        "subscriptions": {"emails": ["ml-platform@example.com"]},
+        "billing": {
+            "total_usd": {"warning": 400, "critical": 600},
+            "sagemaker_usd": {"warning": 250, "critical": 400},
         },
     },
 }
@@ -141,6 +156,21 @@ PROD: dict[str, Any] = {
                 },
                 "alarms": {"errors_5xx_per_minute": 5, "latency_p99_ms": 500},
             },
+        },
+    },
+    # Prod pages the on-call through the incident tool's webhook, and dead traffic is an incident.
+    "monitoring": {
+        "subscriptions": {
+            "emails": ["ml-platform@example.com", "ml-oncall@example.com"],
+            "https_urls": ["https://hooks.example.com/sns/ml-inference-prod"],
+        },
+        "endpoint_alarms": {
+            "no_invocations": {"periods": 6, "period_minutes": 5, "severity": "critical"},
+            "model_latency_p99_ms": {"warning": 300},
+        },
+        "billing": {
+            "total_usd": {"warning": 1500, "critical": 3000},
+            "sagemaker_usd": {"warning": 1000, "critical": 2000},
         },
     },
 }

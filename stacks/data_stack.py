@@ -9,6 +9,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from config import EnvironmentConfig
+from ml_constructs.alarm_subscriptions import AlarmSubscriptions
 from ml_constructs.alarm_topic import AlarmTopic
 from ml_constructs.buckets import BucketLayout, DataBuckets
 from ml_constructs.encryption import DataKey
@@ -54,6 +55,8 @@ class DataStack(Stack):
         self.data_key.allow_service("cloudwatch.amazonaws.com", actions=["kms:Decrypt", "kms:GenerateDataKey*"])
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", master_key=self.key,
                                       display_name=f"SageMaker inference alarms ({config.name})")
+        AlarmSubscriptions(self, "AlarmSubscriptions", topic=self.alarm_topic.topic,
+                           settings=config.monitoring.subscriptions)
 
         outputs = {
             "InputBucketName": self.buckets.input.bucket_name,

@@ -1,4 +1,5 @@
-"""The Serving stack: execution role, models, endpoint configs, endpoints, autoscaling and endpoint alarms.
+"""The Serving stack: execution role, models, endpoint configs, endpoints, autoscaling, endpoint alarms and
+the environment's dashboard.
 
 It changes with every model release. It takes the Data stack's buckets, key, registry and alarm topic by
 reference (CloudFormation exports of stable ARNs and names); no model or endpoint-config name leaves this
@@ -16,7 +17,9 @@ from config import EnvironmentConfig
 from config.serving import ModelSettings
 from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
 from ml_constructs.autoscaling import VariantAutoscaling
+from ml_constructs.dashboard import InferenceDashboard
 from ml_constructs.endpoint import InferenceEndpoint
+from ml_constructs.endpoint_alarms import EndpointAlarms
 from ml_constructs.endpoint_config import EndpointConfiguration
 from ml_constructs.execution_role import SageMakerExecutionRole
 from ml_constructs.framework_images import framework_image
@@ -85,6 +88,21 @@ class ServingStack(Stack):
             self.endpoints[name] = endpoint
             CfnOutput(self, f"{prefix}EndpointName", value=endpoint.endpoint_name,
                       description=f"The {name} endpoint (invoke it by this name)")
+
+        # Alarms and the dashboard live next to the endpoints they watch: endpoint names never leave this stack.
+        monitoring = config.monitoring
+        self.endpoint_alarms = {
+            name: EndpointAlarms(self, f"{construct_id(name)}Alarms", endpoint=endpoint,
+                                 thresholds=monitoring.endpoint_alarms, action=data.alarm_action,
+                                 name_prefix=f"{config.name_prefix}-{name}")
+            for name, endpoint in self.endpoints.items()
+        }
+        if monitoring.dashboard:
+            self.dashboard = InferenceDashboard(
+                self, "Dashboard", dashboard_name=f"{config.name_prefix}-inference",
+                title=f"SageMaker inference: {config.name} ({config.region})", endpoints=self.endpoints,
+                alarms=[alarm for alarms in self.endpoint_alarms.values() for alarm in alarms.all_alarms],
+            )
 
     def _model(self, name: str, settings: ModelSettings, default_key: str) -> SageMakerModel:
         models_bucket = self.data.models

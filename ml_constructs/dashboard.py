@@ -1,0 +1,155 @@
+"""One CloudWatch dashboard per environment: alarm status, then each endpoint's traffic, latency, errors
+and instances, async queues, and batch transform outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Optional
+
+from aws_cdk import Duration, aws_cloudwatch as cloudwatch, aws_stepfunctions as sfn
+from constructs import Construct
+
+from ml_constructs.endpoint import InferenceEndpoint
+
+_FULL_WIDTH = 24
+_GRAPH_HEIGHT = 6
+_PERIOD = Duration.minutes(5)
+_LATENCY_PERCENTILES = ("p50", "p90", "p99")
+
+
+class InferenceDashboard(Construct):
+    """A dashboard (id `Resource`, named `dashboard_name`) that shows an environment at a glance.
+
+    Per endpoint and variant: invocations, ModelLatency percentiles and OverheadLatency p99, 4XX/5XX errors,
+    and instances in service against the autoscaling range. SageMaker publishes no desired-instance-count
+    metric, so "desired" is drawn as the configured range (min/max, or the fixed count) and "in service" is
+    the number of instances reporting CPU each minute. Async endpoints add their queue.
+
+    :param dashboard_name: unique per account and region, e.g. `mlinf-prod-inference`.
+    :param title: the heading, e.g. "SageMaker inference: prod (us-west-2)".
+    :param endpoints: the environment's endpoints by config name.
+    :param alarms: shown in the alarm-status widget at the top. Default: none (the widget is left out).
+    :param state_machines: batch transform state machines by name; their executions show as job outcomes.
+        Default: none (the batch row says so).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        dashboard_name: str,
+        title: str,
+        endpoints: Mapping[str, InferenceEndpoint],
+        alarms: Sequence[cloudwatch.IAlarm] = (),
+        state_machines: Optional[Mapping[str, sfn.IStateMachine]] = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name,
+                                              default_interval=Duration.hours(12))
+        self.dashboard.add_widgets(cloudwatch.TextWidget(markdown=f"# {title}", width=_FULL_WIDTH, height=1))
+        if alarms:
+            self.dashboard.add_widgets(cloudwatch.AlarmStatusWidget(
+                title="Alarms", alarms=list(alarms), width=_FULL_WIDTH,
+                height=2 + (len(alarms) + 3) // 4,  # the widget lists four alarms a row
+                sort_by=cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
+            ))
+        for name, endpoint in endpoints.items():
+            self._endpoint_rows(name, endpoint)
+        self._batch_row(state_machines or {})
+
+    # ---------------------------------------------------------------------------------------- endpoints
+
+    def _endpoint_rows(self, name: str, endpoint: InferenceEndpoint) -> None:
+        config = endpoint.endpoint_config
+        kind = "serverless" if config.is_serverless else "async" if config.is_async else "real-time"
+        variants = endpoint.variant_names
+        self.dashboard.add_widgets(cloudwatch.TextWidget(
+            markdown=f"## Endpoint `{name}` ({kind}; variants: {', '.join(variants)})", width=_FULL_WIDTH, height=1))
+
+        if config.is_async:
+            traffic = self._graph("Queue (requests)", [
+                self._async_metric(endpoint, "ApproximateBacklogSize", "Average", "backlog"),
+                self._async_metric(endpoint, "HasBacklogWithoutCapacity", "Maximum", "backlog without capacity"),
+            ])
+        else:
+            traffic = self._graph("Invocations (per 5 min)", [
+                endpoint.metric_invocations(v, period=_PERIOD, label=v) for v in variants])
+
+        latency = [endpoint.metric_model_latency(v, statistic=p, period=_PERIOD, label=f"{v} model {p}")
+                   for v in variants for p in _LATENCY_PERCENTILES]
+        if not config.is_async:  # async endpoints publish no OverheadLatency
+            latency += [endpoint.metric_overhead_latency(v, statistic="p99", period=_PERIOD, label=f"{v} overhead p99")
+                        for v in variants]
+        errors = [metric for v in variants for metric in (
+            endpoint.metric_invocation_4xx_errors(v, period=_PERIOD, label=f"{v} 4XX"),
+            endpoint.metric_invocation_5xx_errors(v, period=_PERIOD, label=f"{v} 5XX"))]
+
+        self.dashboard.add_widgets(
+            traffic,
+            self._graph("Latency (microseconds)", latency),
+            self._graph("Errors (per 5 min)", errors),
+            self._instances(endpoint),
+        )
+
+    def _instances(self, endpoint: InferenceEndpoint) -> cloudwatch.IWidget:
+        config = endpoint.endpoint_config
+        if config.is_serverless:
+            serverless = config.settings.serverless
+            return cloudwatch.TextWidget(
+                markdown=(f"### Instances\nServerless: no instances. Up to {serverless.max_concurrency} concurrent "
+                          f"invocations of {serverless.memory_size_mb} MB."),
+                width=6, height=_GRAPH_HEIGHT)
+        in_service, annotations = [], []
+        for variant in config.settings.variants:
+            in_service.append(endpoint.metric_cpu_utilization(
+                variant.name, statistic="SampleCount", period=Duration.minutes(1),
+                label=f"{variant.name} in service"))
+            scaling = variant.autoscaling
+            if scaling is None:
+                annotations.append(cloudwatch.HorizontalAnnotation(
+                    value=variant.initial_instance_count, label=f"{variant.name} desired (fixed)"))
+            else:
+                annotations += [
+                    cloudwatch.HorizontalAnnotation(value=scaling.min_capacity, label=f"{variant.name} desired min"),
+                    cloudwatch.HorizontalAnnotation(value=scaling.max_capacity, label=f"{variant.name} desired max"),
+                ]
+        return cloudwatch.GraphWidget(
+            title="Instances: in service (reporting each minute) vs desired range",
+            left=in_service, left_annotations=annotations, left_y_axis=cloudwatch.YAxisProps(min=0),
+            width=6, height=_GRAPH_HEIGHT,
+        )
+
+    @staticmethod
+    def _async_metric(endpoint: InferenceEndpoint, metric_name: str, statistic: str, label: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(namespace="AWS/SageMaker", metric_name=metric_name, statistic=statistic,
+                                 dimensions_map={"EndpointName": endpoint.endpoint_name}, period=_PERIOD, label=label)
+
+    # ---------------------------------------------------------------------------------------- batch
+
+    def _batch_row(self, state_machines: Mapping[str, sfn.IStateMachine]) -> None:
+        if not state_machines:
+            self.dashboard.add_widgets(cloudwatch.TextWidget(
+                markdown="## Batch transforms\nNo batch transform schedules in this environment.",
+                width=_FULL_WIDTH, height=2))
+            return
+        outcomes = [
+            metric
+            for name, machine in state_machines.items()
+            for metric in (
+                machine.metric_succeeded(period=Duration.hours(1), label=f"{name} succeeded"),
+                machine.metric_failed(period=Duration.hours(1), label=f"{name} failed"),
+                machine.metric_timed_out(period=Duration.hours(1), label=f"{name} timed out"),
+                machine.metric_aborted(period=Duration.hours(1), label=f"{name} aborted"),
+            )
+        ]
+        self.dashboard.add_widgets(
+            cloudwatch.TextWidget(markdown="## Batch transforms", width=_FULL_WIDTH, height=1),
+            cloudwatch.GraphWidget(title="Batch transform runs (per hour)", left=outcomes, width=_FULL_WIDTH,
+                                   height=_GRAPH_HEIGHT, view=cloudwatch.GraphWidgetView.BAR),
+        )
+
+    @staticmethod
+    def _graph(title: str, metrics: list[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
+        return cloudwatch.GraphWidget(title=title, left=metrics, width=6, height=_GRAPH_HEIGHT,
+                                      left_y_axis=cloudwatch.YAxisProps(min=0))

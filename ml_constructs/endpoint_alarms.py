@@ -1,0 +1,187 @@
+"""Per-variant alarms of one endpoint, at the severities config sets, on top of its rollback alarms."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from aws_cdk import Duration, aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from config.monitoring import EndpointAlarmThresholds, Thresholds
+from ml_constructs.endpoint import InferenceEndpoint
+from ml_constructs.severity_alarms import SeverityAlarms
+
+NOT_BREACHING = cloudwatch.TreatMissingData.NOT_BREACHING
+BREACHING = cloudwatch.TreatMissingData.BREACHING
+MICROSECONDS_PER_MS = 1000
+
+# Sizes whose vCPU count does not follow large=2, xlarge=4, Nxlarge=4N.
+_VCPU_EXCEPTIONS = {"ml.c4.8xlarge": 36}
+
+
+def vcpu_count(instance_type: str) -> int:
+    """vCPUs of a SageMaker instance type, from its size: medium 1 (2 for burstable t*), large 2, xlarge 4,
+    Nxlarge 4N. CPUUtilization sums the vCPUs' percentages, so alarms divide by this."""
+    if instance_type in _VCPU_EXCEPTIONS:
+        return _VCPU_EXCEPTIONS[instance_type]
+    match = re.fullmatch(r"ml\.(?P<family>[a-z0-9-]+)\.(?P<size>medium|large|(?P<n>\d*)xlarge)", instance_type)
+    if not match:
+        raise ValueError(
+            f"cannot tell the vCPUs of {instance_type!r}; expected ml.<family>.<medium|large|xlarge|Nxlarge>"
+        )
+    size = match.group("size")
+    if size == "medium":
+        return 2 if match.group("family").startswith("t") else 1
+    if size == "large":
+        return 2
+    return 4 * int(match.group("n") or 1)
+
+
+class EndpointAlarms(Construct):
+    """Warning and critical alarms for each production variant of `endpoint`, from config thresholds.
+
+    Which alarms an endpoint gets follows what SageMaker publishes for it:
+    - every variant: Invocation5XXErrors and ModelLatency p99 (warning level; the critical level is the
+      endpoint's own rollback alarm, reused: it gets an OK action here, not a twin);
+    - real-time and serverless: an invocation spike, optionally dead traffic, the 4XX rate, OverheadLatency
+      p99 (async endpoints publish no Invocations or OverheadLatency);
+    - instance variants: CPU (as a share of the instance) and memory utilization;
+    - async endpoints: backlog size and the age of the oldest queued request (per endpoint);
+    - serverless endpoints: ModelSetupTime (cold starts).
+    Shadow variants get none: their responses never reach a caller.
+
+    Alarm names are `<name_prefix>-<variant>-<kind>-<severity>` (per endpoint: `<name_prefix>-<kind>-<severity>`).
+    Every alarm sets treat-missing-data and datapoints-to-alarm, and notifies `action` on ALARM and on OK.
+
+    :param endpoint: the endpoint; its config says which variants it has and of what kind.
+    :param thresholds: the environment's thresholds (config.monitoring.EndpointAlarmThresholds).
+    :param action: where notifications go (the environment's alarm topic).
+    :param name_prefix: e.g. `mlinf-prod-realtime`; keeps names unique per account and region.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint: InferenceEndpoint,
+        thresholds: EndpointAlarmThresholds,
+        action: cloudwatch.IAlarmAction,
+        name_prefix: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.endpoint = endpoint
+        self._thresholds = thresholds
+        self._action = action
+        self._name_prefix = name_prefix
+        config = endpoint.endpoint_config
+        self.is_async = config.is_async
+        self.is_serverless = config.is_serverless
+        self.alarms: list[cloudwatch.Alarm] = []
+
+        # The critical 5XX and latency levels: the endpoint's rollback alarms, reused and told to report recovery.
+        for alarm in endpoint.rollback_alarms:
+            alarm.add_ok_action(action)
+        self.rollback_alarms = tuple(endpoint.rollback_alarms)
+
+        instance_types = {v.name: v.instance_type for v in config.settings.variants}
+        for variant in endpoint.variant_names:
+            self._variant_alarms(variant, instance_types.get(variant))
+        if self.is_async:
+            self._async_alarms()
+
+    @property
+    def all_alarms(self) -> list[cloudwatch.IAlarm]:
+        """These alarms and the reused rollback alarms (e.g. for a dashboard's alarm-status widget)."""
+        return [*self.rollback_alarms, *self.alarms]
+
+    # ---------------------------------------------------------------------------------------- per variant
+
+    def _variant_alarms(self, variant: str, instance_type: Optional[str]) -> None:
+        e, t = self.endpoint, self._thresholds
+        where = f"{e.node.path} variant {variant}"
+        scope = Construct(self, variant)
+        self._add(scope, "Errors5xx", variant, "5xx", t.errors_5xx_per_period, e.metric_invocation_5xx_errors(variant),
+                  NOT_BREACHING, f"5XX responses of {where}", " per period")
+        self._add(scope, "ModelLatencyP99", variant, "model-latency-p99", t.model_latency_p99_ms,
+                  e.metric_model_latency(variant, statistic="p99"), NOT_BREACHING, f"p99 model latency of {where}",
+                  " ms", scale=MICROSECONDS_PER_MS)
+
+        if not self.is_async:
+            invocations = e.metric_invocations(variant)
+            # No traffic is not a spike, and (for the error rate) not an error.
+            self._add(scope, "Invocations", variant, "invocations", t.invocations_per_period, invocations,
+                      NOT_BREACHING, f"invocations of {where}", " per period")
+            if t.no_invocations is not None:
+                dead = t.no_invocations
+                self._add(
+                    scope, "NoInvocations", variant, "no-invocations",
+                    Thresholds(**{dead.severity: 1}, period_minutes=dead.period_minutes,
+                               evaluation_periods=dead.periods, datapoints_to_alarm=dead.periods),
+                    invocations,
+                    # SageMaker publishes nothing for a period without requests: missing data IS the signal.
+                    BREACHING, f"no invocations of {where} for {dead.periods} periods", " per period",
+                    comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                )
+            rate = cloudwatch.MathExpression(
+                expression="IF(invocations > 0, 100 * FILL(errors, 0) / invocations, 0)",
+                using_metrics={"errors": e.metric_invocation_4xx_errors(variant), "invocations": invocations},
+                label=f"4XX rate of {variant} (%)",
+                period=Duration.minutes(1),
+            )
+            self._add(scope, "Errors4xxRate", variant, "4xx-rate", t.errors_4xx_percent, rate, NOT_BREACHING,
+                      f"4XX responses as a share of invocations of {where}", "%")
+            self._add(scope, "OverheadLatencyP99", variant, "overhead-latency-p99", t.overhead_latency_p99_ms,
+                      e.metric_overhead_latency(variant, statistic="p99"), NOT_BREACHING,
+                      f"p99 overhead latency of {where}", " ms", scale=MICROSECONDS_PER_MS)
+
+        if self.is_serverless:
+            self._add(scope, "ModelSetupTime", variant, "model-setup-time", t.serverless_model_setup_ms,
+                      e.metric("ModelSetupTime", variant, statistic="Maximum"), NOT_BREACHING,
+                      f"model setup (cold start) time of {where}", " ms", scale=MICROSECONDS_PER_MS)
+        elif instance_type is not None:
+            vcpus = vcpu_count(instance_type)
+            cpu = cloudwatch.MathExpression(
+                expression=f"cpu / {vcpus}",
+                using_metrics={"cpu": e.metric_cpu_utilization(variant)},
+                label=f"CPU of {variant} (% of {vcpus} vCPUs)",
+                period=Duration.minutes(1),
+            )
+            # No instance metrics while an (async) variant runs no instances: nothing to alarm on.
+            self._add(scope, "CpuUtilization", variant, "cpu", t.cpu_utilization_percent, cpu, NOT_BREACHING,
+                      f"CPU utilization of {where} ({instance_type}, {vcpus} vCPUs)", "%")
+            self._add(scope, "MemoryUtilization", variant, "memory", t.memory_utilization_percent,
+                      e.metric_memory_utilization(variant), NOT_BREACHING, f"memory utilization of {where}", "%")
+
+    # ---------------------------------------------------------------------------------------- per endpoint
+
+    def _async_alarms(self) -> None:
+        t, where = self._thresholds, self.endpoint.node.path
+        # An empty queue publishes no datapoints; that is the healthy state.
+        self._add(self, "BacklogSize", None, "backlog", t.async_backlog_size,
+                  self.metric_async("ApproximateBacklogSize", "Average"), NOT_BREACHING,
+                  f"queued requests of {where}", " requests")
+        self._add(self, "OldestRequestAge", None, "oldest-request-age", t.async_oldest_request_age_seconds,
+                  self.metric_async("ApproximateAgeOfOldestRequest", "Maximum"), NOT_BREACHING,
+                  f"age of the oldest queued request of {where}", " s")
+
+    def metric_async(self, metric_name: str, statistic: str) -> cloudwatch.Metric:
+        """An async endpoint's queue metric (EndpointName dimension only: the queue belongs to the endpoint)."""
+        return cloudwatch.Metric(namespace="AWS/SageMaker", metric_name=metric_name, statistic=statistic,
+                                 dimensions_map={"EndpointName": self.endpoint.endpoint_name},
+                                 period=Duration.minutes(1))
+
+    # ---------------------------------------------------------------------------------------- helper
+
+    def _add(self, scope: Construct, construct_id: str, variant: Optional[str], kind: str, thresholds: Thresholds,
+             metric, missing: cloudwatch.TreatMissingData, description: str, unit: str, *, scale: float = 1,
+             comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+             ) -> None:
+        if not thresholds.levels:
+            return  # this alarm kind is switched off in config
+        name = "-".join(part for part in (self._name_prefix, variant, kind) if part)
+        alarms = SeverityAlarms(scope, construct_id, metric=metric, thresholds=thresholds, action=self._action,
+                                treat_missing_data=missing, description=description, unit=unit, scale=scale,
+                                comparison=comparison, alarm_name_prefix=name)
+        self.alarms.extend(alarms.alarms.values())

@@ -1,0 +1,56 @@
+"""The billing guard: EstimatedCharges alarms and their own encrypted topic, always in us-east-1."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, Environment, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms
+from constructs import Construct
+
+from config import EnvironmentConfig
+from ml_constructs.alarm_subscriptions import AlarmSubscriptions
+from ml_constructs.alarm_topic import AlarmTopic
+from ml_constructs.billing_alarms import BILLING_REGION, BillingAlarms
+
+
+class BillingStack(Stack):
+    """Lives in us-east-1 whatever the environment's region, because AWS/Billing metrics exist only there.
+
+    It references nothing in the environment's other stacks (they may sit in another region, and
+    CloudFormation exports do not cross regions): it has its own KMS key and topic, and the config's
+    subscriptions are added to that topic too.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs) -> None:
+        super().__init__(
+            scope, construct_id, env=Environment(account=config.account, region=BILLING_REGION), **kwargs
+        )
+        # The key protects notifications in transit through SNS, not data at rest: nothing needs it after the
+        # stack is gone, so it is scheduled for deletion with the stack in every environment.
+        self.key = kms.Key(
+            self,
+            "TopicKey",
+            description=f"Encrypts billing alarm notifications ({config.name})",
+            enable_key_rotation=True,
+            alias=f"alias/{config.name_prefix}-billing-alarms",
+            removal_policy=RemovalPolicy.DESTROY,
+            pending_window=Duration.days(7),
+        )
+        # CloudWatch encrypts what it publishes to the topic; without this, notifications are dropped silently.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                resources=["*"],  # in a key policy, "*" means this key
+            )
+        )
+        self.alarm_topic = AlarmTopic(self, "AlarmTopic", master_key=self.key,
+                                      display_name=f"SageMaker inference billing ({config.name})")
+        self.topic = self.alarm_topic.topic
+        AlarmSubscriptions(self, "Subscriptions", topic=self.topic, settings=config.monitoring.subscriptions)
+        self.alarms = BillingAlarms(
+            self,
+            "Alarms",
+            settings=config.monitoring.billing,
+            action=self.alarm_topic.action,
+            name_prefix=config.name_prefix,
+        )
+        CfnOutput(self, "BillingTopicArn", value=self.topic.topic_arn)

@@ -1,0 +1,367 @@
+"""The cost estimate: template parsing and pricing on small synthetic assemblies, schedules, the baseline
+delta, the CLI, and that the estimate of a real synthesized environment follows its config."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from config import ENVIRONMENTS, load_environments
+from stacks.application import PROJECT_ROOT, build_app
+from tools import cost_estimate
+from tools.cost_estimate import PricingError, Prices, deltas, estimate, load_stacks, runs_per_month
+
+PRICES = Prices.load()
+HOURS = 730
+M5_LARGE = PRICES.table["regions"]["us-east-1"]["instance_hour"]["ml.m5.large"]
+M5_XLARGE = PRICES.table["regions"]["us-west-2"]["instance_hour"]["ml.m5.xlarge"]
+M5_2XLARGE = PRICES.table["regions"]["us-west-2"]["instance_hour"]["ml.m5.2xlarge"]
+ENDPOINT = "RealtimeEndpoint7B098905"  # logical ids as CDK writes them: construct path plus a hash
+
+
+# ------------------------------------------------------------------------------------------- synthetic assemblies
+
+def write_assembly(root: Path, stacks: dict[str, tuple[str, dict]]) -> Path:
+    """A cloud assembly like `cdk synth` writes: one nested assembly per stage. `stacks` maps `Stage/Stack` to
+    (region, template)."""
+    stages: dict[str, dict] = {}
+    for display, (region, template) in stacks.items():
+        stage, stack = display.split("/")
+        directory = root / f"assembly-{stage}"
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"{stage}{stack}.template.json").write_text(json.dumps(template))
+        stages.setdefault(stage, {})[f"{stage}{stack}"] = {
+            "type": "aws:cloudformation:stack", "environment": f"aws://123456789012/{region}",
+            "displayName": display, "properties": {"templateFile": f"{stage}{stack}.template.json"}}
+    for stage, artifacts in stages.items():
+        (root / f"assembly-{stage}" / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    (root / "manifest.json").write_text(json.dumps({"artifacts": {
+        f"assembly-{stage}": {"type": "cdk:cloud-assembly",
+                              "properties": {"directoryName": f"assembly-{stage}", "displayName": stage}}
+        for stage in stages}}))
+    return root
+
+
+def endpoint_template(variants: list[dict], *, scaling: dict | None = None, async_config: bool = False,
+                      shadow: list[dict] | None = None) -> dict:
+    config = {"ProductionVariants": variants}
+    if async_config:
+        config["AsyncInferenceConfig"] = {"OutputConfig": {"S3OutputPath": "s3://b/async/"}}
+    if shadow:
+        config["ShadowProductionVariants"] = shadow
+    resources = {
+        "Config": {"Type": "AWS::SageMaker::EndpointConfig", "Properties": config},
+        ENDPOINT: {"Type": "AWS::SageMaker::Endpoint",
+                   "Properties": {"EndpointConfigName": {"Fn::GetAtt": ["Config", "EndpointConfigName"]}}},
+    }
+    for variant, (low, high) in (scaling or {}).items():
+        resources[f"Target{variant}"] = {"Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Properties": {
+            "ServiceNamespace": "sagemaker", "ScalableDimension": "sagemaker:variant:DesiredInstanceCount",
+            "MinCapacity": low, "MaxCapacity": high,
+            "ResourceId": {"Fn::Join": ["", ["endpoint/", {"Fn::GetAtt": [ENDPOINT, "EndpointName"]}, f"/variant/{variant}"]]}}}
+    return {"Resources": resources}
+
+
+def instance(name: str, instance_type: str = "ml.m5.large", count: int = 1) -> dict:
+    return {"VariantName": name, "ModelName": "m", "InstanceType": instance_type, "InitialInstanceCount": count}
+
+
+def estimate_of(tmp_path: Path, template: dict, region: str = "us-east-1"):
+    stacks = load_stacks(write_assembly(tmp_path, {"Test/Serving": (region, template)}))
+    return estimate(stacks, PRICES)["Test"]
+
+
+def item(stage, key_suffix: str):
+    found = [i for i in stage.items if i.key.endswith(key_suffix)]
+    assert len(found) == 1, [i.key for i in stage.items]
+    return found[0]
+
+
+def test_instance_variants_at_min_and_max_capacity(tmp_path):
+    stage = estimate_of(tmp_path, endpoint_template(
+        [instance("champion", count=2), instance("challenger", count=1)], scaling={"champion": (2, 8)}))
+    champion = item(stage, "/RealtimeEndpoint/champion")
+    assert (champion.monthly_min, champion.monthly_max) == pytest.approx((2 * HOURS * M5_LARGE, 8 * HOURS * M5_LARGE))
+    assert champion.quantity == "2-8 x ml.m5.large x 730 h"
+    challenger = item(stage, "/RealtimeEndpoint/challenger")  # no autoscaling: the initial count in both columns
+    assert challenger.monthly_min == challenger.monthly_max == pytest.approx(HOURS * M5_LARGE)
+    assert stage.monthly_max == pytest.approx(9 * HOURS * M5_LARGE)
+
+
+def test_shadow_variants_cost_like_any_instance(tmp_path):
+    stage = estimate_of(tmp_path, endpoint_template([instance("live")], shadow=[instance("shadow", count=2)]))
+    assert item(stage, "/shadow").monthly_max == pytest.approx(2 * HOURS * M5_LARGE)
+    assert "(shadow)" in item(stage, "/shadow").item
+
+
+def test_async_variant_that_scales_to_zero_is_busy_for_the_assumed_hours(tmp_path):
+    stage = estimate_of(tmp_path, endpoint_template([instance("primary")], scaling={"primary": (0, 2)},
+                                                    async_config=True))
+    busy = PRICES.assumptions["async_busy_hours_per_month_when_scaled_to_zero"]
+    primary = item(stage, "/primary")
+    assert (primary.monthly_min, primary.monthly_max) == pytest.approx((busy * M5_LARGE, 2 * HOURS * M5_LARGE))
+    assert "(async)" in primary.item and "busy" in primary.quantity
+
+
+def test_serverless_usage_from_the_stated_assumptions(tmp_path):
+    stage = estimate_of(tmp_path, endpoint_template([{"VariantName": "AllTraffic", "ModelName": "m",
+                                                      "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5}}]))
+    a = PRICES.assumptions
+    gb_seconds = a["serverless_requests_per_month"] * a["serverless_mean_duration_ms"] / 1000 * 2
+    data_gb = a["serverless_requests_per_month"] * a["serverless_payload_kb_in_and_out"] / 1024 / 1024
+    expected = gb_seconds * 0.00002 + data_gb * 0.016
+    serverless = item(stage, "/AllTraffic")
+    assert serverless.monthly_min == serverless.monthly_max == pytest.approx(expected)
+    assert expected == pytest.approx(0.8153, abs=1e-4)  # 40,000 GB-s and 0.95 GB of payload
+
+
+def test_provisioned_concurrency_needs_a_price_in_the_table(tmp_path):
+    template = endpoint_template([{"VariantName": "AllTraffic", "ModelName": "m", "ServerlessConfig": {
+        "MemorySizeInMB": 1024, "MaxConcurrency": 5, "ProvisionedConcurrency": 2}}])
+    with pytest.raises(PricingError, match=r"no 'serverless_provisioned_gb_second' price for us-east-1"):
+        estimate_of(tmp_path, template)
+
+
+def test_an_endpoint_config_without_an_endpoint_costs_nothing(tmp_path):
+    template = endpoint_template([instance("primary")])
+    del template["Resources"][ENDPOINT]
+    assert estimate_of(tmp_path, template).items == []
+
+
+def test_prices_follow_the_stack_region(tmp_path):
+    stage = estimate_of(tmp_path, endpoint_template([instance("primary", "ml.m5.xlarge")]), region="us-west-2")
+    assert item(stage, "/primary").monthly_max == pytest.approx(HOURS * M5_XLARGE)
+
+
+def test_fails_on_an_instance_type_without_a_price(tmp_path):
+    with pytest.raises(PricingError, match=r"no instance_hour price for ml.p4d.24xlarge in us-east-1 in tools/prices.json"):
+        estimate_of(tmp_path, endpoint_template([instance("primary", "ml.p4d.24xlarge")]))
+
+
+def test_fails_on_a_region_without_prices(tmp_path):
+    with pytest.raises(PricingError, match=r"no prices for region 'eu-central-2' in tools/prices.json; add it"):
+        estimate_of(tmp_path, endpoint_template([instance("primary")]), region="eu-central-2")
+
+
+def test_fails_without_a_cloud_assembly(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no cloud assembly at .*; run `make synth` first"):
+        load_stacks(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------- batch and schedules
+
+MACHINE = "NightlyStateMachine5E1A9B2C"
+
+
+def batch_template(schedule: dict | None, instance_type: str = "ml.m5.large", count: int = 2) -> dict:
+    definition = {"Fn::Join": ["", [
+        '{"StartAt":"Transform","States":{"Transform":{"Type":"Task","Resource":"arn:',
+        {"Ref": "AWS::Partition"},
+        ':states:::sagemaker:createTransformJob.sync","Parameters":{"ModelName":"',
+        {"Fn::GetAtt": ["Model", "ModelName"]},
+        f'","TransformResources":{{"InstanceCount":{count},"InstanceType":"{instance_type}"}}}},"End":true}}}}}}',
+    ]]}
+    resources = {MACHINE: {"Type": "AWS::StepFunctions::StateMachine", "Properties": {"DefinitionString": definition}}}
+    if schedule is not None:
+        resources["Schedule"] = schedule
+    return {"Resources": resources}
+
+
+def scheduler(expression: str, state: str = "ENABLED") -> dict:
+    return {"Type": "AWS::Scheduler::Schedule", "Properties": {
+        "ScheduleExpression": expression, "State": state, "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": {"Arn": {"Ref": MACHINE}, "RoleArn": "r"}}}
+
+
+def test_batch_transform_runs_from_its_schedule(tmp_path):
+    stage = estimate_of(tmp_path, batch_template(scheduler("rate(1 day)")))
+    batch = item(stage, "/transform0")
+    hours_per_run = PRICES.assumptions["batch_hours_per_run"]
+    assert batch.monthly_max == pytest.approx(365 / 12 * hours_per_run * 2 * M5_LARGE)
+    assert "rate(1 day)" in batch.quantity and "NightlyStateMachine batch transform" in batch.item
+
+
+def test_batch_transform_on_an_events_rule(tmp_path):
+    rule = {"Type": "AWS::Events::Rule", "Properties": {
+        "ScheduleExpression": "cron(0 2 ? * MON-FRI *)", "State": "ENABLED", "Targets": [{"Arn": {"Ref": MACHINE}, "Id": "t"}]}}
+    batch = item(estimate_of(tmp_path, batch_template(rule, count=1)), "/transform0")
+    assert batch.monthly_max == pytest.approx(5 * 365 / 12 / 7 * M5_LARGE)
+
+
+def test_unscheduled_or_disabled_batch_uses_the_assumed_runs(tmp_path):
+    runs = PRICES.assumptions["batch_runs_per_month_without_schedule"]
+    batch = item(estimate_of(tmp_path, batch_template(scheduler("rate(1 hour)", state="DISABLED"), count=1)), "/transform0")
+    assert batch.monthly_max == pytest.approx(runs * M5_LARGE)
+    assert "no enabled schedule: assumed" in batch.quantity
+
+
+def test_fails_when_the_transform_instance_type_is_decided_at_run_time(tmp_path):
+    template = batch_template(None)
+    parts = template["Resources"][MACHINE]["Properties"]["DefinitionString"]["Fn::Join"][1]
+    parts[-1] = '","TransformResources":{"InstanceCount":1,"InstanceType.$":"$.type"}},"End":true}}}'
+    with pytest.raises(PricingError, match=r"a transform's instance type is decided at run time"):
+        estimate_of(tmp_path, template)
+
+
+@pytest.mark.parametrize("expression, runs", [
+    ("rate(1 day)", 365 / 12),
+    ("rate(7 days)", 365 / 12 / 7),
+    ("rate(6 hours)", 4 * 365 / 12),
+    ("rate(30 minutes)", 48 * 365 / 12),
+    ("cron(0 2 * * ? *)", 365 / 12),
+    ("cron(0 8 ? * MON-FRI *)", 5 * 365 / 12 / 7),
+    ("cron(0 8 ? * 2-6 *)", 5 * 365 / 12 / 7),
+    ("cron(0/15 * * * ? *)", 4 * 24 * 365 / 12),
+    ("cron(0 0,12 1 * ? *)", 2),
+    ("cron(0 3 ? * MON#1 *)", 1),
+    ("cron(0 3 L * ? *)", 1),
+    ("cron(0 0 1 1 ? *)", 1 / 12),
+    ("cron(0 0 1 1-6 ? *)", 0.5),
+    ("at(2026-12-24T08:00:00)", 1),
+])
+def test_runs_per_month(expression, runs):
+    assert runs_per_month(expression) == pytest.approx(runs)
+
+
+def test_fails_on_an_expression_it_cannot_read():
+    with pytest.raises(PricingError, match=r"cannot tell how often 'every day' runs"):
+        runs_per_month("every day")
+
+
+# ------------------------------------------------------------------------------------------- storage and fixed items
+
+def test_storage_keys_alarms_and_dashboards(tmp_path):
+    bucket = {"Type": "AWS::S3::Bucket", "Properties": {}}
+    template = {"Resources": {
+        "BucketsInputB5DF1CC8": bucket, "BucketsOutput021CF86B": bucket, "ScratchA1B2C3D4": bucket,
+        "Key": {"Type": "AWS::KMS::Key", "Properties": {}},
+        "Simple": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "Invocations"}},
+        "Math": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Metrics": [
+            {"Id": "e", "MetricStat": {}}, {"Id": "i", "MetricStat": {}}, {"Id": "rate", "Expression": "e / i"}]}},
+        "Board": {"Type": "AWS::CloudWatch::Dashboard", "Properties": {}},
+    }}
+    stage = estimate_of(tmp_path, template)
+    sizes = PRICES.assumptions["s3_gb_by_bucket"]
+    other = PRICES.assumptions["s3_gb_other_bucket"]
+    assert item(stage, "/s3").monthly_max == pytest.approx((sizes["Input"] + sizes["Output"] + other) * 0.023)
+    assert item(stage, "/kms").monthly_max == 1.0
+    alarms = item(stage, "/alarms")
+    assert (alarms.quantity, alarms.monthly_max) == ("2 alarms, 3 metrics", pytest.approx(0.3))
+    assert item(stage, "/dashboards").monthly_max == 3.0
+
+
+# ------------------------------------------------------------------------------------------- baseline and output
+
+def two_stage_estimate(tmp_path: Path, prod_count: int) -> dict:
+    root = write_assembly(tmp_path / f"out{prod_count}", {
+        "Dev/Serving": ("us-east-1", endpoint_template([instance("primary")])),
+        "Prod/Serving": ("us-east-1", endpoint_template([instance("primary", count=prod_count)])),
+    })
+    return estimate(load_stacks(root), PRICES)
+
+
+def test_delta_against_the_baseline_names_the_items_that_moved(tmp_path):
+    baseline = cost_estimate.to_baseline(two_stage_estimate(tmp_path, 1), PRICES)
+    changes = {d.stage: d for d in deltas(two_stage_estimate(tmp_path, 3), baseline)}
+    assert changes["Dev"].monthly_max == 0 and changes["Dev"].items == ()
+    expected = round(2 * HOURS * M5_LARGE, 2)
+    assert changes["Prod"].monthly_min == changes["Prod"].monthly_max == pytest.approx(expected)
+    assert changes["Prod"].items == (("Prod/Serving/RealtimeEndpoint/primary", expected, expected),)
+
+
+def test_delta_covers_items_and_stages_that_disappear(tmp_path):
+    baseline = cost_estimate.to_baseline(two_stage_estimate(tmp_path, 1), PRICES)
+    baseline["stages"]["Qa"] = {"monthly_min": 10.0, "monthly_max": 20.0, "items": {"Qa/x": [10.0, 20.0]}}
+    baseline["stages"]["Dev"]["items"]["Dev/Serving/gone"] = [1.5, 1.5]
+    baseline["stages"]["Dev"]["monthly_min"] += 1.5
+    baseline["stages"]["Dev"]["monthly_max"] += 1.5
+    changes = {d.stage: d for d in deltas(two_stage_estimate(tmp_path, 1), baseline)}
+    assert changes["Qa"].monthly_max == -20.0
+    assert changes["Dev"].items == (("Dev/Serving/gone", -1.5, -1.5),)
+    assert changes["Dev"].monthly_min == -1.5
+
+
+def test_cli_writes_a_baseline_then_prints_the_change(tmp_path, capsys):
+    baseline = tmp_path / "cost-baseline.json"
+    one = write_assembly(tmp_path / "one", {"Prod/Serving": ("us-east-1", endpoint_template([instance("primary")]))})
+    assert cost_estimate.main([str(one), "--baseline", str(baseline), "--write-baseline"]) == 0
+    stored = json.loads(baseline.read_text())
+    assert stored["stages"]["Prod"]["items"] == {"Prod/Serving/RealtimeEndpoint/primary": [83.95, 83.95]}
+    assert '"Prod/Serving/RealtimeEndpoint/primary": [83.95, 83.95]' in baseline.read_text()  # one line per item
+    capsys.readouterr()
+
+    three = write_assembly(tmp_path / "three", {"Prod/Serving": ("us-east-1", endpoint_template(
+        [instance("primary", count=3)]))})
+    assert cost_estimate.main([str(three), "--baseline", str(baseline)]) == 0
+    out = capsys.readouterr().out
+    assert "Prod (account 123456789012; us-east-1)" in out
+    assert "$251.85" in out  # 3 x ml.m5.large x 730 h
+    assert "+$167.90/month" in out
+    assert out.rstrip().endswith("Change against the baseline: +$167.90/month at min, +$167.90/month at max")
+
+
+def test_cli_explains_a_missing_baseline_or_price(tmp_path, capsys):
+    one = write_assembly(tmp_path / "one", {"Prod/Serving": ("us-east-1", endpoint_template([instance("primary")]))})
+    assert cost_estimate.main([str(one), "--baseline", str(tmp_path / "missing.json")]) == 1
+    assert "no baseline at" in capsys.readouterr().err
+    bad = write_assembly(tmp_path / "bad", {"Prod/Serving": ("us-east-1", endpoint_template([instance("p", "ml.x9.huge")]))})
+    assert cost_estimate.main([str(bad)]) == 1
+    assert "error: no instance_hour price for ml.x9.huge" in capsys.readouterr().err
+
+
+def test_price_table_names_its_sources_and_date():
+    table = PRICES.table
+    assert table["recorded"] and set(table["sources"]) >= {"sagemaker", "s3", "kms", "cloudwatch"}
+    assert all(url.startswith("https://aws.amazon.com/") for url in table["sources"].values())
+
+
+def test_committed_baseline_covers_every_environment():
+    baseline = json.loads((PROJECT_ROOT / "cost-baseline.json").read_text())
+    assert set(baseline["stages"]) >= {"Dev", "Staging", "Prod"}
+
+
+# ------------------------------------------------------------------------------------------- real environments
+
+def test_every_environment_gets_dollar_figures(synthesized):
+    stages = estimate(load_stacks(synthesized.outdir), PRICES)
+    assert set(stages) == {"Dev", "Staging", "Prod"}
+    for stage in stages.values():
+        assert stage.monthly_min > 0 and stage.monthly_max >= stage.monthly_min
+    champion = item(stages["Prod"], "Prod/Serving/RealtimeEndpoint/champion")
+    assert (champion.monthly_min, champion.monthly_max) == pytest.approx((2 * HOURS * M5_XLARGE, 8 * HOURS * M5_XLARGE))
+
+
+def synthesize_variant(tmp_path: Path, name: str, change) -> dict:
+    """Synthesize one environment with its raw config changed by `change`, and estimate it."""
+    raw = copy.deepcopy(next(env for env in ENVIRONMENTS if env["name"] == name))
+    change(raw)
+    app, _ = build_app(load_environments([raw]), outdir=str(tmp_path), compliance_checks=False)
+    app.synth()
+    return estimate(load_stacks(tmp_path), PRICES)
+
+
+def test_estimate_follows_instance_type_and_autoscaling_in_config(synthesized, tmp_path):
+    before = estimate(load_stacks(synthesized.outdir), PRICES)["Prod"]
+
+    def bigger_champion(raw):
+        champion = raw["serving"]["endpoints"]["realtime"]["variants"][0]
+        champion["instance_type"] = "ml.m5.2xlarge"
+        champion["autoscaling"]["max_capacity"] = 10
+
+    after = synthesize_variant(tmp_path, "prod", bigger_champion)["Prod"]
+    assert after.monthly_min - before.monthly_min == pytest.approx(2 * HOURS * (M5_2XLARGE - M5_XLARGE))
+    assert after.monthly_max - before.monthly_max == pytest.approx(HOURS * (10 * M5_2XLARGE - 8 * M5_XLARGE))
+
+
+def test_estimate_follows_instance_count_in_config(synthesized, tmp_path):
+    before = estimate(load_stacks(synthesized.outdir), PRICES)["Staging"]
+
+    def three_instances(raw):
+        raw["serving"]["endpoints"]["realtime"]["variants"][0]["initial_instance_count"] = 3
+
+    after = synthesize_variant(tmp_path, "staging", three_instances)["Staging"]
+    assert after.monthly_max - before.monthly_max == pytest.approx(2 * HOURS * M5_LARGE)
+    assert after.monthly_min - before.monthly_min == pytest.approx(2 * HOURS * M5_LARGE)
