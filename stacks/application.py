@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from aws_cdk import App
 
 from config import EnvironmentConfig
 from stacks.compliance import register_compliance_checks
+from stacks.paths import PROJECT_ROOT
 from stacks.stage import InferenceStage
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["PROJECT_ROOT", "build_app", "cdk_context"]
 
 
 def cdk_context() -> dict[str, Any]:
