@@ -276,8 +276,8 @@ EnvironmentKey = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9
 EnvironmentValue = Annotated[str, StringConstraints(max_length=10240)]
 
 # The subset of JSONPath SageMaker's InputFilter/OutputFilter accept: $ then .name, ['name'], [n], [n:m],
-# [a,b] or [*] steps (at most 63 characters).
-_JSONPATH_STEP = r"(\.[A-Za-z_][A-Za-z0-9_]*|\.\*|\['[^'\]]+'\]|\[\*\]|\[-?\d+(:-?\d*)?\]|\[:-?\d+\]|\[\d+(,\d+)+\])"
+# [a,b] or [*] steps (at most 63 characters), e.g. $[1:] (drop a CSV id column) or $[0,-1] (id and prediction).
+_JSONPATH_STEP = r"(\.[A-Za-z_][A-Za-z0-9_]*|\.\*|\['[^'\]]+'\]|\[\*\]|\[-?\d+(:-?\d*)?\]|\[:-?\d+\]|\[-?\d+(,-?\d+)+\])"
 _JSONPATH = re.compile(rf"^\${_JSONPATH_STEP}*$")
 
 
