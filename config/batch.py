@@ -275,9 +275,10 @@ PrefixTemplate = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9!_.()/-]
 EnvironmentKey = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")]
 EnvironmentValue = Annotated[str, StringConstraints(max_length=10240)]
 
-# The subset of JSONPath SageMaker's InputFilter/OutputFilter accept: $ then .name, ['name'], [n], [n:m],
+# The subset of JSONPath SageMaker's InputFilter/OutputFilter accept: $ then .name, ['name'] or ['a','b'], [n], [n:m],
 # [a,b] or [*] steps (at most 63 characters), e.g. $[1:] (drop a CSV id column) or $[0,-1] (id and prediction).
-_JSONPATH_STEP = r"(\.[A-Za-z_][A-Za-z0-9_]*|\.\*|\['[^'\]]+'\]|\[\*\]|\[-?\d+(:-?\d*)?\]|\[:-?\d+\]|\[-?\d+(,-?\d+)+\])"
+_JSONPATH_STEP = (r"(\.[A-Za-z_][A-Za-z0-9_]*|\.\*|\['[^',\]]+'(,'[^',\]]+')*\]|\[\*\]|\[-?\d+(:-?\d*)?\]|\[:-?\d+\]"
+                  r"|\[-?\d+(,-?\d+)+\])")
 _JSONPATH = re.compile(rf"^\${_JSONPATH_STEP}*$")
 
 
