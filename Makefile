@@ -42,7 +42,7 @@ synth: setup $(DEMO_MODEL)
 test: setup $(DEMO_MODEL)
 	$(PY) -m pytest
 
-## The demo model (scikit-learn, fixed seed, bundled data set), packaged reproducibly (recipe above).
+## The demo model (scikit-learn, fixed seed, bundled data set): train it, or train and package it.
 train-demo: setup
 	$(PY) -m tools.train_demo --out build/demo-model
 package-model: $(DEMO_MODEL)

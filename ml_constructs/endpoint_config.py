@@ -86,10 +86,6 @@ class EndpointConfiguration(Construct):
         self.endpoint_config_name = self.endpoint_config.attr_endpoint_config_name
         self.variant_names = tuple(v.variant_name for v in production_variants)
 
-    @property
-    def instance_variants(self) -> tuple[InstanceVariantSettings, ...]:
-        return self.settings.variants
-
     def _check_references(self, settings: EndpointSettings, models: Mapping[str, SageMakerModel]) -> None:
         missing = sorted(set(settings.model_names) - set(models))
         if missing:

@@ -26,7 +26,9 @@ def build_app(
     outdir: Optional[str] = None,
     compliance_checks: bool = True,
 ) -> tuple[App, list[InferenceStage]]:
-    app = App(outdir=outdir, context=cdk_context()) if outdir else App()
+    # cdk.json's flags always apply, also when the app runs outside the CLI (`python app.py`, tests);
+    # context the CLI passes still takes precedence.
+    app = App(outdir=outdir, context=cdk_context())
     stages = [InferenceStage(app, config=config) for config in environments]
     if compliance_checks:
         register_compliance_checks(app)
