@@ -10,6 +10,7 @@ from constructs import Construct
 
 from config.monitoring import EndpointAlarmThresholds, Thresholds
 from ml_constructs.endpoint import InferenceEndpoint
+from ml_constructs.naming import path_in_stage
 from ml_constructs.severity_alarms import SeverityAlarms
 
 NOT_BREACHING = cloudwatch.TreatMissingData.NOT_BREACHING
@@ -100,7 +101,7 @@ class EndpointAlarms(Construct):
 
     def _variant_alarms(self, variant: str, instance_type: Optional[str]) -> None:
         e, t = self.endpoint, self._thresholds
-        where = f"{e.node.path} variant {variant}"
+        where = f"{path_in_stage(e)} variant {variant}"
         scope = Construct(self, variant)
         self._add(scope, "Errors5xx", variant, "5xx", t.errors_5xx_per_period, e.metric_invocation_5xx_errors(variant),
                   NOT_BREACHING, f"5XX responses of {where}", " per period")
@@ -157,7 +158,7 @@ class EndpointAlarms(Construct):
     # ---------------------------------------------------------------------------------------- per endpoint
 
     def _async_alarms(self) -> None:
-        t, where = self._thresholds, self.endpoint.node.path
+        t, where = self._thresholds, path_in_stage(self.endpoint)
         # An empty queue publishes no datapoints; that is the healthy state.
         self._add(self, "BacklogSize", None, "backlog", t.async_backlog_size,
                   self.metric_async("ApproximateBacklogSize", "Average"), NOT_BREACHING,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Stack
+from aws_cdk import Stack, Stage
 from constructs import IConstruct
 
 
@@ -16,3 +16,12 @@ def name_in_stack(scope: IConstruct, *suffixes: str) -> str:
     stack = Stack.of(scope)
     path_in_stack = scope.node.path[len(stack.node.path) + 1:].replace("/", "-")
     return "-".join(part for part in (stack.stack_name, path_in_stack, *suffixes) if part)
+
+
+def path_in_stage(scope: IConstruct) -> str:
+    """`Dev/Serving/RealtimeEndpoint`: the construct's path from its stage down, for human-readable text
+    (alarm descriptions) that must read the same under `Pipeline/Dev/...`."""
+    stage = Stage.of(scope)
+    if stage is None or stage.node.path == "":
+        return scope.node.path
+    return f"{stage.node.id}/{scope.node.path[len(stage.node.path) + 1:]}"

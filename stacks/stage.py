@@ -7,6 +7,7 @@ from constructs import Construct
 
 from config import EnvironmentConfig
 from stacks.billing_stack import BillingStack
+from stacks.batch_stack import BatchStack
 from stacks.data_stack import DataStack
 from stacks.serving_stack import ServingStack
 
@@ -30,3 +31,6 @@ class InferenceStage(Stage):
         # Always us-east-1 (AWS/Billing lives only there); self-contained, so no cross-region references.
         self.billing = BillingStack(self, "Billing", config=config,
                                     description=f"SageMaker inference billing alarms ({config.name})")
+        if config.batch.transforms:
+            self.batch = BatchStack(self, "Batch", config=config, data=self.data,
+                                    description=f"SageMaker batch transforms: schedules, state machines, models ({config.name})")

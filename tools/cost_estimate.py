@@ -59,12 +59,16 @@ class StackTemplate:
 
 
 def load_stacks(cloud_assembly: Path) -> list[StackTemplate]:
-    """Every stack template in the assembly and its nested (stage) assemblies."""
+    """Every stack template of every environment's stage.
+
+    Left out: top-level stacks (the pipeline, which is not priced) and the pipeline's own copies of the
+    stages (`Pipeline/Dev`), which are the same templates as the stages and would count them twice.
+    """
     if not (cloud_assembly / "manifest.json").exists():
         raise FileNotFoundError(f"no cloud assembly at {cloud_assembly}; run `make synth` first")
     stacks: list[StackTemplate] = []
     _walk(cloud_assembly, stacks)
-    return stacks
+    return [s for s in stacks if s.stage != "(top level)" and "/" not in s.stage]
 
 
 def _walk(assembly_dir: Path, stacks: list[StackTemplate]) -> None:
