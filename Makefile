@@ -11,6 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 CDK := cdk
 
 .PHONY: setup synth test snapshot bench-synth bench-inference train-demo package-model serve clean
+.PHONY: deploy-local destroy-local
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -60,3 +61,11 @@ bench-inference: setup
 
 clean:
 	rm -rf cdk.out .pytest_cache build
+
+## Deploy the Dev stage to a local AWS emulator (moto on 127.0.0.1, free port) and print what landed.
+deploy-local: setup
+	$(PY) -m tools.deploy_local deploy --stage Dev
+
+## Destroy the locally deployed Dev stage and stop the emulator deploy-local started (by its PID).
+destroy-local: setup
+	$(PY) -m tools.deploy_local destroy --stage Dev
