@@ -237,8 +237,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             outputs, rows = deploy_stage(emulator, stage=args.stage, outdir=args.outdir, log=log)
             print("\nOutputs\n" + render_outputs(outputs))
             print("\nWhat landed\n" + render_landed(rows))
-            print(f"\nUse it: AWS_ENDPOINT_URL={emulator.endpoint_url} AWS_ACCESS_KEY_ID=testing "
-                  f"AWS_SECRET_ACCESS_KEY=testing python -m tools.ops status --region {stage_region(args.stage)}")
+            print(f"\nUse it: {sys.executable} -m tools.ops status --endpoint-url {emulator.endpoint_url} "
+                  f"--region {stage_region(args.stage)}")
             print("Tear down: make destroy-local")
         else:
             emulator = running_from_state()
