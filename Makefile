@@ -13,7 +13,16 @@ CDK := cdk
 .PHONY: setup synth test snapshot bench-synth bench-inference train-demo package-model serve clean
 .PHONY: deploy-local destroy-local
 
+DEMO_MODEL := build/demo-model.tar.gz
+
 setup: $(VENV)/.installed node_modules/.installed
+
+## Dev serves the packaged demo model as a file asset; the bytes are deterministic, so the asset hash only
+## moves when the handler, the training or the packaging changes.
+$(DEMO_MODEL): $(wildcard inference_code/*) tools/train_demo.py tools/package_model.py | $(VENV)/.installed
+	rm -rf build/demo-model
+	$(PY) -m tools.train_demo --out build/demo-model
+	$(PY) -m tools.package_model --model-dir build/demo-model --out $@
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,34 +34,30 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 ## Synthesize every environment's templates into cdk.out and print a summary.
-synth: setup
+synth: setup $(DEMO_MODEL)
 	rm -rf cdk.out
 	$(CDK) synth '**' --quiet
 	$(PY) -m tools.synth_summary cdk.out
 
 ## Run the whole test suite (unit, gates, snapshots, ...).
-test: setup
+test: setup $(DEMO_MODEL)
 	$(PY) -m pytest
 
-## The demo model (scikit-learn, fixed seed, bundled data set), packaged reproducibly.
-DEMO_MODEL := build/demo-model.tar.gz
+## The demo model (scikit-learn, fixed seed, bundled data set): train it, or train and package it.
 train-demo: setup
 	$(PY) -m tools.train_demo --out build/demo-model
 package-model: $(DEMO_MODEL)
-$(DEMO_MODEL): $(VENV)/.installed inference_code/inference.py inference_code/requirements.txt tools/train_demo.py tools/package_model.py
-	$(PY) -m tools.train_demo --out build/demo-model
-	$(PY) -m tools.package_model --model-dir build/demo-model --out $@
 
 ## Serve the packaged model on SageMaker's container contract (GET /ping, POST /invocations) on 127.0.0.1:8080.
 serve: $(DEMO_MODEL)
 	$(PY) -m tools.serve_local --model-dir $(DEMO_MODEL) --port 8080
 
 ## Accept the current templates as the new snapshots (review the diff before committing).
-snapshot: setup
+snapshot: setup $(DEMO_MODEL)
 	$(PY) -m pytest tests/gates/test_snapshots.py --snapshot-update
 
 ## Time synthesizing every stage against an empty one-stack app.
-bench-synth: setup
+bench-synth: setup $(DEMO_MODEL)
 	$(PY) bench/bench_synth.py
 
 ## The handler on a 6 MB CSV batch against the toolkit default and the raw loadtxt+predict floor.

@@ -23,7 +23,10 @@ def main() -> None:
         environments = load_environments(ENVIRONMENTS, account_overrides())
     except ConfigError as error:
         sys.exit(f"error: {error}")
-    app, _ = build_app(environments)
+    try:
+        app, _ = build_app(environments)
+    except FileNotFoundError as error:  # e.g. Dev's demo model asset was never built
+        sys.exit(f"error: {error}")
     app.synth()
 
 

@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from config.base import Section
 from config.data import DataConfig
+from config.serving import ServingConfig
 from config.regions import AWS_REGIONS
 
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
@@ -41,6 +42,8 @@ class EnvironmentConfig(Section):
     """CloudFormation termination protection on the stateful stacks."""
 
     data: DataConfig = DataConfig()
+    serving: ServingConfig = ServingConfig()
+    """Models and endpoints. Default: one model and no endpoints."""
 
     @property
     def stage_id(self) -> str:

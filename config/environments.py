@@ -30,6 +30,18 @@ DEV: dict[str, Any] = {
         "abort_incomplete_upload_days": 1,
         "access_log_expiration_days": 30,
     },
+    # Dev serves the packaged demo model (`make build/demo-model.tar.gz`) from a serverless endpoint: no idle
+    # instance cost. Serverless supports no network isolation, so this model runs without it.
+    "serving": {
+        "models": {
+            "demo": {"model_data_asset": "build/demo-model.tar.gz", "network_isolation": False},
+        },
+        "endpoints": {
+            "realtime": {
+                "serverless": {"model": "demo", "memory_size_mb": 2048, "max_concurrency": 5},
+            },
+        },
+    },
 }
 
 STAGING: dict[str, Any] = {
@@ -47,6 +59,34 @@ STAGING: dict[str, Any] = {
         "abort_incomplete_upload_days": 7,
         "access_log_expiration_days": 365,
     },
+    # Staging mirrors prod's model on one instance and captures every request; it also runs the async
+    # endpoint (serving a registered model package, scaling to zero) and the multi-model endpoint.
+    "serving": {
+        "default_model_data_key": "models/model-v1.tar.gz",
+        "models": {
+            "main": {},
+            "registered": {"model_package_version": 1},
+            "multi": {"multi_model_prefix": "models/multi/"},
+        },
+        "endpoints": {
+            "realtime": {
+                "variants": [{"name": "primary", "model": "main", "instance_type": "ml.m5.large"}],
+                "data_capture": {"sampling_percentage": 100},
+                "deployment": {"traffic_routing": "ALL_AT_ONCE", "wait_interval_seconds": 300},
+            },
+            "async": {
+                "variants": [{
+                    "name": "primary", "model": "registered", "instance_type": "ml.m5.large",
+                    "autoscaling": {"min_capacity": 0, "max_capacity": 2, "backlog_target_per_instance": 5},
+                }],
+                "async_inference": {"max_concurrent_invocations_per_instance": 4},
+            },
+            "multi-model": {
+                "variants": [{"name": "primary", "model": "multi", "instance_type": "ml.m5.large",
+                              "volume_size_gb": 30}],
+            },
+        },
+    },
 }
 
 PROD: dict[str, Any] = {
@@ -63,6 +103,45 @@ PROD: dict[str, Any] = {
         "noncurrent_version_expiration_days": 90,
         "abort_incomplete_upload_days": 7,
         "access_log_expiration_days": 730,
+    },
+    # Prod: A/B over two model versions (90/10), both autoscaled, with more floor in business hours; updates
+    # shift 10% first and roll back on the endpoint's 5XX or latency alarm.
+    "serving": {
+        "models": {
+            "champion": {"model_data_key": "models/model-v1.tar.gz"},
+            "challenger": {"model_data_key": "models/model-v2.tar.gz"},
+        },
+        "endpoints": {
+            "realtime": {
+                "variants": [
+                    {
+                        "name": "champion", "model": "champion", "instance_type": "ml.m5.xlarge",
+                        "initial_instance_count": 2, "weight": 90,
+                        "autoscaling": {
+                            "min_capacity": 2, "max_capacity": 8, "max_requests_per_second": 20, "safety_factor": 0.5,
+                            "schedules": [
+                                {"name": "BusinessHoursStart", "schedule": "cron(0 8 ? * MON-FRI *)",
+                                 "timezone": "America/Los_Angeles", "min_capacity": 3, "max_capacity": 8},
+                                {"name": "BusinessHoursEnd", "schedule": "cron(0 19 ? * MON-FRI *)",
+                                 "timezone": "America/Los_Angeles", "min_capacity": 2, "max_capacity": 8},
+                            ],
+                        },
+                    },
+                    {
+                        "name": "challenger", "model": "challenger", "instance_type": "ml.m5.xlarge",
+                        "initial_instance_count": 1, "weight": 10,
+                        "autoscaling": {"min_capacity": 1, "max_capacity": 3, "max_requests_per_second": 20},
+                    },
+                ],
+                "data_capture": {"sampling_percentage": 20},
+                "deployment": {
+                    "traffic_routing": "CANARY", "size_type": "CAPACITY_PERCENT", "size_value": 10,
+                    "wait_interval_seconds": 600, "termination_wait_seconds": 300,
+                    "maximum_execution_timeout_seconds": 3600, "auto_rollback": True,
+                },
+                "alarms": {"errors_5xx_per_minute": 5, "latency_p99_ms": 500},
+            },
+        },
     },
 }
 

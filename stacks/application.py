@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from aws_cdk import App
 
 from config import EnvironmentConfig
 from stacks.compliance import register_compliance_checks
+from stacks.paths import PROJECT_ROOT
 from stacks.stage import InferenceStage
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["PROJECT_ROOT", "build_app", "cdk_context"]
 
 
 def cdk_context() -> dict[str, Any]:
@@ -26,7 +26,9 @@ def build_app(
     outdir: Optional[str] = None,
     compliance_checks: bool = True,
 ) -> tuple[App, list[InferenceStage]]:
-    app = App(outdir=outdir, context=cdk_context()) if outdir else App()
+    # cdk.json's flags always apply, also when the app runs outside the CLI (`python app.py`, tests);
+    # context the CLI passes still takes precedence.
+    app = App(outdir=outdir, context=cdk_context())
     stages = [InferenceStage(app, config=config) for config in environments]
     if compliance_checks:
         register_compliance_checks(app)

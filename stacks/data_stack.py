@@ -1,15 +1,33 @@
-"""The stateful stack: the data key, the buckets and the model registry. Never replaced."""
+"""The stateful stack: the data key, the buckets, the model registry and the alarm topic. Never replaced."""
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Stack
+from dataclasses import dataclass
+
+from aws_cdk import CfnOutput, Fn, Stack, aws_cloudwatch_actions as cw_actions, aws_kms as kms, aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from config import EnvironmentConfig
-from ml_constructs.buckets import DataBuckets
+from ml_constructs.alarm_topic import AlarmTopic
+from ml_constructs.buckets import BucketLayout, DataBuckets
 from ml_constructs.encryption import DataKey
 from ml_constructs.model_registry import ModelRegistry
 from ml_constructs.removal import data_removal_policy
+
+
+@dataclass(frozen=True)
+class DataReferences:
+    """The Data stack's resources as another stack sees them: imported from named exports of stable ARNs."""
+
+    key: kms.IKey
+    input: s3.IBucket
+    output: s3.IBucket
+    models: s3.IBucket
+    alarm_topic: sns.ITopic
+    alarm_action: cw_actions.SnsAction
+    registry: ModelRegistry
+    layout: BucketLayout
 
 
 class DataStack(Stack):
@@ -19,6 +37,7 @@ class DataStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs) -> None:
         super().__init__(scope, construct_id, termination_protection=config.termination_protection, **kwargs)
         removal = data_removal_policy(config.retain_data)
+        self.export_prefix = config.name_prefix
 
         self.data_key = DataKey(self, "DataKey", alias=f"{config.name_prefix}-data", removal_policy=removal)
         self.key = self.data_key.key
@@ -31,14 +50,54 @@ class DataStack(Stack):
             description=f"Approved models for the {config.name} environment",
             removal_policy=removal,
         )
+        # CloudWatch must use the key to publish alarms to the encrypted topic, or notifications are dropped.
+        self.data_key.allow_service("cloudwatch.amazonaws.com", actions=["kms:Decrypt", "kms:GenerateDataKey*"])
+        self.alarm_topic = AlarmTopic(self, "AlarmTopic", master_key=self.key,
+                                      display_name=f"SageMaker inference alarms ({config.name})")
 
         outputs = {
             "InputBucketName": self.buckets.input.bucket_name,
             "OutputBucketName": self.buckets.output.bucket_name,
             "ModelBucketName": self.buckets.models.bucket_name,
             "AccessLogBucketName": self.buckets.access_logs.bucket_name,
-            "DataKeyArn": self.key.key_arn,
             "ModelPackageGroupName": self.registry.group_name,
         }
         for output_id, value in outputs.items():
             CfnOutput(self, output_id, value=value)
+        # Named exports of ARNs that never change: other stacks import these, never a model or config name.
+        exported = {
+            "DataKeyArn": self.key.key_arn,
+            "InputBucketArn": self.buckets.input.bucket_arn,
+            "OutputBucketArn": self.buckets.output.bucket_arn,
+            "ModelBucketArn": self.buckets.models.bucket_arn,
+            "AlarmTopicArn": self.alarm_topic.topic.topic_arn,
+        }
+        for output_id, value in exported.items():
+            CfnOutput(self, output_id, value=value, export_name=self.export_name(output_id))
+
+    def export_name(self, output_id: str) -> str:
+        return f"{self.export_prefix}-{output_id}"
+
+    def references(self, scope: Construct) -> DataReferences:
+        """Import the stable ARNs into `scope` (another stack of the same stage), which then depends on this stack."""
+        Stack.of(scope).add_stack_dependency(self)
+
+        def imported(output_id: str) -> str:
+            return Fn.import_value(self.export_name(output_id))
+
+        key = kms.Key.from_key_arn(scope, "DataKey", imported("DataKeyArn"))
+
+        def bucket(bucket_id: str, output_id: str) -> s3.IBucket:
+            return s3.Bucket.from_bucket_attributes(scope, bucket_id, bucket_arn=imported(output_id), encryption_key=key)
+
+        topic = sns.Topic.from_topic_arn(scope, "AlarmTopic", imported("AlarmTopicArn"))
+        return DataReferences(
+            key=key,
+            input=bucket("InputBucket", "InputBucketArn"),
+            output=bucket("OutputBucket", "OutputBucketArn"),
+            models=bucket("ModelBucket", "ModelBucketArn"),
+            alarm_topic=topic,
+            alarm_action=cw_actions.SnsAction(topic),
+            registry=self.registry,
+            layout=self.buckets.layout,
+        )

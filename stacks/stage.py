@@ -7,6 +7,7 @@ from constructs import Construct
 
 from config import EnvironmentConfig
 from stacks.data_stack import DataStack
+from stacks.serving_stack import ServingStack
 
 
 class InferenceStage(Stage):
@@ -22,4 +23,6 @@ class InferenceStage(Stage):
             Tags.of(self).add(key, value)
 
         self.data = DataStack(self, "Data", config=config,
-                              description=f"SageMaker inference data: key, buckets, registry ({config.name})")
+                              description=f"SageMaker inference data: key, buckets, registry, alarm topic ({config.name})")
+        self.serving = ServingStack(self, "Serving", config=config, data=self.data,
+                                    description=f"SageMaker inference serving: models, endpoints, autoscaling ({config.name})")

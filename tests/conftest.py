@@ -10,8 +10,11 @@ import pytest
 from aws_cdk import App, Stack
 
 from config import ENVIRONMENTS, EnvironmentConfig, load_environments
-from stacks.application import build_app, cdk_context
+from stacks.application import PROJECT_ROOT, build_app, cdk_context
 from stacks.stage import InferenceStage
+
+# Dev serves the packaged demo model as a file asset (config/environments.py); `make test` builds it first.
+DEMO_MODEL = PROJECT_ROOT / "build" / "demo-model.tar.gz"
 
 
 @dataclass
@@ -46,6 +49,12 @@ def environments() -> dict[str, EnvironmentConfig]:
 @pytest.fixture(scope="session")
 def synthesized(environments, tmp_path_factory) -> SynthesizedApp:
     """The real app, compliance checks registered, synthesized once. A nag finding fails this fixture."""
+    if not DEMO_MODEL.is_file():
+        pytest.fail(
+            f"{DEMO_MODEL.relative_to(PROJECT_ROOT)} is missing: Dev's endpoint serves it. Build it with "
+            "`make build/demo-model.tar.gz` (or run the tests through `make test`)",
+            pytrace=False,
+        )
     outdir = tmp_path_factory.mktemp("cdk.out")
     app, stages = build_app(environments.values(), outdir=str(outdir))
     app.synth()

@@ -13,6 +13,7 @@ PINNED_LOGICAL_IDS = {
     "AWS::S3::Bucket": ["BucketsAccessLogs0C4EFE68", "BucketsInputB5DF1CC8", "BucketsModels7B9F0CF2",
                         "BucketsOutput021CF86B"],
     "AWS::SageMaker::ModelPackageGroup": ["ModelRegistryB238A970"],
+    "AWS::SNS::Topic": ["AlarmTopicB56431CA"],
 }
 
 
@@ -35,7 +36,7 @@ def test_logical_ids_are_stable(data_templates, stage, resource_type):
 @pytest.mark.parametrize("stage, policy", [("Dev", "Delete"), ("Staging", "Retain"), ("Prod", "Retain")])
 def test_data_bearing_resources_follow_the_environment_removal_policy(data_templates, stage, policy):
     template = data_templates[stage]
-    for resource_type in PINNED_LOGICAL_IDS:
+    for resource_type in set(PINNED_LOGICAL_IDS) - {"AWS::SNS::Topic"}:  # a topic holds no data
         for logical_id, resource in resources_of(template, resource_type).items():
             assert resource["DeletionPolicy"] == policy, logical_id
             assert resource["UpdateReplacePolicy"] == policy, logical_id
@@ -79,3 +80,22 @@ def test_every_taggable_resource_carries_the_environment_tags(data_templates, st
         tags = {t["Key"]: t["Value"] for t in bucket["Properties"]["Tags"]}
         assert tags["environment"] == env
         assert {"project", "owner", "cost-center"} <= set(tags)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_alarm_topic_is_encrypted_tls_only_and_cloudwatch_may_use_the_key(data_templates, stage):
+    template = data_templates[stage]
+    (topic,) = resources_of(template, "AWS::SNS::Topic").values()
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["DataKey5CEB6F76", "Arn"]}
+    (policy,) = resources_of(template, "AWS::SNS::TopicPolicy").values()
+    assert "aws:SecureTransport" in str(policy["Properties"]["PolicyDocument"])
+    (key,) = resources_of(template, "AWS::KMS::Key").values()
+    assert {"Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Resource": "*"} in key["Properties"]["KeyPolicy"]["Statement"]
+
+
+@pytest.mark.parametrize("stage, prefix", [("Dev", "mlinf-dev"), ("Prod", "mlinf-prod")])
+def test_stable_arns_are_exported_by_name(data_templates, stage, prefix):
+    exports = {k: o["Export"]["Name"] for k, o in data_templates[stage]["Outputs"].items() if "Export" in o}
+    assert exports == {k: f"{prefix}-{k}" for k in
+                       ("DataKeyArn", "InputBucketArn", "OutputBucketArn", "ModelBucketArn", "AlarmTopicArn")}

@@ -106,3 +106,28 @@ def test_grant_key_adds_encrypt_decrypt(bare_stack):
     grant = role.grant_key(volume_key)
     assert grant.success
     assert role.role.node.id == "Resource"
+
+
+def test_object_wildcards_of_its_buckets_are_acknowledged_and_nothing_else(role_template, bare_stack):
+    from stacks.compliance import compliance_packs
+    findings = {v.rule_name for pack in compliance_packs(bare_stack) for v in pack.validate_scope(bare_stack).violations}
+    assert not [f for f in findings if f.startswith("AwsSolutions-IAM5")], findings
+
+
+def test_an_unacknowledged_object_wildcard_is_still_a_finding(bare_stack):
+    from stacks.compliance import compliance_packs
+    models = s3.Bucket(bare_stack, "Models")
+    other = s3.Bucket(bare_stack, "Other")
+    role = SageMakerExecutionRole(bare_stack, "Role", model_bucket=models)
+    other.grant_read(role.role)  # granted outside the role construct, so nobody vouched for it
+    findings = {v.rule_name for v in compliance_packs(bare_stack)[0].validate_scope(bare_stack).violations}
+    assert any(f.startswith("AwsSolutions-IAM5[Resource::<Other") for f in findings), findings
+
+
+def test_nag_reference_flattens_like_cdk_nag(bare_stack):
+    from aws_cdk import Fn
+    from ml_constructs.acknowledgments import nag_reference
+    bucket = s3.Bucket(bare_stack, "Models")
+    assert nag_reference(bare_stack, bucket.arn_for_objects("*")).startswith("<Models")
+    assert nag_reference(bare_stack, bucket.arn_for_objects("*")).endswith(".Arn>/*")
+    assert nag_reference(bare_stack, Fn.join("", [Fn.import_value("x-ModelBucketArn"), "/*"])) == "x-ModelBucketArn/*"

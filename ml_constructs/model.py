@@ -1,0 +1,228 @@
+"""A SageMaker model: a container image plus model data, or a registered model package.
+
+The CDK's aws-sagemaker-alpha Model covers images and S3 data only; this construct adds framework images
+resolved per region (with the handler settings they need), multi-model mode, registry packages, network
+isolation and VPC access, on the aws_sagemaker L1 resource underneath.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence
+
+from aws_cdk import Stack, Token, aws_ecr as ecr, aws_ecr_assets as ecr_assets, aws_s3 as s3, aws_s3_assets as s3_assets
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from ml_constructs.execution_role import SageMakerExecutionRole
+from ml_constructs.framework_images import framework_image
+
+# Where the framework containers find the handler when it is packed in model.tar.gz under code/ (guide 6.6).
+HANDLER_PROGRAM = "inference.py"
+HANDLER_SUBMIT_DIRECTORY = "/opt/ml/model/code"
+CONTAINER_LOG_LEVEL = "20"  # logging.INFO
+
+
+@dataclass(frozen=True)
+class BoundImage:
+    uri: str
+    handler_environment: Mapping[str, str] = field(default_factory=dict)
+
+
+class ModelImage(ABC):
+    """Where a model's container image comes from. Binding it grants the role permission to pull it."""
+
+    @staticmethod
+    def from_framework(framework: str, version: str, *, python_version: Optional[str] = None,
+                       processor: str = "cpu") -> "ModelImage":
+        """A SageMaker framework image (sklearn, xgboost, pytorch) for the stack's region, with the
+        handler environment (SAGEMAKER_PROGRAM, SAGEMAKER_SUBMIT_DIRECTORY, ...) set on the model."""
+        return _FrameworkImage(framework, version, python_version, processor)
+
+    @staticmethod
+    def from_ecr_repository(repository: ecr.IRepository, *, tag: Optional[str] = None,
+                            digest: Optional[str] = None) -> "ModelImage":
+        """An image in your ECR repository, by tag or by digest (exactly one)."""
+        if (tag is None) == (digest is None):
+            raise ValueError(f"from_ecr_repository needs exactly one of tag or digest (got tag={tag!r}, digest={digest!r})")
+        return _EcrImage(repository, tag, digest)
+
+    @staticmethod
+    def from_asset(directory: str, **asset_props) -> "ModelImage":
+        """Bring your own container: build `directory`'s Dockerfile into the CDK asset repository."""
+        return _AssetImage(directory, asset_props)
+
+    @abstractmethod
+    def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage: ...
+
+
+class _FrameworkImage(ModelImage):
+    def __init__(self, framework: str, version: str, python_version: Optional[str], processor: str) -> None:
+        self.framework, self.version, self.python_version, self.processor = framework, version, python_version, processor
+
+    def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage:
+        region = Stack.of(scope).region
+        if Token.is_unresolved(region):
+            raise ValueError(
+                f"{scope.node.path}: a framework image is resolved per region at synth time; give the stack an "
+                "explicit env with a region"
+            )
+        image = framework_image(self.framework, self.version, region, python_version=self.python_version,
+                                processor=self.processor)
+        role.grant_image_pull([image.repository_arn])
+        return BoundImage(uri=image.uri, handler_environment={
+            "SAGEMAKER_PROGRAM": HANDLER_PROGRAM,
+            "SAGEMAKER_SUBMIT_DIRECTORY": HANDLER_SUBMIT_DIRECTORY,
+            "SAGEMAKER_CONTAINER_LOG_LEVEL": CONTAINER_LOG_LEVEL,
+            "SAGEMAKER_REGION": region,
+        })
+
+
+class _EcrImage(ModelImage):
+    def __init__(self, repository: ecr.IRepository, tag: Optional[str], digest: Optional[str]) -> None:
+        self.repository, self.tag, self.digest = repository, tag, digest
+
+    def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage:
+        self.repository.grant_pull(role.role)
+        uri = (self.repository.repository_uri_for_digest(self.digest) if self.digest
+               else self.repository.repository_uri_for_tag(self.tag))
+        return BoundImage(uri=uri)
+
+
+class _AssetImage(ModelImage):
+    def __init__(self, directory: str, asset_props: Mapping) -> None:
+        self.directory, self.asset_props = directory, asset_props
+
+    def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage:
+        asset = ecr_assets.DockerImageAsset(scope, "ImageAsset", directory=self.directory, **self.asset_props)
+        asset.repository.grant_pull(role.role)
+        return BoundImage(uri=asset.image_uri)
+
+
+class ModelData(ABC):
+    """Where a model's artifacts come from. Binding it grants the role read access."""
+
+    @staticmethod
+    def from_bucket(bucket: s3.IBucket, key: str) -> "ModelData":
+        """A model.tar.gz in a bucket (e.g. the environment's model bucket)."""
+        return _BucketData(bucket, key)
+
+    @staticmethod
+    def from_asset(path: str) -> "ModelData":
+        """A local model.tar.gz, uploaded as a CDK file asset (its key changes only when its bytes do)."""
+        return _AssetData(path)
+
+    @staticmethod
+    def multi_model(bucket: s3.IBucket, prefix: str) -> "ModelData":
+        """Multi-model mode: every model.tar.gz under `prefix` (ending in /), loaded on first request."""
+        if not prefix.endswith("/"):
+            raise ValueError(f"multi-model prefix {prefix!r} must end with '/'")
+        return _BucketData(bucket, prefix, multi_model=True)
+
+    multi_model_mode = False
+
+    @abstractmethod
+    def bind(self, scope: Construct, role: SageMakerExecutionRole) -> str: ...
+
+
+class _BucketData(ModelData):
+    def __init__(self, bucket: s3.IBucket, key: str, multi_model: bool = False) -> None:
+        self.bucket, self.key, self.multi_model_mode = bucket, key, multi_model
+
+    def bind(self, scope: Construct, role: SageMakerExecutionRole) -> str:
+        if self.multi_model_mode:
+            self.bucket.grant_read(role.role, f"{self.key}*")
+            role.acknowledge_object_wildcard(self.bucket.arn_for_objects(f"{self.key}*"),
+                                             "loads any model under the multi-model prefix on demand")
+        else:
+            self.bucket.grant_read(role.role, self.key)
+        return self.bucket.s3_url_for_object(self.key)
+
+
+class _AssetData(ModelData):
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def bind(self, scope: Construct, role: SageMakerExecutionRole) -> str:
+        if not self.path.endswith(".tar.gz"):
+            raise ValueError(f"model data asset {self.path!r} must be a model.tar.gz file")
+        asset = s3_assets.Asset(scope, "ModelData", path=self.path)
+        if not asset.is_file:
+            raise ValueError(f"model data asset {self.path!r} must be a file, not a directory")
+        # Read exactly this object, not the whole bootstrap asset bucket.
+        asset.bucket.grant_read(role.role, asset.s3_object_key)
+        return asset.s3_object_url
+
+
+class SageMakerModel(Construct):
+    """A SageMaker model (`AWS::SageMaker::Model`, id `Resource`) with no physical name.
+
+    Give `image` and `model_data`, or `model_package_arn` alone.
+
+    :param role: the execution role; pull and read grants are added to it.
+    :param image: the container image. Framework images also set the handler environment.
+    :param model_data: the artifacts. None: only with a model package (or an image that needs none).
+    :param model_package_arn: a registered model package version; it brings its own image and data.
+    :param environment: extra container environment. Default: none beyond the handler settings.
+    :param network_isolation: no network access for the container. Default: True.
+    :param subnet_ids, security_group_ids: run the model's ENIs in your VPC. Default: no VPC.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        role: SageMakerExecutionRole,
+        image: Optional[ModelImage] = None,
+        model_data: Optional[ModelData] = None,
+        model_package_arn: Optional[str] = None,
+        environment: Optional[Mapping[str, str]] = None,
+        network_isolation: bool = True,
+        subnet_ids: Sequence[str] = (),
+        security_group_ids: Sequence[str] = (),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if model_package_arn is not None and (image is not None or model_data is not None):
+            raise ValueError(f"{self.node.path}: a model package brings its own image and data; pass model_package_arn alone")
+        if model_package_arn is None and image is None:
+            raise ValueError(f"{self.node.path}: give an image (with model_data) or a model_package_arn")
+        if bool(subnet_ids) != bool(security_group_ids):
+            raise ValueError(
+                f"{self.node.path}: VPC access needs both subnet_ids and security_group_ids "
+                f"(got {list(subnet_ids)} and {list(security_group_ids)})"
+            )
+        self.multi_model = bool(model_data and model_data.multi_model_mode)
+        self.network_isolation = network_isolation
+        self.in_vpc = bool(subnet_ids)
+
+        if model_package_arn is not None:
+            container = sagemaker.CfnModel.ContainerDefinitionProperty(
+                model_package_name=model_package_arn, environment=dict(environment) if environment else None)
+        else:
+            bound = image.bind(self, role)
+            env = {**bound.handler_environment, **(environment or {})}
+            container = sagemaker.CfnModel.ContainerDefinitionProperty(
+                image=bound.uri,
+                model_data_url=model_data.bind(self, role) if model_data else None,
+                mode="MultiModel" if self.multi_model else "SingleModel",
+                environment=env or None,
+            )
+        vpc_config = None
+        if subnet_ids:
+            role.grant_vpc_access()
+            vpc_config = sagemaker.CfnModel.VpcConfigProperty(
+                subnets=list(subnet_ids), security_group_ids=list(security_group_ids))
+
+        self.model = sagemaker.CfnModel(
+            self,
+            "Resource",
+            execution_role_arn=role.role.role_arn,
+            primary_container=container,
+            enable_network_isolation=network_isolation,
+            vpc_config=vpc_config,
+        )
+        # The role's policy must exist before SageMaker validates image and data access at CreateModel.
+        self.model.node.add_dependency(role.role)
+        self.model_name = self.model.attr_model_name

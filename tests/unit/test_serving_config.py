@@ -1,0 +1,184 @@
+"""The serving config schema: every validation rule fails with a message naming environment, field and value."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from pydantic import ValidationError
+
+from config import ENVIRONMENTS, ConfigError, load_environments
+from config.serving import (AutoscalingSettings, DeploymentSettings, EndpointSettings, InstanceVariantSettings,
+                            ModelSettings, ServingConfig)
+
+VARIANT = {"name": "primary", "model": "main"}
+
+
+def problems_for(environment: str, serving: dict) -> list[str]:
+    environments = copy.deepcopy(list(ENVIRONMENTS))
+    next(env for env in environments if env["name"] == environment)["serving"] = serving
+    with pytest.raises(ConfigError) as raised:
+        load_environments(environments)
+    return raised.value.problems
+
+
+def endpoint(**fields) -> dict:
+    return {"models": {"main": {}, "other": {}}, "endpoints": {"api": fields}}
+
+
+def test_committed_environments_shape():
+    envs = {env.name: env.serving for env in load_environments(ENVIRONMENTS)}
+    assert envs["dev"].endpoints["realtime"].serverless is not None
+    assert envs["dev"].models["demo"].model_data_asset == "build/demo-model.tar.gz"
+    staging = envs["staging"].endpoints
+    assert staging["realtime"].data_capture.sampling_percentage == 100
+    assert len(staging["realtime"].variants) == 1
+    assert staging["async"].async_inference is not None
+    assert envs["staging"].models["registered"].is_registry_package
+    assert envs["staging"].models["multi"].is_multi_model
+    prod = envs["prod"].endpoints["realtime"]
+    assert [v.weight for v in prod.variants] == [90, 10]
+    assert all(v.autoscaling for v in prod.variants)
+    assert prod.deployment.traffic_routing == "CANARY" and prod.deployment.auto_rollback
+    assert prod.data_capture is not None
+
+
+def test_default_model_is_the_sklearn_framework_image_from_the_handler_pins():
+    from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
+    image = ModelSettings().image
+    assert (image.kind, image.framework, image.version) == ("framework", "sklearn", SKLEARN_FRAMEWORK_VERSION)
+
+
+def test_invocations_target_is_derived_from_requests_per_second():
+    assert AutoscalingSettings(max_requests_per_second=10, safety_factor=0.25).invocations_target() == 150
+    assert AutoscalingSettings(target_invocations_per_instance=42).invocations_target() == 42
+
+
+@pytest.mark.parametrize("serving, expected", [
+    # models
+    ({"models": {"Main": {}}}, "prod: serving.models.Main.[key] = 'Main': String should match pattern"),
+    ({"models": {"main": {"model_data_key": "a.tar.gz", "model_data_asset": "b.tar.gz"}}},
+     "prod: serving.models.main = {'model_data_key': 'a.tar.gz', 'model_data_asset': 'b.tar.gz'}: set at most one model data source"),
+    ({"models": {"main": {"model_package_version": 2, "image": {"kind": "framework"}}}},
+     "a model package (model_package_version=2) brings its own image; remove image="),
+    ({"models": {"main": {"model_package_version": 0}}}, "serving.models.main.model_package_version = 0: Input should be greater than or equal to 1"),
+    ({"models": {"main": {"multi_model_prefix": "models/multi"}}}, "serving.models.main.multi_model_prefix = 'models/multi': String should match pattern"),
+    ({"models": {"main": {"image": {"kind": "ecr", "repository_name": "repo"}}}},
+     "serving.models.main.image.ecr = {'kind': 'ecr', 'repository_name': 'repo'}: set exactly one of tag or digest (got tag=None, digest=None)"),
+    ({"models": {"main": {"image": {"kind": "ecr", "repository_name": "repo", "digest": "sha256:abc"}}}},
+     "serving.models.main.image.ecr.digest = 'sha256:abc': String should match pattern"),
+    ({"models": {"main": {"image": {"kind": "framework", "framework": "tensorflow"}}}},
+     "serving.models.main.image.framework.framework = 'tensorflow': Input should be 'sklearn', 'xgboost' or 'pytorch'"),
+    ({"models": {"main": {"image": {"kind": "docker"}}}}, "serving.models.main.image"),
+    ({"models": {"main": {"vpc": {"subnet_ids": [], "security_group_ids": ["sg-0123abcd"]}}}},
+     "serving.models.main.vpc.subnet_ids = []: Tuple should have at least 1 item"),
+    # endpoint shape
+    (endpoint(), "serving.endpoints.api = {}: set variants (1-10 instance variants) or serverless"),
+    (endpoint(variants=[{"name": f"v{i}", "model": "main"} for i in range(11)]), "11 variants; at most 10 are allowed"),
+    (endpoint(variants=[VARIANT, VARIANT]), "variant names must be unique; repeated: ['primary']"),
+    (endpoint(variants=[VARIANT], shadow_variant={"name": "primary", "model": "other"}), "repeated: ['primary']"),
+    (endpoint(variants=[VARIANT], serverless={"model": "main"}), "a serverless endpoint cannot also have variants"),
+    (endpoint(serverless={"model": "main"}, async_inference={}), "a serverless endpoint cannot also have async_inference"),
+    (endpoint(variants=[VARIANT], async_inference={}, shadow_variant={"name": "s", "model": "main"}),
+     "shadow variants are not supported on async endpoints"),
+    (endpoint(variants=[{**VARIANT, "weight": 0}]), "serving.endpoints.api.variants.0.weight = 0: Input should be greater than 0"),
+    (endpoint(variants=[{**VARIANT, "weight": -1}]), "Input should be greater than 0"),
+    (endpoint(variants=[{**VARIANT, "name": "bad name"}]), "serving.endpoints.api.variants.0.name = 'bad name': String should match pattern"),
+    (endpoint(variants=[{**VARIANT, "instance_type": "m5.large"}]), "variants.0.instance_type = 'm5.large': String should match pattern"),
+    (endpoint(variants=[{**VARIANT, "initial_instance_count": 0}]), "variants.0.initial_instance_count = 0"),
+    (endpoint(variants=[{**VARIANT, "volume_size_gb": 600}]), "variants.0.volume_size_gb = 600: Input should be less than or equal to 512"),
+    (endpoint(variants=[{**VARIANT, "instance_type": "ml.g4dn.xlarge", "volume_size_gb": 30}]),
+     "ml.g4dn.xlarge has local NVMe storage and takes no volume_size_gb (got 30)"),
+    (endpoint(variants=[{**VARIANT, "container_startup_health_check_timeout_seconds": 30}]),
+     "container_startup_health_check_timeout_seconds = 30: Input should be greater than or equal to 60"),
+    (endpoint(variants=[{**VARIANT, "model_data_download_timeout_seconds": 4000}]),
+     "model_data_download_timeout_seconds = 4000: Input should be less than or equal to 3600"),
+    # serverless
+    (endpoint(serverless={"model": "main", "memory_size_mb": 1500}),
+     "serverless.memory_size_mb = 1500: memory_size_mb must be one of (1024, 2048, 3072, 4096, 5120, 6144)"),
+    (endpoint(serverless={"model": "main", "memory_size_mb": 7168}), "memory_size_mb must be one of"),
+    (endpoint(serverless={"model": "main", "max_concurrency": 201}), "serverless.max_concurrency = 201: Input should be less than or equal to 200"),
+    (endpoint(serverless={"model": "main", "max_concurrency": 0}), "serverless.max_concurrency = 0"),
+    (endpoint(serverless={"model": "main", "max_concurrency": 5, "provisioned_concurrency": 6}),
+     "provisioned_concurrency (6) must be <= max_concurrency (5)"),
+    # async and data capture
+    (endpoint(variants=[VARIANT], async_inference={"max_concurrent_invocations_per_instance": 0}),
+     "async_inference.max_concurrent_invocations_per_instance = 0"),
+    (endpoint(variants=[VARIANT], data_capture={"sampling_percentage": 101}),
+     "data_capture.sampling_percentage = 101: Input should be less than or equal to 100"),
+    (endpoint(variants=[VARIANT], data_capture={"sampling_percentage": -1}), "data_capture.sampling_percentage = -1"),
+    (endpoint(variants=[VARIANT], data_capture={"capture_input": False, "capture_output": False}),
+     "capture_input and capture_output are both False"),
+    # guardrails and alarms
+    (endpoint(variants=[VARIANT], deployment={"traffic_routing": "CANARY"}), "traffic_routing CANARY needs size_value"),
+    (endpoint(variants=[VARIANT], deployment={"traffic_routing": "ALL_AT_ONCE", "size_value": 2}),
+     "traffic_routing ALL_AT_ONCE takes no size_value (got 2)"),
+    (endpoint(variants=[VARIANT], deployment={"traffic_routing": "LINEAR", "size_value": 150}),
+     "size_value 150 is a percentage here; use 1-100"),
+    (endpoint(variants=[VARIANT], deployment={"traffic_routing": "BLUE"}), "deployment.traffic_routing = 'BLUE'"),
+    (endpoint(variants=[VARIANT], deployment={"wait_interval_seconds": 3601}), "deployment.wait_interval_seconds = 3601"),
+    (endpoint(variants=[VARIANT], deployment={"termination_wait_seconds": -1}), "deployment.termination_wait_seconds = -1"),
+    (endpoint(variants=[VARIANT], deployment={"maximum_execution_timeout_seconds": 300}),
+     "deployment.maximum_execution_timeout_seconds = 300: Input should be greater than or equal to 600"),
+    (endpoint(variants=[VARIANT], alarms={"evaluation_periods": 2, "datapoints_to_alarm": 3}),
+     "datapoints_to_alarm (3) must be <= evaluation_periods (2)"),
+    # autoscaling
+    (endpoint(variants=[{**VARIANT, "autoscaling": {"min_capacity": 3, "max_capacity": 2}}]),
+     "min_capacity (3) must be <= max_capacity (2)"),
+    (endpoint(variants=[{**VARIANT, "initial_instance_count": 5, "autoscaling": {"min_capacity": 1, "max_capacity": 4}}]),
+     "variant 'primary': need min_capacity (1) <= initial_instance_count (5) <= max_capacity (4)"),
+    (endpoint(variants=[{**VARIANT, "instance_type": "ml.t2.medium", "autoscaling": {}}]),
+     "variant 'primary': autoscaling rejects burstable instance type ml.t2.medium"),
+    (endpoint(variants=[{**VARIANT, "autoscaling": {"max_requests_per_second": 5, "target_invocations_per_instance": 10}}]),
+     "set target_invocations_per_instance (10.0) or max_requests_per_second (5.0), not both"),
+    (endpoint(variants=[{**VARIANT, "autoscaling": {"safety_factor": 1.5}}]), "autoscaling.safety_factor = 1.5"),
+    (endpoint(variants=[{**VARIANT, "autoscaling": {"backlog_target_per_instance": 5}}]),
+     "backlog_target_per_instance (5.0) is for async endpoints only"),
+    (endpoint(variants=[{**VARIANT, "autoscaling": {"min_capacity": 0}}]),
+     "min_capacity 0 is for async endpoints only; real-time variants need >= 1"),
+    (endpoint(variants=[{**VARIANT, "autoscaling": {"max_requests_per_second": 5}}], async_inference={}),
+     "async endpoints publish no InvocationsPerInstance"),
+    (endpoint(variants=[VARIANT], shadow_variant={"name": "s", "model": "main", "autoscaling": {}}),
+     "the shadow variant cannot autoscale here"),
+    (endpoint(variants=[{**VARIANT, "autoscaling": {"schedules": [{"name": "Open", "schedule": "cron(0 8 * * ? *)",
+                                                                   "timezone": "Mars/Olympus", "min_capacity": 2}]}}]),
+     "timezone = 'Mars/Olympus': unknown IANA time zone"),
+    (endpoint(variants=[{**VARIANT, "autoscaling": {"schedules": [{"name": "Open", "schedule": "every day"}]}}]),
+     "schedule = 'every day': String should match pattern"),
+    (endpoint(variants=[{**VARIANT, "autoscaling": {"schedules": [{"name": "Open", "schedule": "rate(1 day)"}]}}]),
+     "schedule 'Open' must set min_capacity, max_capacity or both"),
+    (endpoint(variants=[{**VARIANT, "autoscaling": {"schedules": [{"name": "Open", "schedule": "rate(1 day)",
+                                                                   "min_capacity": 3, "max_capacity": 2}]}}]),
+     "schedule 'Open': min_capacity (3) must be <= max_capacity (2)"),
+    # references between models and endpoints
+    (endpoint(variants=[{**VARIANT, "model": "ghost"}]),
+     "endpoint 'api' uses model 'ghost', which is not defined; defined models: ['main', 'other']"),
+    ({"models": {"multi": {"multi_model_prefix": "m/", "network_isolation": False}},
+      "endpoints": {"api": {"serverless": {"model": "multi"}}}}, "serverless endpoints cannot serve multi-model 'multi'"),
+    ({"models": {"main": {}}, "endpoints": {"api": {"serverless": {"model": "main"}}}},
+     "serverless endpoints support neither network isolation nor a VPC; set network_isolation=False"),
+    ({"models": {"multi": {"multi_model_prefix": "m/"}}, "endpoints": {"api": {
+        "variants": [{"name": "a", "model": "multi"}], "shadow_variant": {"name": "s", "model": "multi"}}}},
+     "shadow variants are not supported with multi-model 'multi'"),
+    ({"endpoints": {"API": {"variants": [VARIANT]}}}, "serving.endpoints.API.[key] = 'API': String should match pattern"),
+    ({"unknown": 1}, "prod: serving.unknown = 1: Extra inputs are not permitted"),
+])
+def test_fails_on_bad_serving_config(serving, expected):
+    problems = problems_for("prod", serving)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_every_serving_problem_names_the_environment():
+    problems = problems_for("staging", endpoint(variants=[{**VARIANT, "weight": 0}], data_capture={"sampling_percentage": 200}))
+    assert len(problems) == 2 and all(p.startswith("staging: serving.endpoints.api.") for p in problems)
+
+
+def test_sections_validate_on_their_own_when_used_as_construct_props():
+    with pytest.raises(ValidationError, match="min_capacity \\(3\\) must be <= max_capacity \\(2\\)"):
+        AutoscalingSettings(min_capacity=3, max_capacity=2)
+    with pytest.raises(ValidationError, match="needs size_value"):
+        DeploymentSettings(traffic_routing="LINEAR")
+    with pytest.raises(ValidationError, match="variant names must be unique"):
+        EndpointSettings(variants=[InstanceVariantSettings(**VARIANT), InstanceVariantSettings(**VARIANT)])
+    with pytest.raises(ValidationError, match="uses model 'x1', which is not defined"):
+        ServingConfig(endpoints={"api": {"variants": [{"name": "a", "model": "x1"}]}})
