@@ -68,7 +68,7 @@ clean:
 	rm -rf cdk.out .pytest_cache build
 
 ## Deploy the Dev stage to a local AWS emulator (moto on 127.0.0.1, free port) and print what landed.
-deploy-local: setup
+deploy-local: setup $(DEMO_MODEL)
 	$(PY) -m tools.deploy_local deploy --stage Dev
 
 ## Destroy the locally deployed Dev stage and stop the emulator deploy-local started (by its PID).

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from config.base import Section
+from config.batch import BatchConfig
 from config.data import DataConfig
 from config.serving import ServingConfig
 from config.regions import AWS_REGIONS
@@ -44,6 +45,8 @@ class EnvironmentConfig(Section):
     data: DataConfig = DataConfig()
     serving: ServingConfig = ServingConfig()
     """Models and endpoints. Default: one model and no endpoints."""
+    batch: BatchConfig = BatchConfig()
+    """Scheduled batch transforms. Default: none (no Batch stack)."""
 
     @property
     def stage_id(self) -> str:
@@ -66,4 +69,20 @@ class EnvironmentConfig(Section):
                 "prod must set retain_data=True and termination_protection=True "
                 f"(got retain_data={self.retain_data}, termination_protection={self.termination_protection})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _batch_models_exist(self) -> "EnvironmentConfig":
+        # A transform runs one of the serving config's models (its own copy of it, in the Batch stack).
+        problems = []
+        for name, transform in self.batch.transforms.items():
+            model = self.serving.models.get(transform.model)
+            if model is None:
+                problems.append(f"batch transform {name!r} uses model {transform.model!r}, which is not defined; "
+                                f"defined models (serving.models): {sorted(self.serving.models)}")
+            elif model.is_multi_model:
+                problems.append(f"batch transform {name!r}: model {transform.model!r} is multi-model, which batch "
+                                "transform does not support; use a single-model entry of serving.models")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self

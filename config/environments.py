@@ -42,6 +42,18 @@ DEV: dict[str, Any] = {
             },
         },
     },
+    # Dev's transform never fires on its own: run it by hand (README, Batch transforms).
+    "batch": {
+        "transforms": {
+            "scoring": {
+                "model": "demo",
+                "schedule": {"expression": "cron(0 0 1 * ? *)", "enabled": False},
+                "instance_type": "ml.m5.large",
+                "strategy": "MultiRecord", "split_type": "Line", "assemble_with": "Line",
+            },
+        },
+        "log_retention_days": 30,
+    },
 }
 
 STAGING: dict[str, Any] = {
@@ -86,6 +98,20 @@ STAGING: dict[str, Any] = {
                               "volume_size_gb": 30}],
             },
         },
+    },
+    # Staging scores the same way as prod's monthly run, weekly, so a broken model shows up before the 1st.
+    "batch": {
+        "transforms": {
+            "scoring": {
+                "model": "main",
+                "schedule": {"expression": "cron(0 2 ? * MON *)", "timezone": "UTC", "flexible_window_minutes": 30},
+                "instance_type": "ml.m5.xlarge",
+                "strategy": "MultiRecord", "split_type": "Line", "assemble_with": "Line",
+                "max_payload_mb": 6, "max_concurrent_transforms": 4,
+                "input_filter": "$[1:]", "join_source": "Input", "output_filter": "$[0,-1]",
+            },
+        },
+        "log_retention_days": 365,
     },
 }
 
@@ -142,6 +168,34 @@ PROD: dict[str, Any] = {
                 "alarms": {"errors_5xx_per_minute": 5, "latency_p99_ms": 500},
             },
         },
+    },
+    # Prod scores every customer on the 1st of the month at 00:00 (change "timezone" to run at local midnight in
+    # a zone behind UTC; job dates are the UTC date of the scheduled time), and processes the large nightly
+    # dataset overnight within a one-hour window.
+    "batch": {
+        "transforms": {
+            "scoring": {
+                "model": "champion",
+                "schedule": {"expression": "cron(0 0 1 * ? *)", "timezone": "UTC"},
+                "instance_type": "ml.m5.xlarge", "instance_count": 2,
+                "strategy": "MultiRecord", "split_type": "Line", "assemble_with": "Line",
+                "max_payload_mb": 6, "max_concurrent_transforms": 4,
+                "content_type": "text/csv", "accept": "text/csv",
+                "input_filter": "$[1:]", "join_source": "Input", "output_filter": "$[0,-1]",
+                "invocation_timeout_seconds": 600, "invocation_max_retries": 2,
+                "timeout_hours": 12,
+            },
+            "nightly": {
+                "model": "champion",
+                "schedule": {"expression": "cron(0 1 * * ? *)", "timezone": "UTC", "flexible_window_minutes": 60},
+                "instance_type": "ml.c5.2xlarge", "instance_count": 4,
+                "strategy": "MultiRecord", "split_type": "Line", "assemble_with": "Line", "compression": "Gzip",
+                "max_payload_mb": 20, "max_concurrent_transforms": 4,
+                "environment": {"SAGEMAKER_MODEL_SERVER_WORKERS": "4"},
+                "timeout_hours": 8,
+            },
+        },
+        "log_retention_days": 731,
     },
 }
 

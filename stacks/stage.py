@@ -6,6 +6,7 @@ from aws_cdk import Environment, Stage, Tags
 from constructs import Construct
 
 from config import EnvironmentConfig
+from stacks.batch_stack import BatchStack
 from stacks.data_stack import DataStack
 from stacks.serving_stack import ServingStack
 
@@ -26,3 +27,6 @@ class InferenceStage(Stage):
                               description=f"SageMaker inference data: key, buckets, registry, alarm topic ({config.name})")
         self.serving = ServingStack(self, "Serving", config=config, data=self.data,
                                     description=f"SageMaker inference serving: models, endpoints, autoscaling ({config.name})")
+        if config.batch.transforms:
+            self.batch = BatchStack(self, "Batch", config=config, data=self.data,
+                                    description=f"SageMaker batch transforms: schedules, state machines, models ({config.name})")

@@ -1,0 +1,429 @@
+"""Settings of the Batch stack: scheduled SageMaker batch transform jobs.
+
+Each entry of `BatchConfig.transforms` becomes one chain: an EventBridge Scheduler schedule starts a Step
+Functions state machine, which runs CreateTransformJob and waits for it (ml_constructs/batch_transform.py).
+The same sections are the typed props of that construct, so a rule is checked once, whether a value comes
+from config or from code.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Annotated, Literal, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from config.base import Section
+from ml_constructs.batch_naming import MAX_TRANSFORM_NAME_LENGTH, job_name_length_bound
+
+# --------------------------------------------------------------------------------------------- instance types
+
+# CreateTransformJob's TransformInstanceType enum in botocore 1.44.5 (the boto3 pin in requirements.txt).
+# tests/unit/test_batch_config.py compares it with the installed botocore, so a boto3 bump shows the drift.
+TRANSFORM_INSTANCE_SIZES: dict[str, tuple[str, ...]] = {
+    "c4": ("xlarge", "2xlarge", "4xlarge", "8xlarge"),
+    "c5": ("xlarge", "2xlarge", "4xlarge", "9xlarge", "18xlarge"),
+    "c6i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge"),
+    "c7i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
+    "g4dn": ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
+    "g5": ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
+    "g6": ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
+    "g6e": ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
+    "inf2": ("xlarge", "8xlarge", "24xlarge", "48xlarge"),
+    "m4": ("xlarge", "2xlarge", "4xlarge", "10xlarge", "16xlarge"),
+    "m5": ("large", "xlarge", "2xlarge", "4xlarge", "12xlarge", "24xlarge"),
+    "m6i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge"),
+    "m7i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
+    "p2": ("xlarge", "8xlarge", "16xlarge"),
+    "p3": ("2xlarge", "8xlarge", "16xlarge"),
+    "r6i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge"),
+    "r7i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
+    "trn1": ("2xlarge", "32xlarge"),
+}
+
+# Instance types with local NVMe storage encrypt it in hardware; CreateTransformJob rejects a VolumeKmsKeyId
+# for them ("You can't request a VolumeKmsKeyId when using an instance type with local storage").
+_LOCAL_STORAGE_FAMILIES = frozenset({"g4dn", "g5", "g6", "g6e", "trn1"})
+
+
+def check_transform_instance_type(value: str) -> str:
+    match = re.fullmatch(r"ml\.(?P<family>[a-z0-9]+)\.(?P<size>[a-z0-9]+)", value)
+    if not match:
+        raise ValueError(f"{value!r} is not a SageMaker instance type; expected ml.<family>.<size>, e.g. ml.m5.large")
+    family, size = match.group("family"), match.group("size")
+    if family not in TRANSFORM_INSTANCE_SIZES:
+        raise ValueError(
+            f"unknown instance family {family!r} for batch transform; known families: "
+            f"{', '.join(sorted(TRANSFORM_INSTANCE_SIZES))}"
+        )
+    if size not in TRANSFORM_INSTANCE_SIZES[family]:
+        raise ValueError(
+            f"batch transform offers no {size!r} size of {family}; sizes: {', '.join(TRANSFORM_INSTANCE_SIZES[family])}"
+        )
+    return value
+
+
+def has_local_storage(instance_type: str) -> bool:
+    return instance_type.split(".")[1] in _LOCAL_STORAGE_FAMILIES
+
+
+# --------------------------------------------------------------------------------------------- schedule expressions
+
+_CRON_FIELDS = (
+    # name, lowest, highest, names allowed instead of numbers, special characters beyond , - * /
+    ("minutes", 0, 59, (), ""),
+    ("hours", 0, 23, (), ""),
+    ("day-of-month", 1, 31, (), "?LW"),
+    ("month", 1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), ""),
+    ("day-of-week", 1, 7, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), "?L#"),
+    ("year", 1970, 2199, (), ""),
+)
+_RATE = re.compile(r"rate\((?P<value>\d+) (?P<unit>minutes?|hours?|days?)\)")
+
+
+def cron_problem(expression: str) -> Optional[str]:
+    """What is wrong with an EventBridge Scheduler cron expression, or None when it is valid."""
+    match = re.fullmatch(r"cron\((?P<body>[^()]*)\)", expression)
+    if not match:
+        return "expected cron(minutes hours day-of-month month day-of-week year)"
+    fields = match.group("body").split()
+    if len(fields) != 6:
+        return f"a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), got {len(fields)}"
+    for value, (name, low, high, names, special) in zip(fields, _CRON_FIELDS):
+        problem = _cron_field_problem(value, low, high, names, special)
+        if problem:
+            return f"{name} field {value!r}: {problem}"
+    day_of_month, day_of_week = fields[2], fields[4]
+    if (day_of_month == "?") == (day_of_week == "?"):
+        return "exactly one of day-of-month and day-of-week must be '?' (e.g. cron(0 0 1 * ? *) or cron(0 2 ? * MON *))"
+    return None
+
+
+def _cron_field_problem(value: str, low: int, high: int, names: tuple[str, ...], special: str) -> Optional[str]:
+    if value == "?":
+        return None if "?" in special else "'?' is allowed only in day-of-month and day-of-week"
+    for part in value.split(","):
+        if part == "*":
+            continue
+        if "L" in special and part in ("L", "LW"):
+            continue
+        if "W" in special and re.fullmatch(r"\d{1,2}W", part):
+            part = part[:-1]
+        elif "#" in special and re.fullmatch(r"[1-7A-Z]{1,3}#[1-5]", part):
+            part = part.split("#")[0]
+        elif "L" in special and re.fullmatch(r"[1-7A-Z]{1,3}L", part):
+            part = part[:-1]
+        base, _, step = part.partition("/")
+        if step and not (step.isdigit() and int(step) >= 1):
+            return f"step {step!r} must be a positive number"
+        bounds = [base] if base == "*" else base.split("-")
+        if len(bounds) > 2 or (base == "*" and not step):
+            return f"{part!r} is not a value, a range a-b, a list a,b or a step a/n"
+        for bound in bounds:
+            if bound == "*":
+                continue
+            number = names.index(bound) + low if bound in names else (int(bound) if bound.isdigit() else None)
+            if number is None or not low <= number <= high:
+                allowed = f"{low}-{high}" + (f" or {names[0]}-{names[-1]}" if names else "")
+                return f"{bound!r} is outside {allowed}"
+    return None
+
+
+def rate_problem(expression: str) -> Optional[str]:
+    match = _RATE.fullmatch(expression)
+    if not match:
+        return "expected rate(<value> <unit>) with unit minute(s), hour(s) or day(s), e.g. rate(7 days)"
+    value, unit = int(match.group("value")), match.group("unit")
+    if value < 1:
+        return f"the rate value must be at least 1, got {value}"
+    if (value == 1) == unit.endswith("s"):
+        return f"use the singular unit for 1 and the plural otherwise (rate(1 day), rate(7 days)), got {expression!r}"
+    return None
+
+
+def fixed_hours(expression: str) -> Optional[tuple[tuple[int, int], ...]]:
+    """The (hour, minute) pairs a cron expression fires at, or None when it fires at every hour or minute."""
+    fields = expression[len("cron("):-1].split()
+
+    def values(field: str, high: int) -> Optional[list[int]]:
+        found: list[int] = []
+        for part in field.split(","):
+            base, _, step = part.partition("/")
+            if base == "*":
+                return None
+            start, _, end = base.partition("-")
+            stop = int(end) if end else (high if step else int(start))
+            found.extend(range(int(start), stop + 1, int(step) if step else 1))
+        return found
+
+    minutes, hours = values(fields[0], 59), values(fields[1], 23)
+    if minutes is None or hours is None:
+        return None
+    return tuple((h, m) for h in hours for m in minutes)
+
+
+# --------------------------------------------------------------------------------------------- sections
+
+TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class ScheduleSettings(Section):
+    """When EventBridge Scheduler starts the transform."""
+
+    expression: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+    """`cron(minutes hours day-of-month month day-of-week year)` or `rate(<value> minute(s)|hour(s)|day(s))`."""
+    timezone: TimeZoneName = "UTC"
+    """IANA time zone a cron expression is evaluated in, e.g. Europe/Berlin. Rate schedules ignore it."""
+    enabled: bool = True
+    """False: the schedule exists but never fires; start runs by hand (see README, Batch transforms)."""
+    flexible_window_minutes: Optional[Annotated[int, Field(ge=1, le=1440)]] = None
+    """Let the scheduler start up to this many minutes late to spread load. Default: off (start on time)."""
+    start: Optional[datetime] = None
+    """First time the schedule may fire (ISO 8601 with a UTC offset). Default: as soon as it is deployed."""
+    end: Optional[datetime] = None
+    """Last time the schedule may fire. Default: never ends."""
+    retry_attempts: Annotated[int, Field(ge=0, le=185)] = 10
+    """How often the scheduler retries a StartExecution call that failed (e.g. throttled)."""
+    max_event_age_hours: Annotated[int, Field(ge=1, le=24)] = 6
+    """The scheduler gives up on an invocation it could not deliver within this time."""
+
+    @field_validator("expression")
+    @classmethod
+    def _known_expression(cls, value: str) -> str:
+        if value.startswith("cron("):
+            problem = cron_problem(value)
+        elif value.startswith("rate("):
+            problem = rate_problem(value)
+        else:
+            problem = "expected cron(...) or rate(...), e.g. cron(0 0 1 * ? *) or rate(7 days)"
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}, e.g. UTC or Europe/Berlin") from None
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _aware(cls, value: Optional[datetime]) -> Optional[datetime]:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError(f"{value.isoformat()} has no UTC offset; write e.g. 2027-01-01T00:00:00+00:00")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ScheduleSettings":
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValueError(f"start ({self.start.isoformat()}) must be before end ({self.end.isoformat()})")
+        if self.is_cron:
+            problem = self._utc_date_problem()
+            if problem:
+                raise ValueError(problem)
+        return self
+
+    @property
+    def is_cron(self) -> bool:
+        return self.expression.startswith("cron(")
+
+    def _utc_date_problem(self) -> Optional[str]:
+        # The job's date (its S3 prefixes) is the UTC date of the scheduled time: the scheduler passes
+        # that time in UTC, and the state machine cannot do time-zone arithmetic. Refuse a local time that
+        # falls on another UTC date, rather than reading yesterday's folder without a word.
+        zone = ZoneInfo(self.timezone)
+        offsets = {datetime(2026, month, 15, 12, tzinfo=zone).utcoffset() for month in range(1, 13)}
+        if offsets == {timedelta(0)}:
+            return None
+        times = fixed_hours(self.expression)
+        if times is None:
+            return (
+                f"{self.expression} fires at many times of day; in {self.timezone} some of them fall on another "
+                "UTC date than the local one, and the job's S3 prefix uses the UTC date. Use timezone UTC"
+            )
+        for hour, minute in times:
+            for offset in sorted(offsets):
+                utc_minutes = hour * 60 + minute - int(offset.total_seconds() // 60)
+                if not 0 <= utc_minutes < 24 * 60:
+                    return (
+                        f"{self.expression} at {hour:02d}:{minute:02d} {self.timezone} is on another UTC date "
+                        f"(offset {offset}), and the job's S3 prefix uses the UTC date of the scheduled time; "
+                        "pick a local time that is on the same date in UTC, or use timezone UTC"
+                    )
+        return None
+
+
+class RetrySettings(Section):
+    """Exponential backoff for one class of errors."""
+
+    max_attempts: Annotated[int, Field(ge=0, le=10)]
+    interval_seconds: Annotated[int, Field(ge=1, le=3600)]
+    backoff_rate: Annotated[float, Field(ge=1.0, le=10.0)] = 2.0
+    max_delay_seconds: Optional[Annotated[int, Field(ge=1, le=86400)]] = None
+    """Cap on one wait. Default: no cap."""
+
+
+Mime = Annotated[str, StringConstraints(pattern=r"^[a-z]+/[A-Za-z0-9.+-]+(; ?[A-Za-z0-9=.-]+)?$", max_length=256)]
+# A prefix template: S3 key characters that need no escaping in a Step Functions intrinsic string, plus the
+# placeholders {name} (the transform's name) and {date} (the job's date, YYYY-MM-DD).
+PrefixTemplate = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9!_.()/-]|\{name\}|\{date\})+/$", max_length=256)]
+EnvironmentKey = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$")]
+EnvironmentValue = Annotated[str, StringConstraints(max_length=10240)]
+
+# The subset of JSONPath SageMaker's InputFilter/OutputFilter accept: $ then .name, ['name'] or ['a','b'], [n], [n:m],
+# [a,b] or [*] steps (at most 63 characters), e.g. $[1:] (drop a CSV id column) or $[0,-1] (id and prediction).
+_JSONPATH_STEP = (r"(\.[A-Za-z_][A-Za-z0-9_]*|\.\*|\['[^',\]]+'(,'[^',\]]+')*\]|\[\*\]|\[-?\d+(:-?\d*)?\]|\[:-?\d+\]"
+                  r"|\[-?\d+(,-?\d+)+\])")
+_JSONPATH = re.compile(rf"^\${_JSONPATH_STEP}*$")
+
+
+def _check_jsonpath(value: Optional[str]) -> Optional[str]:
+    if value is not None and not _JSONPATH.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a JSONPath SageMaker accepts; start with $ and use .name, ['name'], [n], [n:m], "
+            "[a,b] or [*] steps, e.g. $[1:] or $.features"
+        )
+    return value
+
+
+class TransformSettings(Section):
+    """One scheduled batch transform: what runs, on what, when, and where its data lives.
+
+    Defaults are SageMaker's own where it has one (SingleRecord, 6 MB payloads, no split).
+    """
+
+    schedule: ScheduleSettings
+    model: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")] = "main"
+    """The serving config's model (a key of `serving.models`) whose image and artifact the job uses."""
+
+    data_type: Literal["S3Prefix", "ManifestFile"] = "S3Prefix"
+    """S3Prefix: every object under the input prefix. ManifestFile: the objects listed in `manifest_name`."""
+    input_prefix: PrefixTemplate = "batch/{name}/{date}/"
+    """Where input is read in the input bucket; {date} is required, {name} is the transform's name."""
+    output_prefix: Optional[PrefixTemplate] = None
+    """Where results land in the output bucket. Default: the input prefix, so results mirror their inputs."""
+    manifest_name: Optional[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.()-]+$", max_length=128)]] = None
+    """ManifestFile only: the manifest's object name under the input prefix. Default: manifest.json."""
+
+    instance_type: str = "ml.m5.large"
+    instance_count: Annotated[int, Field(ge=1, le=100)] = 1
+    strategy: Literal["SingleRecord", "MultiRecord"] = "SingleRecord"
+    """MultiRecord packs as many records into one request as fit in max_payload_mb (needs a split_type)."""
+    max_payload_mb: Annotated[int, Field(ge=0, le=100)] = 6
+    """Largest request body SageMaker sends the container; 0 streams (HTTP chunked), for SingleRecord only."""
+    max_concurrent_transforms: Optional[Annotated[int, Field(ge=1, le=1000)]] = None
+    """Parallel requests per instance. Default: SageMaker's (1, or what the container's execution-parameters say)."""
+    split_type: Literal["None", "Line", "RecordIO", "TFRecord"] = "None"
+    compression: Literal["None", "Gzip"] = "None"
+    content_type: Optional[Mime] = "text/csv"
+    """MIME type of the input, sent with each request. None: SageMaker sends none."""
+    accept: Optional[Mime] = "text/csv"
+    """MIME type the container should answer with. None: the container's default."""
+    assemble_with: Literal["None", "Line"] = "None"
+    """Line: one output record per line (use with split_type Line). None: responses are concatenated."""
+    input_filter: Optional[Annotated[str, StringConstraints(max_length=63)]] = None
+    """JSONPath selecting what of each record is sent, e.g. `$[1:]` drops a CSV id column. Default: all of it."""
+    output_filter: Optional[Annotated[str, StringConstraints(max_length=63)]] = None
+    """JSONPath selecting what of the (joined) result is written. Default: all of it."""
+    join_source: Literal["None", "Input"] = "None"
+    """Input: write each input record next to its prediction (e.g. keep the customer id)."""
+    environment: dict[EnvironmentKey, EnvironmentValue] = Field(default_factory=dict, max_length=16)
+    """Extra container environment for the job (at most 16 entries)."""
+    encrypt_output: bool = True
+    """True: results are encrypted with the environment's data key (TransformOutput.KmsKeyId)."""
+    encrypt_volume: bool = True
+    """True: the instances' EBS volume is encrypted with the data key. Instance types with local NVMe
+    storage encrypt it in hardware and do not accept a key: set False for them."""
+    invocation_timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 600
+    """How long SageMaker waits for one request to the container (ModelClientConfig)."""
+    invocation_max_retries: Annotated[int, Field(ge=0, le=3)] = 1
+    """How often SageMaker retries a failed request to the container (ModelClientConfig)."""
+    timeout_hours: Annotated[int, Field(ge=1, le=720)] = 24
+    """The state machine stops the job (StopTransformJob) when it runs longer than this."""
+    throttle_retry: RetrySettings = RetrySettings(max_attempts=5, interval_seconds=10, max_delay_seconds=300)
+    """CreateTransformJob throttled or rejected by SageMaker's API: retried with a fresh job name."""
+    limit_retry: RetrySettings = RetrySettings(max_attempts=5, interval_seconds=300, max_delay_seconds=3600)
+    """ResourceLimitExceeded (instance quota in use, e.g. by another job): wait for capacity to free up."""
+    capacity_retry: RetrySettings = RetrySettings(max_attempts=3, interval_seconds=600)
+    """The job failed with a CapacityError (no instances of the type available): a new job after a wait.
+    The wait doubles on each attempt (backoff_rate is fixed at 2 for this loop)."""
+
+    @field_validator("input_filter", "output_filter")
+    @classmethod
+    def _jsonpath_filters(cls, value: Optional[str]) -> Optional[str]:
+        return _check_jsonpath(value)
+
+    @field_validator("instance_type")
+    @classmethod
+    def _known_instance_type(cls, value: str) -> str:
+        return check_transform_instance_type(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "TransformSettings":
+        problems = []
+        if self.strategy == "MultiRecord" and self.split_type == "None":
+            problems.append("strategy MultiRecord needs a split_type (Line, RecordIO or TFRecord) to cut records apart")
+        if self.max_concurrent_transforms is not None and self.max_concurrent_transforms * self.max_payload_mb > 100:
+            problems.append(
+                f"max_concurrent_transforms ({self.max_concurrent_transforms}) x max_payload_mb ({self.max_payload_mb}) "
+                "must not exceed 100 MB"
+            )
+        if self.max_payload_mb == 0 and self.strategy == "MultiRecord":
+            problems.append("max_payload_mb 0 (streaming) works only with strategy SingleRecord")
+        for field in ("input_prefix", "output_prefix"):
+            template = getattr(self, field)
+            if template is not None and "{date}" not in template:
+                problems.append(f"{field} {template!r} must contain {{date}}, so each run reads and writes its own folder")
+        if self.data_type == "S3Prefix" and self.manifest_name is not None:
+            problems.append(f"manifest_name ({self.manifest_name!r}) is for data_type ManifestFile only")
+        if self.encrypt_volume and has_local_storage(self.instance_type):
+            problems.append(
+                f"{self.instance_type} has local NVMe storage, encrypted in hardware, and takes no volume KMS key; "
+                "set encrypt_volume False or pick an EBS-backed type (e.g. ml.m5.xlarge)"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def effective_output_prefix(self) -> str:
+        return self.output_prefix if self.output_prefix is not None else self.input_prefix
+
+    @property
+    def effective_manifest_name(self) -> Optional[str]:
+        if self.data_type != "ManifestFile":
+            return None
+        return self.manifest_name or "manifest.json"
+
+
+TransformName = Annotated[str, StringConstraints(pattern=rf"^[a-z][a-z0-9-]{{0,{MAX_TRANSFORM_NAME_LENGTH - 2}}}[a-z0-9]$")]
+
+
+class BatchConfig(Section):
+    """The environment's scheduled transforms (any number), keyed by a short name used in job names and prefixes."""
+
+    transforms: dict[TransformName, TransformSettings] = Field(default_factory=dict)
+    log_retention_days: Literal[
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+    ] = 365
+    """How long the state machines' execution logs are kept (a CloudWatch Logs retention value)."""
+
+    @model_validator(mode="after")
+    def _names_fit_job_names(self) -> "BatchConfig":
+        problems = []
+        for name, transform in self.transforms.items():
+            longest = job_name_length_bound(
+                name,
+                capacity_attempts=transform.capacity_retry.max_attempts,
+                task_retries=transform.throttle_retry.max_attempts + transform.limit_retry.max_attempts,
+            )
+            if longest > 63:
+                problems.append(f"transform {name!r}: job names could reach {longest} characters; SageMaker allows 63")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
