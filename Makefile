@@ -72,5 +72,5 @@ deploy-local: setup $(DEMO_MODEL)
 	$(PY) -m tools.deploy_local deploy --stage Dev
 
 ## Destroy the locally deployed Dev stage and stop the emulator deploy-local started (by its PID).
-destroy-local: setup
+destroy-local: setup $(DEMO_MODEL)
 	$(PY) -m tools.deploy_local destroy --stage Dev

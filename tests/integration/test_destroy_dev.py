@@ -24,7 +24,8 @@ def _bucket_exists(s3, name: str) -> bool:
 
 
 def test_destroy_follows_each_resource_removal_policy(dev_stage):
-    s3, kms, cloudformation = (dev_stage.client(name) for name in ("s3", "kms", "cloudformation"))
+    s3, kms, cloudformation, sagemaker, stepfunctions = (
+        dev_stage.client(name) for name in ("s3", "kms", "cloudformation", "sagemaker", "stepfunctions"))
     templates = dev_stage.templates()
     # Physical ids of what we check, from the live stacks, before they go.
     physical = {
@@ -59,4 +60,12 @@ def test_destroy_follows_each_resource_removal_policy(dev_stage):
                     expected = datetime.now(timezone.utc) + window
                     assert abs(metadata["DeletionDate"] - expected) < timedelta(hours=1), logical_id
                 checked += 1
-    assert checked >= 5  # four buckets and the key today
+            elif resource["Type"] == "AWS::SageMaker::Endpoint":
+                names = {e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]}
+                assert (physical[stack][logical_id].rsplit("/", 1)[-1] in names) is retain, logical_id
+                checked += 1
+            elif resource["Type"] == "AWS::StepFunctions::StateMachine":
+                arns = {m["stateMachineArn"] for m in stepfunctions.list_state_machines()["stateMachines"]}
+                assert (physical[stack][logical_id] in arns) is retain, logical_id
+                checked += 1
+    assert checked >= 7  # four buckets, the key, the endpoint and the state machine today

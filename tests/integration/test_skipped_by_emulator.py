@@ -13,6 +13,9 @@ pytestmark = pytest.mark.integration
 ASSERTED_FROM_TEMPLATE = {
     "AWS::S3::BucketPolicy": "TLS-only bucket policies (test_bucket_policies_deny_plain_http)",
     "AWS::SageMaker::ModelPackageGroup": "the model registry (test_model_package_group_is_named_for_the_stage)",
+    "AWS::CloudWatch::Alarm": "endpoint 5XX and latency alarms (test_endpoint_alarms_watch_5xx_and_latency_...)",
+    "AWS::SNS::TopicPolicy": "TLS-only alarm topic (test_alarm_topic_policy_requires_tls)",
+    "AWS::Scheduler::Schedule": "batch schedule (test_batch_schedule_targets_the_state_machine_and_is_off_in_dev)",
 }
 # Properties the emulator's S3 ignores on AWS::S3::Bucket (it applies only encryption and tags).
 BUCKET_PROPERTIES_NOT_APPLIED = (
@@ -61,4 +64,38 @@ def test_bucket_settings_the_emulator_ignores_are_in_the_template(dev_stage):
         },
         "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
         "LifecycleConfiguration": Match.any_value(),
+    })
+
+
+def test_endpoint_alarms_watch_5xx_and_latency_and_notify_the_alarm_topic(dev_stage):
+    template = _template(dev_stage, "Dev-Serving")
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    assert {a["Properties"]["MetricName"] for a in alarms.values()} == {"Invocation5XXErrors", "ModelLatency"}
+    template.all_resources_properties("AWS::CloudWatch::Alarm", {
+        "Namespace": "AWS/SageMaker",
+        "AlarmActions": [{"Fn::ImportValue": Match.string_like_regexp("AlarmTopicArn")}],
+        "Dimensions": Match.array_with([Match.object_like({"Name": "EndpointName"})]),
+    })
+
+
+def test_alarm_topic_policy_requires_tls(dev_stage):
+    _template(dev_stage).has_resource_properties("AWS::SNS::TopicPolicy", {
+        "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
+            "Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        })])},
+    })
+
+
+def test_batch_schedule_targets_the_state_machine_and_is_off_in_dev(dev_stage):
+    _template(dev_stage, "Dev-Batch").has_resource_properties("AWS::Scheduler::Schedule", {
+        "State": "DISABLED",
+        "Target": Match.object_like({"Arn": {"Ref": Match.string_like_regexp("^Scoring")}}),
+    })
+
+
+def test_state_machine_logging_and_tracing_are_in_the_template(dev_stage):
+    # The emulator's Step Functions reports logging OFF whatever the template says.
+    _template(dev_stage, "Dev-Batch").has_resource_properties("AWS::StepFunctions::StateMachine", {
+        "LoggingConfiguration": Match.object_like({"Level": "ALL"}),
+        "TracingConfiguration": {"Enabled": True},
     })

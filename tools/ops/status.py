@@ -7,7 +7,7 @@ import argparse
 
 from tools.ops.aws import Aws
 from tools.ops.endpoints import describe, variants
-from tools.ops.tables import render
+from tools.ops.tables import render, share
 
 
 def add_parser(subparsers) -> None:
@@ -37,10 +37,10 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
         if description.get("FailureReason"):
             print(f"  failure: {description['FailureReason']}")
         rows = variants(description)
-        total = sum(v.current_weight or 0 for v in rows) or 1
+        total = sum(v.current_weight or 0 for v in rows)
         print(render(
             ("variant", "weight", "share", "instances", "desired", "serverless"),
-            [(v.name, _num(v.current_weight), f"{100 * (v.current_weight or 0) / total:.0f}%", v.current_instances,
+            [(v.name, _num(v.current_weight), share(v.current_weight, total), v.current_instances,
               v.desired_instances, _serverless(v.serverless)) for v in rows],
         ))
         endpoint_alarms = alarms.get(name, [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 
 def render(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -11,3 +11,8 @@ def render(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in table]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+def share(weight: Optional[float], total: float) -> Optional[str]:
+    """A variant's share of traffic; unknown (None) when no variant reports a weight (e.g. serverless)."""
+    return None if weight is None or not total else f"{100 * weight / total:.0f}%"

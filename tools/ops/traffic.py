@@ -11,7 +11,7 @@ from typing import Callable, Mapping, Optional, Sequence
 
 from tools.ops.aws import Aws, OpsError
 from tools.ops.endpoints import describe, variants, wait_in_service
-from tools.ops.tables import render
+from tools.ops.tables import render, share
 
 ROLLED_BACK_EXIT_CODE = 3
 
@@ -214,9 +214,9 @@ def variant_5xx(cloudwatch, endpoint: str, variant: str, *, since: datetime) -> 
 
 def weights_table(description: dict) -> str:
     rows = variants(description)
-    total = sum(v.current_weight or 0 for v in rows) or 1
+    total = sum(v.current_weight or 0 for v in rows)
     header = ("variant", "weight", "desired", "share", "instances", "desired")
-    body = [(v.name, _num(v.current_weight), _num(v.desired_weight), f"{100 * (v.current_weight or 0) / total:.0f}%",
+    body = [(v.name, _num(v.current_weight), _num(v.desired_weight), share(v.current_weight, total),
              v.current_instances if v.serverless is None else "serverless", v.desired_instances) for v in rows]
     return f"{description['EndpointName']} ({description['EndpointStatus']})\n" + render(header, body)
 
