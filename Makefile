@@ -11,6 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 CDK := cdk
 
 .PHONY: setup synth test snapshot bench-synth bench-inference train-demo package-model serve cost cost-baseline clean
+.PHONY: deploy-local destroy-local
 
 DEMO_MODEL := build/demo-model.tar.gz
 
@@ -73,3 +74,11 @@ bench-inference: setup
 
 clean:
 	rm -rf cdk.out .pytest_cache build
+
+## Deploy the Dev stage to a local AWS emulator (moto on 127.0.0.1, free port) and print what landed.
+deploy-local: setup $(DEMO_MODEL)
+	$(PY) -m tools.deploy_local deploy --stage Dev
+
+## Destroy the locally deployed Dev stage and stop the emulator deploy-local started (by its PID).
+destroy-local: setup $(DEMO_MODEL)
+	$(PY) -m tools.deploy_local destroy --stage Dev

@@ -1,0 +1,70 @@
+"""One emulator and one Dev deploy per test session, shared by every integration test.
+
+The emulator is always stopped in teardown (also when the deploy or a test failed), and every wait is
+bounded: the server must answer within 30 s, each CDK command within tools.deploy_local.CDK_TIMEOUT_SECONDS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tools.deploy_local import LandedRow, client, deploy_stage, stage_region, stage_templates
+from tools.local_emulator import EmulatorHandle, LocalEmulator
+
+DESTROYS_STAGE = "destroys_stage"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", f"{DESTROYS_STAGE}: tears the shared Dev deploy down; runs after the others")
+
+
+def pytest_collection_modifyitems(config, items):
+    # Tests that destroy the shared stage run last, whatever order they were collected or selected in.
+    items.sort(key=lambda item: item.get_closest_marker(DESTROYS_STAGE) is not None)
+
+
+@dataclass
+class DeployedStage:
+    emulator: EmulatorHandle
+    stage: str
+    region: str
+    outdir: Path
+    outputs: dict[str, dict[str, str]]
+    landed: list[LandedRow]
+
+    def client(self, service: str):
+        return client(self.emulator, self.region, service)
+
+    def templates(self) -> dict[str, dict]:
+        return stage_templates(self.outdir, self.stage)
+
+    def output(self, key: str) -> str:
+        for values in self.outputs.values():
+            if key in values:
+                return values[key]
+        raise KeyError(f"no stack output {key}; outputs: {self.outputs}")
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory) -> EmulatorHandle:
+    log_file = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    with LocalEmulator(log_file=log_file, ready_timeout=30, stop_timeout=10) as handle:
+        yield handle
+
+
+@pytest.fixture(scope="session")
+def dev_stage(emulator, tmp_path_factory) -> DeployedStage:
+    outdir = tmp_path_factory.mktemp("cdk.out.local")
+    log = outdir.parent / "cdk.log"
+    outputs, landed = deploy_stage(emulator, stage="Dev", outdir=outdir, log=log)
+    return DeployedStage(emulator=emulator, stage="Dev", region=stage_region("Dev"), outdir=outdir,
+                         outputs=outputs, landed=landed)
+
+
+@pytest.fixture
+def aws(emulator):
+    """A client factory for the emulator in Dev's region, for tests that make their own resources."""
+    return lambda service: client(emulator, stage_region("Dev"), service)

@@ -1,0 +1,143 @@
+"""Dev deployed to the emulator with the unchanged CDK CLI, verified with boto3.
+
+What the emulator does not create is asserted from the template in test_skipped_by_emulator.py and listed
+there, so nobody believes it was deployed.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tools.ops.__main__ import main
+
+pytestmark = pytest.mark.integration
+
+DATA_BUCKET_OUTPUTS = ("InputBucketName", "OutputBucketName", "ModelBucketName")
+
+
+def test_every_stack_completed_and_every_supported_resource_landed(dev_stage):
+    cloudformation = dev_stage.client("cloudformation")
+    for stack_name in dev_stage.outputs:
+        status = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+        assert status in {"CREATE_COMPLETE", "UPDATE_COMPLETE"}, stack_name
+    missing = [row for row in dev_stage.landed if row.status == "MISSING"]
+    assert missing == []
+    deployed = {row.resource_type for row in dev_stage.landed if row.status == "deployed"}
+    assert {"AWS::KMS::Key", "AWS::KMS::Alias", "AWS::S3::Bucket"} <= deployed
+
+
+def test_data_buckets_exist_encrypted_with_the_stage_key(dev_stage):
+    s3 = dev_stage.client("s3")
+    key_arn = dev_stage.output("DataKeyArn")
+    for output in DATA_BUCKET_OUTPUTS:
+        bucket = dev_stage.output(output)
+        rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}, output
+
+
+def test_access_log_bucket_uses_sse_s3_which_log_delivery_requires(dev_stage):
+    s3 = dev_stage.client("s3")
+    bucket = dev_stage.output("AccessLogBucketName")
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+
+def test_an_object_written_to_a_data_bucket_is_stored_with_the_stage_key(dev_stage):
+    s3 = dev_stage.client("s3")
+    bucket = dev_stage.output("InputBucketName")
+    s3.put_object(Bucket=bucket, Key="batch/probe.csv", Body=b"1,2,3\n")
+    head = s3.head_object(Bucket=bucket, Key="batch/probe.csv")
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"] == dev_stage.output("DataKeyArn")
+
+
+def test_data_key_is_enabled_rotating_and_aliased(dev_stage):
+    kms = dev_stage.client("kms")
+    key_arn = dev_stage.output("DataKeyArn")
+    metadata = kms.describe_key(KeyId=key_arn)["KeyMetadata"]
+    assert metadata["KeyState"] == "Enabled"
+    assert kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"] is True
+    aliases = {alias["AliasName"]: alias.get("TargetKeyId") for alias in kms.list_aliases()["Aliases"]}
+    assert aliases["alias/mlinf-dev-data"] == metadata["KeyId"]
+
+
+def test_buckets_carry_the_environment_tags_and_the_auto_delete_marker(dev_stage, environments):
+    s3 = dev_stage.client("s3")
+    for output in (*DATA_BUCKET_OUTPUTS, "AccessLogBucketName"):
+        tags = {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=dev_stage.output(output))["TagSet"]}
+        assert environments["dev"].tags.items() <= tags.items(), output
+        # Dev deletes its data on destroy: the CDK's auto-delete provider empties only buckets tagged so.
+        assert tags["aws-cdk:auto-delete-objects"] == "true", output
+
+
+# --- Serving and Batch ------------------------------------------------------------------------------------
+
+
+def _resources(dev_stage, resource_type: str) -> list[tuple[str, str, dict]]:
+    """(stack, logical id, template resource) of every resource of a type in the stage."""
+    return [
+        (stack, logical_id, resource)
+        for stack, template in dev_stage.templates().items()
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    ]
+
+
+def _physical_ids(dev_stage, stack: str) -> dict[str, str]:
+    summaries = dev_stage.client("cloudformation").list_stack_resources(StackName=stack)["StackResourceSummaries"]
+    return {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}
+
+
+def test_models_use_the_uploaded_model_artifact_and_the_handler_environment(dev_stage):
+    sagemaker, s3 = dev_stage.client("sagemaker"), dev_stage.client("s3")
+    models = {m["ModelName"]: m for m in sagemaker.list_models()["Models"]}
+    expected = _resources(dev_stage, "AWS::SageMaker::Model")
+    assert expected, "Dev defines models"
+    for stack, logical_id, resource in expected:
+        name = next(n for n in models if n.startswith(f"{stack}-{logical_id}"))
+        model = sagemaker.describe_model(ModelName=name)
+        container = model["PrimaryContainer"]
+        assert container["Image"].endswith("sagemaker-scikit-learn:1.2-1-cpu-py3")
+        assert container["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
+        assert model["EnableNetworkIsolation"] is resource["Properties"].get("EnableNetworkIsolation", False)
+        # The CDK uploaded build/demo-model.tar.gz to the bootstrap bucket; the model points at that object.
+        bucket, key = container["ModelDataUrl"].removeprefix("s3://").split("/", 1)
+        assert s3.head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
+
+
+def test_endpoint_configs_and_endpoints_have_the_configured_variants(dev_stage, environments):
+    sagemaker = dev_stage.client("sagemaker")
+    configs = _resources(dev_stage, "AWS::SageMaker::EndpointConfig")
+    assert len(configs) == len(environments["dev"].serving.endpoints)
+    for stack, logical_id, resource in configs:
+        physical = _physical_ids(dev_stage, stack)
+        config = sagemaker.describe_endpoint_config(EndpointConfigName=physical[logical_id].rsplit("/", 1)[-1])
+        wanted = resource["Properties"]
+        got = {v["VariantName"]: v for v in config["ProductionVariants"]}
+        assert set(got) == {v["VariantName"] for v in wanted["ProductionVariants"]}
+        for variant in wanted["ProductionVariants"]:
+            for field in ("ServerlessConfig", "InitialVariantWeight", "InstanceType", "InitialInstanceCount"):
+                assert got[variant["VariantName"]].get(field) == variant.get(field), (logical_id, field)
+        # Asynchronous inference and data capture exactly as configured (Dev has neither today).
+        assert bool(config.get("AsyncInferenceConfig")) == ("AsyncInferenceConfig" in wanted)
+        assert bool(config.get("DataCaptureConfig")) == ("DataCaptureConfig" in wanted)
+    dev_serverless = dev_stage.client("sagemaker").describe_endpoint(
+        EndpointName=dev_stage.output("RealtimeEndpointName"))
+    assert dev_serverless["EndpointStatus"] == "InService"
+    assert dev_serverless["ProductionVariants"][0]["CurrentServerlessConfig"] == {"MemorySizeInMB": 2048,
+                                                                                   "MaxConcurrency": 5}
+
+
+def test_batch_state_machine_exists_with_its_role_and_runs_on_demand(dev_stage):
+    stepfunctions = dev_stage.client("stepfunctions")
+    arn = dev_stage.output("ScoringStateMachineArn")
+    machine = stepfunctions.describe_state_machine(stateMachineArn=arn)
+    assert machine["roleArn"].split("/")[-1].startswith("Dev-Batch-ScoringRole")
+    definition = json.loads(machine["definition"])
+    assert definition["StartAt"] == "Resolve date"
+    assert main(["batch", "run", "--state-machine", arn, "--date", "2024-05-01",
+                 "--endpoint-url", dev_stage.emulator.endpoint_url, "--region", dev_stage.region]) == 0
+    executions = stepfunctions.list_executions(stateMachineArn=arn)["executions"]
+    assert any(e["name"].startswith("run-2024-05-01-manual-") for e in executions)

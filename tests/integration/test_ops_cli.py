@@ -1,0 +1,266 @@
+"""Every ops command run against the emulator, on SageMaker, CloudWatch and Step Functions resources the
+tests create with boto3 (the Serving and Batch stacks are not deployed by this branch yet).
+
+What the emulator cannot show: it runs no model (invoke_endpoint answers from a queue the test fills through
+moto's API), endpoints are InService at once, and alarms change state only when set.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.request
+import uuid
+
+import pytest
+
+from tools.ops.__main__ import main
+from tools.ops.traffic import ROLLED_BACK_EXIT_CODE
+
+pytestmark = pytest.mark.integration
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/ops-test-sagemaker"
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+
+
+@pytest.fixture
+def ops(emulator, capsys):
+    """Run `python -m tools.ops ...` in-process against the emulator; returns (exit code, stdout, stderr)."""
+    def run(*argv: str):
+        code = main([*argv, "--endpoint-url", emulator.endpoint_url, "--region", "us-east-1"])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+    return run
+
+
+@pytest.fixture
+def make_endpoint(aws):
+    sagemaker = aws("sagemaker")
+
+    def make(weights: dict[str, float], *, async_output: str | None = None, instances: int = 1) -> str:
+        suffix = uuid.uuid4().hex[:8]
+        model = f"model-{suffix}"
+        sagemaker.create_model(ModelName=model, ExecutionRoleArn=ROLE_ARN,
+                               PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://models/model.tar.gz"})
+        config = {
+            "EndpointConfigName": f"config-{suffix}",
+            "ProductionVariants": [
+                {"VariantName": name, "ModelName": model, "InitialInstanceCount": instances,
+                 "InstanceType": "ml.m5.large", "InitialVariantWeight": weight}
+                for name, weight in weights.items()
+            ],
+        }
+        if async_output:
+            config["AsyncInferenceConfig"] = {"OutputConfig": {"S3OutputPath": async_output}}
+        sagemaker.create_endpoint_config(**config)
+        name = f"endpoint-{suffix}"
+        sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=config["EndpointConfigName"])
+        return name
+
+    return make
+
+
+def _weights(aws, endpoint: str) -> dict[str, float]:
+    variants = aws("sagemaker").describe_endpoint(EndpointName=endpoint)["ProductionVariants"]
+    return {v["VariantName"]: v.get("CurrentWeight") for v in variants}
+
+
+def _queue_realtime_result(emulator, **result) -> None:
+    request = urllib.request.Request(
+        f"{emulator.endpoint_url}/moto-api/static/sagemaker/endpoint-results",
+        data=json.dumps({"results": [result]}).encode(), headers={"Content-Type": "application/json"}, method="POST",
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def _alarm(aws, endpoint: str, variant: str, state: str) -> str:
+    cloudwatch = aws("cloudwatch")
+    name = f"{endpoint}-5xx"
+    cloudwatch.put_metric_alarm(
+        AlarmName=name, Namespace="AWS/SageMaker", MetricName="Invocation5XXErrors", Statistic="Sum",
+        Dimensions=[{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}],
+        Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="set by the test")
+    return name
+
+
+# --- invoke -------------------------------------------------------------------------------------------------
+
+
+def test_invoke_realtime_from_a_file(ops, emulator, make_endpoint, tmp_path):
+    endpoint = make_endpoint({"blue": 1})
+    _queue_realtime_result(emulator, Body="[0.93]", ContentType="application/json", InvokedProductionVariant="blue",
+                           CustomAttributes="")
+    payload = tmp_path / "rows.csv"
+    payload.write_text("5.1,3.5,1.4,0.2\n")
+    code, out, err = ops("invoke", endpoint, "--body", str(payload), "--content-type", "text/csv",
+                         "--accept", "application/json", "--target-variant", "blue")
+    assert code == 0, err
+    assert out.strip() == "[0.93]"
+    assert "variant: blue" in err and "application/json" in err
+
+
+def test_invoke_realtime_from_stdin_writes_the_output_file(ops, emulator, make_endpoint, tmp_path, monkeypatch):
+    endpoint = make_endpoint({"blue": 1})
+    _queue_realtime_result(emulator, Body="1", ContentType="text/csv", InvokedProductionVariant="blue",
+                           CustomAttributes="")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"5.1,3.5,1.4,0.2\n")))
+    result = tmp_path / "out.csv"
+    code, _, err = ops("invoke", endpoint, "--target-model", "iris/model.tar.gz", "--output", str(result))
+    assert code == 0, err
+    assert result.read_text() == "1"
+
+
+def test_invoke_async_uploads_the_input_and_prints_the_output_location(ops, aws, make_endpoint, monkeypatch):
+    s3 = aws("s3")
+    bucket = f"async-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    endpoint = make_endpoint({"blue": 1}, async_output=f"s3://{bucket}/async/")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"5.1,3.5,1.4,0.2\n")))
+    code, out, err = ops("invoke", endpoint, "--content-type", "text/csv")
+    assert code == 0, err
+    lines = {key: value.strip() for key, value in (line.split(":", 1) for line in out.strip().splitlines())}
+    assert lines["input"].startswith(f"s3://{bucket}/async-input/")
+    key = lines["input"].removeprefix(f"s3://{bucket}/")
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"5.1,3.5,1.4,0.2\n"
+    assert lines["output"].startswith("s3://")
+
+
+def test_invoke_async_refuses_a_target_variant(ops, make_endpoint, tmp_path):
+    endpoint = make_endpoint({"blue": 1}, async_output="s3://somewhere/async/")
+    payload = tmp_path / "rows.csv"
+    payload.write_text("1\n")
+    code, _, err = ops("invoke", endpoint, "--body", str(payload), "--target-variant", "blue")
+    assert code == 1
+    assert "asynchronous endpoint picks the variant by weight" in err
+
+
+def test_invoke_fails_clearly_on_an_unknown_endpoint_and_a_missing_file(ops, tmp_path):
+    payload = tmp_path / "rows.csv"
+    payload.write_text("1\n")
+    code, _, err = ops("invoke", "no-such-endpoint", "--body", str(payload))
+    assert code == 1 and "endpoint 'no-such-endpoint' not found" in err
+    code, _, err = ops("invoke", "no-such-endpoint", "--body", str(tmp_path / "missing.csv"))
+    assert code == 1 and "cannot read payload" in err
+
+
+# --- traffic ------------------------------------------------------------------------------------------------
+
+
+def test_traffic_show_and_set(ops, aws, make_endpoint):
+    endpoint = make_endpoint({"blue": 90, "green": 10})
+    code, out, _ = ops("traffic", "show", endpoint)
+    assert code == 0
+    assert [line.split()[:4] for line in out.splitlines()[3:]] == [["blue", "90", "90", "90%"], ["green", "10", "10", "10%"]]
+    code, out, err = ops("traffic", "set", endpoint, "blue=50", "green=50", "--timeout", "10")
+    assert code == 0, err
+    assert _weights(aws, endpoint) == {"blue": 50, "green": 50}
+
+
+def test_traffic_set_rejects_an_unknown_variant_and_changes_nothing(ops, aws, make_endpoint):
+    endpoint = make_endpoint({"blue": 90, "green": 10})
+    code, _, err = ops("traffic", "set", endpoint, "purple=100")
+    assert code == 1
+    assert "unknown variant(s) purple" in err and "blue, green" in err
+    assert _weights(aws, endpoint) == {"blue": 90, "green": 10}
+
+
+def test_canary_completes_when_healthy(ops, aws, make_endpoint):
+    endpoint = make_endpoint({"blue": 100, "green": 1})
+    alarm = _alarm(aws, endpoint, "green", "OK")
+    code, out, err = ops("traffic", "canary", endpoint, "--baseline", "blue", "--candidate", "green",
+                         "--steps", "25,100", "--interval", "0")
+    assert code == 0, err
+    assert alarm in out  # discovered from the endpoint's dimensions
+    assert "step 25%: healthy" in out and "step 100%: healthy" in out
+    assert _weights(aws, endpoint) == {"blue": 0, "green": 100}
+
+
+def test_canary_rolls_back_when_the_alarm_fires(ops, aws, make_endpoint):
+    endpoint = make_endpoint({"blue": 100, "green": 1})
+    alarm = _alarm(aws, endpoint, "green", "ALARM")
+    code, out, _ = ops("traffic", "canary", endpoint, "--baseline", "blue", "--candidate", "green",
+                       "--steps", "10,50,100", "--interval", "0", "--alarm", alarm)
+    assert code == ROLLED_BACK_EXIT_CODE
+    assert f"step 10%: breach: alarm(s) in ALARM: {alarm}" in out
+    assert "step 50%" not in out
+    assert _weights(aws, endpoint) == {"blue": 100, "green": 1}
+
+
+def test_canary_rolls_back_on_candidate_5xx_without_alarms(ops, aws, make_endpoint):
+    endpoint = make_endpoint({"blue": 100, "green": 1})
+    aws("cloudwatch").put_metric_data(Namespace="AWS/SageMaker", MetricData=[{
+        "MetricName": "Invocation5XXErrors", "Value": 3,
+        "Dimensions": [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": "green"}],
+    }])
+    code, out, _ = ops("traffic", "canary", endpoint, "--baseline", "blue", "--candidate", "green",
+                       "--steps", "10,100", "--interval", "0", "--max-5xx", "2")
+    assert code == ROLLED_BACK_EXIT_CODE
+    assert "candidate returned 3 5XX errors (allowed 2)" in out
+    assert _weights(aws, endpoint) == {"blue": 100, "green": 1}
+
+
+# --- status, metrics, batch -----------------------------------------------------------------------------------
+
+
+def test_status_lists_variants_weights_instances_and_alarm_states(ops, aws, make_endpoint):
+    endpoint = make_endpoint({"blue": 3, "green": 1}, instances=2)
+    alarm = _alarm(aws, endpoint, "blue", "ALARM")
+    code, out, err = ops("status", endpoint)
+    assert code == 0, err
+    assert out.startswith(f"{endpoint}: InService, config config-")
+    assert "last update" in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("blue ", "green "))}
+    assert rows["blue"][1:5] == ["3", "75%", "2", "2"]
+    assert rows["green"][1:5] == ["1", "25%", "2", "2"]
+    assert any(line.split()[:3] == [alarm, "ALARM", "Invocation5XXErrors"] for line in out.splitlines())
+
+
+def test_status_without_names_lists_every_endpoint(ops, make_endpoint):
+    first, second = make_endpoint({"blue": 1}), make_endpoint({"blue": 1})
+    code, out, _ = ops("status")
+    assert code == 0
+    assert f"{first}: InService" in out and f"{second}: InService" in out
+
+
+def test_metrics_per_variant_over_the_last_hour(ops, aws, make_endpoint):
+    endpoint = make_endpoint({"blue": 1, "green": 1})
+
+    def datum(variant, name, value):
+        return {"MetricName": name, "Value": value,
+                "Dimensions": [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}]}
+
+    aws("cloudwatch").put_metric_data(Namespace="AWS/SageMaker", MetricData=[
+        datum("blue", "Invocations", 40), datum("blue", "Invocation5XXErrors", 2),
+        datum("blue", "ModelLatency", 12000), datum("blue", "ModelLatency", 18000),
+        datum("green", "Invocations", 10),
+    ])
+    code, out, err = ops("metrics", endpoint)
+    assert code == 0, err
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("blue ", "green "))}
+    assert rows["blue"][1:7] == ["40", "0", "2", "5.00%", "15.0", "18.0"]
+    assert rows["green"][1:5] == ["10", "0", "0", "0.00%"]
+
+
+def test_batch_run_starts_the_state_machine_for_a_date(ops, aws):
+    stepfunctions = aws("stepfunctions")
+    name = f"batch-{uuid.uuid4().hex[:8]}"
+    arn = stepfunctions.create_state_machine(
+        name=name, roleArn="arn:aws:iam::123456789012:role/ops-test-states",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+    )["stateMachineArn"]
+    code, out, err = ops("batch", "run", "--state-machine", name, "--date", "2024-05-01")
+    assert code == 0, err
+    execution_arn = out.split()[1]
+    execution = stepfunctions.describe_execution(executionArn=execution_arn)
+    assert execution["stateMachineArn"] == arn
+    assert json.loads(execution["input"]) == {"date": "2024-05-01"}
+    assert execution["name"].startswith("run-2024-05-01-manual-")
+
+
+def test_batch_run_fails_clearly(ops):
+    code, _, err = ops("batch", "run", "--state-machine", "no-such-machine", "--date", "2024-05-01")
+    assert code == 1 and "no state machine named 'no-such-machine'" in err
+    code, _, err = ops("batch", "run", "--state-machine", "x", "--date", "01/05/2024")
+    assert code == 1 and "expected YYYY-MM-DD" in err

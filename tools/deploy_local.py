@@ -1,0 +1,262 @@
+"""Deploys a stage to the local AWS emulator with the project's own pinned CDK CLI, unchanged.
+
+    python -m tools.deploy_local deploy [--stage Dev]   # start the emulator (or reuse ours), bootstrap, deploy
+    python -m tools.deploy_local destroy [--stage Dev]  # destroy the stage, then stop the emulator
+
+After a deploy it prints the stack outputs and, per stack and resource type, what landed in the emulator and
+what the emulator skipped, so nobody mistakes a template assertion for a deployment. A deploy whose stacks
+did not complete, or where a resource type the emulator supports is missing, is an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from tools.local_emulator import (
+    ACCOUNT_ID,
+    PROJECT_ROOT,
+    STATE_FILE,
+    EmulatorError,
+    EmulatorHandle,
+    running_from_state,
+    start,
+    stop_from_state,
+    write_state,
+)
+
+CDK_CLI = PROJECT_ROOT / "node_modules" / ".bin" / "cdk"
+DEFAULT_OUTDIR = PROJECT_ROOT / "build" / "cdk.out.local"
+CDK_TIMEOUT_SECONDS = 600
+
+# Resource types the emulator accepts in a template but does not create (moto 5.2.5, guide 6.5). They are
+# asserted from the template in tests instead.
+SKIPPED_BY_EMULATOR = {
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SNS::Subscription",  # moto only subscribes the inline Subscription list of an AWS::SNS::Topic
+    "AWS::SageMaker::ModelPackageGroup",
+    "AWS::CloudWatch::CompositeAlarm",
+    "AWS::ApplicationAutoScaling::ScalableTarget",
+    "AWS::ApplicationAutoScaling::ScalingPolicy",
+    "AWS::Scheduler::Schedule",
+    "AWS::CDK::Metadata",
+}
+# Custom resources answered in-process by tools.emulator_server (their Lambda does not run).
+LOCAL_PROVIDER_TYPES = {"Custom::S3AutoDeleteObjects"}
+
+
+class DeployError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class LandedRow:
+    stack: str
+    resource_type: str
+    in_template: int
+    in_emulator: int
+
+    @property
+    def status(self) -> str:
+        if self.resource_type in LOCAL_PROVIDER_TYPES:
+            return "local provider (Lambda not run)"
+        if self.resource_type in SKIPPED_BY_EMULATOR or self.resource_type.startswith("Custom::"):
+            return "SKIPPED by emulator" if self.in_emulator < self.in_template else "deployed"
+        return "deployed" if self.in_emulator == self.in_template else "MISSING"
+
+
+def cdk_environment(emulator: EmulatorHandle, region: str, stage: str = "Dev") -> dict[str, str]:
+    """The caller's environment with every AWS setting replaced: the emulator, dummy keys, no profile."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "CDK_"))}
+    env.update(emulator.client_environment(region))
+    env.update(
+        {
+            f"{stage.upper()}_ACCOUNT_ID": ACCOUNT_ID,  # read by app.py: the stage targets moto's account
+            "CDK_DISABLE_CLI_TELEMETRY": "1",
+            "PATH": f"{CDK_CLI.parent}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        }
+    )
+    return env
+
+
+def run_cdk(args: list[str], env: dict[str, str], *, log: Optional[Path] = None) -> None:
+    """Run the pinned CDK CLI; on failure the error carries the end of its output."""
+    if not CDK_CLI.exists():
+        raise DeployError(f"{CDK_CLI} not found; run `make setup` first")
+    command = [str(CDK_CLI), *args]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                            timeout=CDK_TIMEOUT_SECONDS)
+    output = result.stdout + result.stderr
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a") as handle:
+            handle.write(f"$ cdk {' '.join(args)}\n{output}\n")
+    if result.returncode != 0:
+        tail = "\n".join(output.splitlines()[-30:])
+        raise DeployError(f"`cdk {' '.join(args)}` failed with exit code {result.returncode}:\n{tail}")
+
+
+def stage_region(stage: str) -> str:
+    from config import ENVIRONMENTS, load_environments
+
+    for env in load_environments(ENVIRONMENTS):
+        if env.stage_id == stage:
+            return env.region
+    raise DeployError(f"no stage {stage!r} in config/environments.py")
+
+
+def bootstrap(emulator: EmulatorHandle, *, region: str, outdir: Path, log: Optional[Path] = None) -> None:
+    run_cdk(["bootstrap", f"aws://{ACCOUNT_ID}/{region}", "--output", str(outdir)],
+            cdk_environment(emulator, region), log=log)
+
+
+def deploy(emulator: EmulatorHandle, *, stage: str, region: str, outdir: Path, log: Optional[Path] = None) -> None:
+    run_cdk(["deploy", f"{stage}/*", "--require-approval", "never", "--output", str(outdir), "--progress", "events"],
+            cdk_environment(emulator, region, stage), log=log)
+
+
+def destroy(emulator: EmulatorHandle, *, stage: str, region: str, outdir: Path, log: Optional[Path] = None) -> None:
+    run_cdk(["destroy", f"{stage}/*", "--force", "--output", str(outdir)],
+            cdk_environment(emulator, region, stage), log=log)
+
+
+def stage_templates(outdir: Path, stage: str) -> dict[str, dict]:
+    """Stack name (as deployed, e.g. Dev-Data) -> template, from the cloud assembly the deploy wrote."""
+    assembly = outdir / f"assembly-{stage}"
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    templates = {}
+    for artifact in manifest["artifacts"].values():
+        if artifact["type"] == "aws:cloudformation:stack":
+            properties = artifact["properties"]
+            name = properties.get("stackName")
+            templates[name] = json.loads((assembly / properties["templateFile"]).read_text())
+    return templates
+
+
+def boto_session(emulator: EmulatorHandle, region: str):
+    import boto3
+
+    return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+
+
+def client(emulator: EmulatorHandle, region: str, service: str):
+    return boto_session(emulator, region).client(service, endpoint_url=emulator.endpoint_url)
+
+
+def landed(emulator: EmulatorHandle, *, region: str, templates: dict[str, dict]) -> list[LandedRow]:
+    """Compare each stack's template with what the emulator holds for it."""
+    cloudformation = client(emulator, region, "cloudformation")
+    rows = []
+    for stack_name, template in templates.items():
+        stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+        if not stack["StackStatus"].endswith("_COMPLETE") or "ROLLBACK" in stack["StackStatus"]:
+            raise DeployError(f"stack {stack_name} is {stack['StackStatus']}: {stack.get('StackStatusReason', '')}")
+        wanted = Counter(resource["Type"] for resource in template.get("Resources", {}).values())
+        paginator = cloudformation.get_paginator("list_stack_resources")
+        present = Counter(
+            summary["ResourceType"]
+            for page in paginator.paginate(StackName=stack_name)
+            for summary in page["StackResourceSummaries"]
+        )
+        for resource_type in sorted(wanted):
+            rows.append(LandedRow(stack_name, resource_type, wanted[resource_type], present[resource_type]))
+    return rows
+
+
+def stack_outputs(emulator: EmulatorHandle, *, region: str, stack_names: list[str]) -> dict[str, dict[str, str]]:
+    cloudformation = client(emulator, region, "cloudformation")
+    outputs = {}
+    for name in stack_names:
+        stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+        outputs[name] = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs") or []}
+    return outputs
+
+
+def render_landed(rows: list[LandedRow]) -> str:
+    header = ("stack", "resource type", "template", "emulator", "status")
+    table = [header] + [(r.stack, r.resource_type, str(r.in_template), str(r.in_emulator), r.status) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in table]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def render_outputs(outputs: dict[str, dict[str, str]]) -> str:
+    lines = []
+    for stack, values in outputs.items():
+        lines.append(f"{stack}:")
+        lines.extend(f"  {key} = {value}" for key, value in sorted(values.items()))
+    return "\n".join(lines)
+
+
+def check_landed(rows: list[LandedRow]) -> None:
+    missing = [row for row in rows if row.status == "MISSING"]
+    if missing:
+        raise DeployError(
+            "resources the emulator supports did not land: "
+            + ", ".join(f"{r.stack} {r.resource_type} ({r.in_emulator}/{r.in_template})" for r in missing)
+        )
+
+
+def deploy_stage(emulator: EmulatorHandle, *, stage: str, outdir: Path, log: Optional[Path] = None) -> tuple[
+    dict[str, dict[str, str]], list[LandedRow]
+]:
+    """Bootstrap, deploy, and check what landed. Returns (outputs per stack, landed rows)."""
+    region = stage_region(stage)
+    bootstrap(emulator, region=region, outdir=outdir, log=log)
+    deploy(emulator, stage=stage, region=region, outdir=outdir, log=log)
+    templates = stage_templates(outdir, stage)
+    rows = landed(emulator, region=region, templates=templates)
+    check_landed(rows)
+    return stack_outputs(emulator, region=region, stack_names=list(templates)), rows
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.deploy_local", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["deploy", "destroy"])
+    parser.add_argument("--stage", default="Dev", help="the stage to deploy (default: Dev)")
+    parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR,
+                        help=f"cloud assembly directory (default: {DEFAULT_OUTDIR.relative_to(PROJECT_ROOT)})")
+    args = parser.parse_args(argv)
+    log = STATE_FILE.parent / "deploy-local.log"
+    try:
+        if args.command == "deploy":
+            emulator = running_from_state()
+            if emulator is None:
+                emulator = start(log_file=STATE_FILE.parent / "local-emulator.log")
+                write_state(emulator)
+            print(f"emulator: {emulator.endpoint_url} (PID {emulator.pid}); CDK output in {log}")
+            outputs, rows = deploy_stage(emulator, stage=args.stage, outdir=args.outdir, log=log)
+            print("\nOutputs\n" + render_outputs(outputs))
+            print("\nWhat landed\n" + render_landed(rows))
+            print(f"\nUse it: {sys.executable} -m tools.ops status --endpoint-url {emulator.endpoint_url} "
+                  f"--region {stage_region(args.stage)}")
+            print("Tear down: make destroy-local")
+        else:
+            emulator = running_from_state()
+            if emulator is None:
+                print("emulator: not running; nothing to destroy")
+                return 0
+            try:
+                destroy(emulator, stage=args.stage, region=stage_region(args.stage), outdir=args.outdir, log=log)
+                print(f"destroyed {args.stage}/* in the emulator")
+            finally:
+                # The emulator keeps everything in memory: stopping it is the final clean-up either way.
+                stop_from_state()
+                print(f"emulator: stopped PID {emulator.pid}")
+    except (DeployError, EmulatorError, subprocess.TimeoutExpired) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

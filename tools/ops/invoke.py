@@ -1,0 +1,119 @@
+"""`invoke`: send one request to an endpoint. Real-time endpoints answer inline; for asynchronous endpoints the
+payload is uploaded to S3 and the command prints where the result will appear."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from typing import Optional
+from urllib.parse import urlparse
+
+from tools.ops.aws import Aws, OpsError
+from tools.ops.endpoints import describe, endpoint_config
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "invoke", help="invoke an endpoint with a payload from a file or stdin",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("endpoint", help="endpoint name")
+    parser.add_argument("--body", default="-", metavar="FILE",
+                        help="payload file; '-' (the default) reads stdin")
+    parser.add_argument("--content-type", default="text/csv", help="MIME type of the payload (default: text/csv)")
+    parser.add_argument("--accept", default=None, help="MIME type wanted back. Default: the model's default")
+    parser.add_argument("--target-variant", default=None,
+                        help="send to this production variant, bypassing the weights. Default: by weight")
+    parser.add_argument("--target-model", default=None,
+                        help="multi-model endpoints: the model.tar.gz to use, relative to the endpoint's prefix")
+    parser.add_argument("--output", default="-", metavar="FILE",
+                        help="real-time: where to write the response body ('-', the default: stdout)")
+    parser.add_argument("--input-location", default=None, metavar="S3_URI",
+                        help="async: S3 prefix to upload the payload to. Default: async-input/ in the bucket of "
+                             "the endpoint's async output path")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, aws: Aws) -> int:
+    payload = _read_payload(args.body)
+    sagemaker = aws.client("sagemaker")
+    config = endpoint_config(sagemaker, describe(sagemaker, args.endpoint))
+    async_config = config.get("AsyncInferenceConfig")
+    if async_config:
+        if args.target_model or args.target_variant:
+            raise OpsError("--target-model and --target-variant apply to real-time endpoints; an asynchronous "
+                           "endpoint picks the variant by weight (InvokeEndpointAsync has neither)")
+        result = invoke_async(aws, args.endpoint, payload, content_type=args.content_type, accept=args.accept,
+                              input_location=args.input_location or _default_input_prefix(async_config))
+        print(f"input:  {result['InputLocation']}")
+        print(f"output: {result['OutputLocation']}")
+        if result.get("FailureLocation"):
+            print(f"failure: {result['FailureLocation']}")
+        print(f"inference id: {result['InferenceId']}")
+        return 0
+    response = invoke_realtime(aws.client("sagemaker-runtime"), args.endpoint, payload,
+                               content_type=args.content_type, accept=args.accept,
+                               target_variant=args.target_variant, target_model=args.target_model)
+    body = response["Body"].read()
+    if args.output == "-":
+        sys.stdout.buffer.write(body)
+        if not body.endswith(b"\n"):
+            sys.stdout.buffer.write(b"\n")
+        sys.stdout.flush()
+    else:
+        with open(args.output, "wb") as handle:
+            handle.write(body)
+    print(f"variant: {response.get('InvokedProductionVariant', '-')}  content type: {response.get('ContentType', '-')}",
+          file=sys.stderr)
+    return 0
+
+
+def invoke_realtime(runtime, endpoint: str, payload: bytes, *, content_type: str, accept: Optional[str],
+                    target_variant: Optional[str], target_model: Optional[str]) -> dict:
+    request = {"EndpointName": endpoint, "Body": payload, "ContentType": content_type}
+    optional = {"Accept": accept, "TargetVariant": target_variant, "TargetModel": target_model}
+    request.update({key: value for key, value in optional.items() if value})
+    return runtime.invoke_endpoint(**request)
+
+
+def invoke_async(aws: Aws, endpoint: str, payload: bytes, *, content_type: str, accept: Optional[str],
+                 input_location: str) -> dict:
+    bucket, prefix = parse_s3_uri(input_location)
+    inference_id = str(uuid.uuid4())
+    key = f"{prefix.rstrip('/')}/{inference_id}" if prefix else inference_id
+    # The bucket's default encryption (the stage's KMS key) applies; the endpoint's role reads it from there.
+    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=payload, ContentType=content_type)
+    request = {"EndpointName": endpoint, "InputLocation": f"s3://{bucket}/{key}", "ContentType": content_type,
+               "InferenceId": inference_id}
+    if accept:
+        request["Accept"] = accept
+    response = aws.client("sagemaker-runtime").invoke_endpoint_async(**request)
+    return {**response, "InputLocation": request["InputLocation"], "InferenceId": inference_id}
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    parsed = urlparse(uri)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise OpsError(f"not an S3 URI: {uri!r} (expected s3://bucket/prefix/)")
+    return parsed.netloc, parsed.path.lstrip("/")
+
+
+def _default_input_prefix(async_config: dict) -> str:
+    output_path = async_config.get("OutputConfig", {}).get("S3OutputPath")
+    if not output_path:
+        raise OpsError("the endpoint's async config has no S3OutputPath; pass --input-location s3://bucket/prefix/")
+    bucket, _ = parse_s3_uri(output_path)
+    return f"s3://{bucket}/async-input/"
+
+
+def _read_payload(source: str) -> bytes:
+    if source == "-":
+        if sys.stdin.isatty():
+            raise OpsError("no payload: pipe one in or pass --body FILE")
+        return sys.stdin.buffer.read()
+    try:
+        with open(source, "rb") as handle:
+            return handle.read()
+    except OSError as error:
+        raise OpsError(f"cannot read payload {source}: {error.strerror}") from error

@@ -1,0 +1,76 @@
+"""`status`: every endpoint (or the ones named) with its variants, weights, instance counts, last update and
+the state of the alarms on its metrics."""
+
+from __future__ import annotations
+
+import argparse
+
+from tools.ops.aws import Aws
+from tools.ops.endpoints import describe, variants
+from tools.ops.tables import render, share
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("status", help="endpoints, variants, weights, instances, alarms",
+                                   description=__doc__)
+    parser.add_argument("endpoints", nargs="*", metavar="ENDPOINT", help="default: every endpoint in the region")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, aws: Aws) -> int:
+    sagemaker, cloudwatch = aws.client("sagemaker"), aws.client("cloudwatch")
+    names = args.endpoints or [
+        summary["EndpointName"]
+        for page in sagemaker.get_paginator("list_endpoints").paginate()
+        for summary in page["Endpoints"]
+    ]
+    if not names:
+        print("no endpoints in this region")
+        return 0
+    alarms = alarms_by_endpoint(cloudwatch)
+    for index, name in enumerate(sorted(names)):
+        description = describe(sagemaker, name)
+        if index:
+            print()
+        print(f"{name}: {description['EndpointStatus']}, config {description['EndpointConfigName']}, "
+              f"last update {description['LastModifiedTime']:%Y-%m-%d %H:%M:%S %Z}")
+        if description.get("FailureReason"):
+            print(f"  failure: {description['FailureReason']}")
+        rows = variants(description)
+        total = sum(v.current_weight or 0 for v in rows)
+        print(render(
+            ("variant", "weight", "share", "instances", "desired", "serverless"),
+            [(v.name, _num(v.current_weight), share(v.current_weight, total), v.current_instances,
+              v.desired_instances, _serverless(v.serverless)) for v in rows],
+        ))
+        endpoint_alarms = alarms.get(name, [])
+        if endpoint_alarms:
+            print(render(("alarm", "state", "metric", "since"), endpoint_alarms))
+        else:
+            print("alarms: none on this endpoint's metrics")
+    return 0
+
+
+def alarms_by_endpoint(cloudwatch) -> dict[str, list[tuple[str, str, str, str]]]:
+    found: dict[str, list[tuple[str, str, str, str]]] = {}
+    for page in cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"]):
+        for alarm in page["MetricAlarms"]:
+            dimensions = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
+            endpoint = dimensions.get("EndpointName")
+            if endpoint:
+                since = alarm.get("StateUpdatedTimestamp")
+                found.setdefault(endpoint, []).append((
+                    alarm["AlarmName"], alarm["StateValue"], alarm.get("MetricName", "-"),
+                    f"{since:%Y-%m-%d %H:%M}" if since else "-",
+                ))
+    return found
+
+
+def _num(value):
+    return None if value is None else f"{value:g}"
+
+
+def _serverless(config):
+    if not config:
+        return None
+    return f"{config.get('MemorySizeInMB')} MB, max {config.get('MaxConcurrency')}"
