@@ -7,7 +7,6 @@ Cross-field rules live in model validators whose messages show the values involv
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal, Optional, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Mapping, Optional
 
 from aws_cdk import (
-    ArnFormat, Duration, RemovalPolicy, Stack, TimeZone, aws_iam as iam, aws_kms as kms, aws_logs as logs,
+    Duration, RemovalPolicy, Stack, TimeZone, aws_iam as iam, aws_kms as kms, aws_logs as logs,
     aws_s3 as s3, aws_scheduler as scheduler, aws_scheduler_targets as targets, aws_sns as sns,
     aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks,
 )

@@ -7,17 +7,14 @@ be exported across stacks (guide section 2). From the Data stack it imports only
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, CfnOutput, Stack, aws_ecr as ecr, aws_iam as iam
+from aws_cdk import ArnFormat, CfnOutput, Stack, aws_iam as iam
 from constructs import Construct
 
 from config import EnvironmentConfig
-from config.serving import ModelSettings
 from ml_constructs.batch_transform import ScheduledBatchTransform
 from ml_constructs.execution_role import SageMakerExecutionRole
-from ml_constructs.framework_images import framework_image
-from ml_constructs.model import ModelData, ModelImage, SageMakerModel
 from stacks.data_stack import DataReferences, DataStack
-from stacks.serving_stack import REGISTRY_PACKAGE_FRAMEWORK, _existing, construct_id
+from stacks.model_factory import construct_id, model_from_config
 
 
 class BatchStack(Stack):
@@ -44,8 +41,11 @@ class BatchStack(Stack):
             description="Runs the models of scheduled batch transform jobs",
         )
         used = sorted({transform.model for transform in batch.transforms.values()})
-        self.models = {name: self._model(name, config.serving.models[name], config.serving.default_model_data_key)
-                       for name in used}
+        self.models = {
+            name: model_from_config(self, name, config.serving.models[name], role=self.execution_role, data=self.data,
+                                    default_model_data_key=config.serving.default_model_data_key)
+            for name in used
+        }
 
         self.transforms: dict[str, ScheduledBatchTransform] = {}
         for name, settings in batch.transforms.items():
@@ -69,36 +69,6 @@ class BatchStack(Stack):
             CfnOutput(self, f"{construct_id(name)}StateMachineArn", value=transform.state_machine_arn,
                       description=f"Start the {name} transform now: aws stepfunctions start-execution "
                                   "--state-machine-arn <this> --input '{\"date\": \"YYYY-MM-DD\"}'")
-
-    def _model(self, name: str, settings: ModelSettings, default_key: str) -> SageMakerModel:
-        # The same construction as ServingStack._model, so both stacks run the same image and artifact.
-        common = dict(
-            role=self.execution_role,
-            environment=settings.environment or None,
-            network_isolation=settings.network_isolation,
-            subnet_ids=settings.vpc.subnet_ids if settings.vpc else (),
-            security_group_ids=settings.vpc.security_group_ids if settings.vpc else (),
-        )
-        model_id = f"{construct_id(name)}Model"
-        if settings.is_registry_package:
-            framework, version = REGISTRY_PACKAGE_FRAMEWORK
-            self.execution_role.grant_image_pull([framework_image(framework, version, self.region).repository_arn])
-            return SageMakerModel(self, model_id, model_package_arn=self.data.registry.model_package_arn(
-                settings.model_package_version), **common)
-        if settings.model_data_asset is not None:
-            model_data = ModelData.from_asset(str(_existing(settings.model_data_asset)))
-        else:
-            model_data = ModelData.from_bucket(self.data.models, settings.model_data_key or default_key)
-        return SageMakerModel(self, model_id, image=self._image(model_id, settings), model_data=model_data, **common)
-
-    def _image(self, model_id: str, settings: ModelSettings) -> ModelImage:
-        image = settings.image
-        if image.kind == "framework":
-            return ModelImage.from_framework(image.framework, image.version, python_version=image.python_version)
-        if image.kind == "ecr":
-            repository = ecr.Repository.from_repository_name(self, f"{model_id}Repository", image.repository_name)
-            return ModelImage.from_ecr_repository(repository, tag=image.tag, digest=image.digest)
-        return ModelImage.from_asset(str(_existing(image.directory)))
 
 
 def _allow_log_encryption(data: DataStack, log_group_prefix: str) -> None:

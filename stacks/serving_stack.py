@@ -8,32 +8,21 @@ stack (guide section 2).
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from aws_cdk import CfnOutput, Stack, aws_ecr as ecr
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from config import EnvironmentConfig
-from config.serving import ModelSettings
-from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
 from ml_constructs.autoscaling import VariantAutoscaling
 from ml_constructs.dashboard import InferenceDashboard
 from ml_constructs.endpoint import InferenceEndpoint
 from ml_constructs.endpoint_alarms import EndpointAlarms
 from ml_constructs.endpoint_config import EndpointConfiguration
 from ml_constructs.execution_role import SageMakerExecutionRole
-from ml_constructs.framework_images import framework_image
-from ml_constructs.model import ModelData, ModelImage, SageMakerModel
 from stacks.data_stack import DataReferences, DataStack
-from stacks.paths import PROJECT_ROOT
+from stacks.model_factory import construct_id, model_from_config
 
 # The image registry packages are registered with (the training side builds on the handler's image).
-REGISTRY_PACKAGE_FRAMEWORK = ("sklearn", SKLEARN_FRAMEWORK_VERSION)
-
-
-def construct_id(name: str) -> str:
-    """`multi-model` -> `MultiModel`: config keys become construct ids, so renaming one replaces resources."""
-    return "".join(part.capitalize() for part in name.split("-"))
 
 
 class ServingStack(Stack):
@@ -54,7 +43,8 @@ class ServingStack(Stack):
         )
         used = {name for endpoint in serving.endpoints.values() for name in endpoint.model_names}
         self.models = {
-            name: self._model(name, settings, serving.default_model_data_key)
+            name: model_from_config(self, name, settings, role=self.execution_role, data=data,
+                                    default_model_data_key=serving.default_model_data_key)
             for name, settings in serving.models.items()
             if name in used
         }
@@ -103,44 +93,3 @@ class ServingStack(Stack):
                 title=f"SageMaker inference: {config.name} ({config.region})", endpoints=self.endpoints,
                 alarms=[alarm for alarms in self.endpoint_alarms.values() for alarm in alarms.all_alarms],
             )
-
-    def _model(self, name: str, settings: ModelSettings, default_key: str) -> SageMakerModel:
-        models_bucket = self.data.models
-        common = dict(
-            role=self.execution_role,
-            environment=settings.environment or None,
-            network_isolation=settings.network_isolation,
-            subnet_ids=settings.vpc.subnet_ids if settings.vpc else (),
-            security_group_ids=settings.vpc.security_group_ids if settings.vpc else (),
-        )
-        model_id = f"{construct_id(name)}Model"
-        if settings.is_registry_package:
-            framework, version = REGISTRY_PACKAGE_FRAMEWORK
-            self.execution_role.grant_image_pull([framework_image(framework, version, self.region).repository_arn])
-            return SageMakerModel(self, model_id, model_package_arn=self.data.registry.model_package_arn(
-                settings.model_package_version), **common)
-
-        if settings.model_data_asset is not None:
-            data = ModelData.from_asset(str(_existing(settings.model_data_asset)))
-        elif settings.multi_model_prefix is not None:
-            data = ModelData.multi_model(models_bucket, settings.multi_model_prefix)
-        else:
-            data = ModelData.from_bucket(models_bucket, settings.model_data_key or default_key)
-        return SageMakerModel(self, model_id, image=self._image(model_id, settings), model_data=data, **common)
-
-    def _image(self, model_id: str, settings: ModelSettings) -> ModelImage:
-        image = settings.image
-        if image.kind == "framework":
-            return ModelImage.from_framework(image.framework, image.version, python_version=image.python_version)
-        if image.kind == "ecr":
-            repository = ecr.Repository.from_repository_name(self, f"{model_id}Repository", image.repository_name)
-            return ModelImage.from_ecr_repository(repository, tag=image.tag, digest=image.digest)
-        return ModelImage.from_asset(str(_existing(image.directory)))
-
-
-def _existing(relative: str) -> Path:
-    path = PROJECT_ROOT / relative
-    if not path.exists():
-        hint = " (build it with `make build/demo-model.tar.gz`)" if relative.startswith("build/") else ""
-        raise FileNotFoundError(f"{relative} does not exist under {PROJECT_ROOT}{hint}")
-    return path

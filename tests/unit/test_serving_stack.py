@@ -7,7 +7,7 @@ import json
 import pytest
 
 from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
-from stacks import serving_stack
+from stacks import model_factory
 
 STAGES = ["Dev", "Staging", "Prod"]
 SAGEMAKER_TYPES = ("AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint")
@@ -35,7 +35,7 @@ def dumps(value) -> str:
 
 def test_default_image_uses_the_handler_framework_version(serving):
     """The serving default and the handler's training pins must name the same scikit-learn container."""
-    assert serving_stack.REGISTRY_PACKAGE_FRAMEWORK == ("sklearn", SKLEARN_FRAMEWORK_VERSION)
+    assert model_factory.REGISTRY_PACKAGE_FRAMEWORK == ("sklearn", SKLEARN_FRAMEWORK_VERSION)
     image = by_prefix(serving["Prod"], "AWS::SageMaker::Model", "ChampionModel")["PrimaryContainer"]["Image"]
     assert image == f"246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-scikit-learn:{SKLEARN_FRAMEWORK_VERSION}-cpu-py3"
 

@@ -1,0 +1,77 @@
+"""SageMaker models built from config (`serving.models` entries). Serving and Batch both build theirs here,
+so a batch job runs exactly the image and artifact its endpoint does, while each stack owns its own model
+resource (a model name changes with its artifact and must never be exported across stacks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Stack, aws_ecr as ecr
+
+from config.serving import ModelSettings
+from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
+from ml_constructs.execution_role import SageMakerExecutionRole
+from ml_constructs.framework_images import framework_image
+from ml_constructs.model import ModelData, ModelImage, SageMakerModel
+from stacks.data_stack import DataReferences
+from stacks.paths import PROJECT_ROOT
+
+# Registry packages are registered with the scikit-learn framework image; the role must be able to pull it.
+REGISTRY_PACKAGE_FRAMEWORK = ("sklearn", SKLEARN_FRAMEWORK_VERSION)
+
+
+def construct_id(name: str) -> str:
+    """`multi-model` -> `MultiModel`: config keys become construct ids, so renaming one replaces resources."""
+    return "".join(part.capitalize() for part in name.split("-"))
+
+
+def model_from_config(
+    stack: Stack,
+    name: str,
+    settings: ModelSettings,
+    *,
+    role: SageMakerExecutionRole,
+    data: DataReferences,
+    default_model_data_key: str,
+) -> SageMakerModel:
+    """The model `name` of the config, in `stack`, with construct id `<Name>Model`."""
+    common = dict(
+        role=role,
+        environment=settings.environment or None,
+        network_isolation=settings.network_isolation,
+        subnet_ids=settings.vpc.subnet_ids if settings.vpc else (),
+        security_group_ids=settings.vpc.security_group_ids if settings.vpc else (),
+    )
+    model_id = f"{construct_id(name)}Model"
+    if settings.is_registry_package:
+        framework, version = REGISTRY_PACKAGE_FRAMEWORK
+        role.grant_image_pull([framework_image(framework, version, stack.region).repository_arn])
+        return SageMakerModel(stack, model_id, model_package_arn=data.registry.model_package_arn(
+            settings.model_package_version), **common)
+
+    if settings.model_data_asset is not None:
+        model_data = ModelData.from_asset(str(existing_path(settings.model_data_asset)))
+    elif settings.multi_model_prefix is not None:
+        model_data = ModelData.multi_model(data.models, settings.multi_model_prefix)
+    else:
+        model_data = ModelData.from_bucket(data.models, settings.model_data_key or default_model_data_key)
+    return SageMakerModel(stack, model_id, image=_image(stack, model_id, settings), model_data=model_data, **common)
+
+
+def _image(stack: Stack, model_id: str, settings: ModelSettings) -> ModelImage:
+    image = settings.image
+    if image.kind == "framework":
+        return ModelImage.from_framework(image.framework, image.version, python_version=image.python_version)
+    if image.kind == "ecr":
+        repository = ecr.Repository.from_repository_name(stack, f"{model_id}Repository", image.repository_name)
+        return ModelImage.from_ecr_repository(repository, tag=image.tag, digest=image.digest)
+    return ModelImage.from_asset(str(existing_path(image.directory)))
+
+
+def existing_path(relative: str) -> Path:
+    """A project file a model needs (an asset), or an error saying how to build it."""
+    path = PROJECT_ROOT / relative
+    if not path.exists():
+        hint = " (build it with `make build/demo-model.tar.gz`)" if relative.startswith("build/") else ""
+        raise FileNotFoundError(f"{relative} does not exist under {PROJECT_ROOT}{hint}")
+    return path
