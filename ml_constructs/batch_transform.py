@@ -59,6 +59,8 @@ class ScheduledBatchTransform(Construct):
     :param environment_name: named in failure notifications. Default: none.
     :param job_tags: tags every transform job carries (cost allocation). Default: none.
     :param removal_policy: of the log group. Default: DESTROY (the retention is what keeps logs).
+    :param state_machine_name: a fixed name, so other stacks (the dashboard) can address the state machine
+        without a cross-stack export; definition changes update it in place. Default: generated.
     """
 
     def __init__(
@@ -79,6 +81,7 @@ class ScheduledBatchTransform(Construct):
         environment_name: Optional[str] = None,
         job_tags: Optional[Mapping[str, str]] = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        state_machine_name: Optional[str] = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.name = name
@@ -110,6 +113,7 @@ class ScheduledBatchTransform(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "Resource",
+            state_machine_name=state_machine_name,
             definition_body=sfn.DefinitionBody.from_chainable(definition),
             role=self.role,
             state_machine_type=sfn.StateMachineType.STANDARD,

@@ -62,6 +62,7 @@ class BatchStack(Stack):
                 alarm_topic=self.data.alarm_topic,
                 log_retention_days=batch.log_retention_days,
                 log_group_prefix=log_group_prefix,
+                state_machine_name=batch_state_machine_name(config, name),
                 environment_name=config.name,
                 job_tags=config.tags,
             )
@@ -83,3 +84,9 @@ def _allow_log_encryption(data: DataStack, log_group_prefix: str) -> None:
         resources=["*"],  # in a key policy, "*" means this key
         conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
     ))
+
+
+def batch_state_machine_name(config: EnvironmentConfig, transform: str) -> str:
+    """`mlinf-prod-batch-nightly`: fixed, so the Serving stack's dashboard can chart a transform's runs by
+    name instead of importing it from this stack."""
+    return f"{config.name_prefix}-batch-{transform}"

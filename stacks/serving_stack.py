@@ -9,7 +9,7 @@ stack (guide section 2).
 from __future__ import annotations
 
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Stack, aws_stepfunctions as sfn
 from constructs import Construct
 
 from config import EnvironmentConfig
@@ -19,6 +19,7 @@ from ml_constructs.endpoint import InferenceEndpoint
 from ml_constructs.endpoint_alarms import EndpointAlarms
 from ml_constructs.endpoint_config import EndpointConfiguration
 from ml_constructs.execution_role import SageMakerExecutionRole
+from stacks.batch_stack import batch_state_machine_name
 from stacks.data_stack import DataReferences, DataStack
 from stacks.model_factory import construct_id, model_from_config
 
@@ -92,4 +93,9 @@ class ServingStack(Stack):
                 self, "Dashboard", dashboard_name=f"{config.name_prefix}-inference",
                 title=f"SageMaker inference: {config.name} ({config.region})", endpoints=self.endpoints,
                 alarms=[alarm for alarms in self.endpoint_alarms.values() for alarm in alarms.all_alarms],
+                state_machines={
+                    name: sfn.StateMachine.from_state_machine_name(
+                        self, f"{construct_id(name)}BatchStateMachine", batch_state_machine_name(config, name))
+                    for name in config.batch.transforms
+                },
             )

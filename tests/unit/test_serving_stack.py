@@ -169,3 +169,18 @@ def test_execution_role_is_least_privilege(serving, stage):
 def test_serving_depends_on_data(synthesized, stage):
     stage_ = synthesized.stages[stage]
     assert stage_.data in stage_.serving.dependencies
+
+
+@pytest.mark.parametrize("stage, transforms", [("Staging", ["scoring"]), ("Prod", ["nightly", "scoring"])])
+def test_dashboard_charts_the_batch_runs_by_the_state_machines_fixed_names(synthesized, stage, transforms):
+    templates = synthesized.templates()
+    named = sorted(r["Properties"]["StateMachineName"] for r in templates[f"{stage}/Batch"]["Resources"].values()
+                   if r["Type"] == "AWS::StepFunctions::StateMachine")
+    prefix = synthesized.stages[stage].config.name_prefix
+    assert named == [f"{prefix}-batch-{t}" for t in transforms]
+    dashboard = next(r for r in templates[f"{stage}/Serving"]["Resources"].values()
+                     if r["Type"] == "AWS::CloudWatch::Dashboard")
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for name in named:
+        assert f"stateMachine:{name}" in body
+    assert "ExecutionsFailed" in body and "ExecutionsSucceeded" in body
