@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 
 class Section(BaseModel):
     """A config section: immutable, and a misspelt field is an error rather than silently ignored."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+def _known_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {value!r}, e.g. UTC or Europe/Berlin") from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
+"""An IANA time zone name (UTC, Europe/Berlin, America/Los_Angeles)."""
 
 
 class ConfigError(ValueError):

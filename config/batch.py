@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, Optional
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from config.base import Section
+from config.base import Section, TimeZoneName
 from ml_constructs.batch_naming import MAX_TRANSFORM_NAME_LENGTH, job_name_length_bound
 
 # --------------------------------------------------------------------------------------------- instance types
@@ -166,7 +166,6 @@ def fixed_hours(expression: str) -> Optional[tuple[tuple[int, int], ...]]:
 
 # --------------------------------------------------------------------------------------------- sections
 
-TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class ScheduleSettings(Section):
@@ -200,15 +199,6 @@ class ScheduleSettings(Section):
             problem = "expected cron(...) or rate(...), e.g. cron(0 0 1 * ? *) or rate(7 days)"
         if problem:
             raise ValueError(problem)
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r}, e.g. UTC or Europe/Berlin") from None
         return value
 
     @field_validator("start", "end")
