@@ -13,6 +13,7 @@ class DataKey(Construct):
     :param removal_policy: RETAIN keeps the key (and the data it protects readable); DESTROY schedules
         deletion after `pending_window` when the stack is deleted.
     :param pending_window: waiting period before a destroyed key is deleted. Default: 30 days (the maximum).
+    :param description: the key's description. Default: says it encrypts inference data, naming the alias.
     """
 
     def __init__(
@@ -23,12 +24,13 @@ class DataKey(Construct):
         alias: str,
         removal_policy: RemovalPolicy,
         pending_window: Duration = Duration.days(30),
+        description: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = kms.Key(
             self,
             "Resource",
-            description=f"Encrypts SageMaker inference data ({alias})",
+            description=description or f"Encrypts SageMaker inference data ({alias})",
             enable_key_rotation=True,
             alias=f"alias/{alias}",
             removal_policy=removal_policy,

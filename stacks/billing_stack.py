@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, Environment, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms
+from aws_cdk import CfnOutput, Duration, Environment, RemovalPolicy, Stack
 from constructs import Construct
 
 from config import EnvironmentConfig
 from ml_constructs.alarm_subscriptions import AlarmSubscriptions
 from ml_constructs.alarm_topic import AlarmTopic
 from ml_constructs.billing_alarms import BILLING_REGION, BillingAlarms
+from ml_constructs.encryption import DataKey
 
 
 class BillingStack(Stack):
@@ -25,23 +26,17 @@ class BillingStack(Stack):
         )
         # The key protects notifications in transit through SNS, not data at rest: nothing needs it after the
         # stack is gone, so it is scheduled for deletion with the stack in every environment.
-        self.key = kms.Key(
+        topic_key = DataKey(
             self,
             "TopicKey",
+            alias=f"{config.name_prefix}-billing-alarms",
             description=f"Encrypts billing alarm notifications ({config.name})",
-            enable_key_rotation=True,
-            alias=f"alias/{config.name_prefix}-billing-alarms",
             removal_policy=RemovalPolicy.DESTROY,
             pending_window=Duration.days(7),
         )
         # CloudWatch encrypts what it publishes to the topic; without this, notifications are dropped silently.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                resources=["*"],  # in a key policy, "*" means this key
-            )
-        )
+        topic_key.allow_service("cloudwatch.amazonaws.com", actions=["kms:Decrypt", "kms:GenerateDataKey*"])
+        self.key = topic_key.key
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", master_key=self.key,
                                       display_name=f"SageMaker inference billing ({config.name})")
         self.topic = self.alarm_topic.topic
