@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from config.base import Section
 from config.batch import BatchConfig
 from config.data import DataConfig
 from config.monitoring import MonitoringConfig, problems_with_serving
 from config.serving import ServingConfig
-from config.regions import AWS_REGIONS
+from config.regions import AWS_REGIONS, priced_region
 
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 Region = Literal[AWS_REGIONS]  # type: ignore[valid-type]
+PricedRegion = Annotated[str, AfterValidator(priced_region)]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
 
@@ -25,7 +26,8 @@ class EnvironmentConfig(Section):
     """Short lower-case name; the Stage id is its capitalised form (dev -> Dev)."""
 
     account: AccountId
-    region: Region
+    region: PricedRegion
+    """Where the Data, Serving and Batch stacks deploy (Billing is always us-east-1): a priced region."""
 
     name_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,23}[a-z0-9]$")]
     """Prefix of the few physical names we set (KMS alias, model package group)."""

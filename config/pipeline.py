@@ -64,6 +64,11 @@ class PipelineSettings(Section):
     branch: Annotated[str, AfterValidator(_branch)] = "main"
     """The branch whose every push runs the pipeline. Defaults to main."""
 
+    stage_order: tuple[Annotated[str, StringConstraints(min_length=1)], ...]
+    """The environments (by name) in the order the pipeline deploys them. Every environment must have a
+    place: a new environment is either deployed by the pipeline where this list puts it, or the change
+    that adds it fails validation (no environment silently goes undeployed, or deploys after prod)."""
+
     approval_before: tuple[Annotated[str, StringConstraints(min_length=1)], ...] = ("prod",)
     """Environments (by name) whose deployment waits for a manual approval in the pipeline.
     Defaults to prod only; each name must be one of the environments."""
@@ -100,10 +105,29 @@ def load_pipeline_settings(
     except ValidationError as error:
         raise ConfigError(describe_validation_error("pipeline", error)) from None
     if environment_names is not None:
-        unknown = [name for name in settings.approval_before if name not in environment_names]
-        if unknown:
-            raise ConfigError([
-                f"pipeline: approval_before = {list(settings.approval_before)!r}: {', '.join(map(repr, unknown))} "
-                f"is not an environment; allowed: {', '.join(map(repr, environment_names))}"
-            ])
+        problems = _problems_with_environments(settings, list(environment_names))
+        if problems:
+            raise ConfigError(problems)
     return settings
+
+
+def _problems_with_environments(settings: PipelineSettings, environment_names: list[str]) -> list[str]:
+    """stage_order names every environment once; approval_before names environments."""
+    allowed = ", ".join(map(repr, environment_names))
+    problems = []
+    for field in ("stage_order", "approval_before"):
+        names = list(getattr(settings, field))
+        unknown = [name for name in names if name not in environment_names]
+        if unknown:
+            problems.append(f"pipeline: {field} = {names!r}: {', '.join(map(repr, unknown))} is not an environment; "
+                            f"allowed: {allowed}")
+    order = list(settings.stage_order)
+    repeated = sorted({name for name in order if order.count(name) > 1})
+    if repeated:
+        problems.append(f"pipeline: stage_order = {order!r}: {', '.join(map(repr, repeated))} appears more than "
+                        "once; each environment deploys once")
+    missing = [name for name in environment_names if name not in order]
+    if missing:
+        problems.append(f"pipeline: stage_order = {order!r}: {', '.join(map(repr, missing))} is missing; every "
+                        f"environment must have a place in the pipeline's order (environments: {allowed})")
+    return problems

@@ -16,4 +16,7 @@ PIPELINE: dict[str, Any] = {
     ),
     "repository": "example-org/sagemaker-inference",
     "branch": "main",
+    # The order the pipeline deploys the environments in (each one, once), and which wait for a manual approval.
+    "stage_order": ["dev", "staging", "prod"],
+    "approval_before": ["prod"],
 }

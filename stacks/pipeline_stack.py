@@ -58,7 +58,7 @@ class PipelineStack(Stack):
     """A self-mutating CodePipeline in the tooling account.
 
     Source (a CodeStar connection) -> Synth (`make setup`, `make test`, `make synth`) -> self-update ->
-    one stage per environment in config order, each followed by a smoke test of its endpoints; stages
+    one stage per environment in `settings.stage_order`, each followed by a smoke test of its endpoints; stages
     named in `settings.approval_before` wait for a manual approval first.
 
     Exposes `pipeline` (the CDK Pipelines construct; its `pipeline` is the CodePipeline after build),
@@ -138,7 +138,11 @@ class PipelineStack(Stack):
         )
 
         self.stages: list[InferenceStage] = []
-        for config in environments:
+        by_name = {config.name: config for config in environments}
+        if sorted(by_name) != sorted(settings.stage_order):
+            raise ValueError(f"pipeline stage_order {list(settings.stage_order)} must name each environment once: "
+                             f"{sorted(by_name)}; validate with load_pipeline_settings(environment_names=...)")
+        for config in (by_name[name] for name in settings.stage_order):
             # CDK Pipelines deploys stages constructed in the pipeline's scope: the same class, the same
             # config and ids as the app's top-level stages, so `Dev-Data` is one stack either way.
             stage = InferenceStage(self, config=config)

@@ -12,7 +12,10 @@ import pytest
 
 from config import ENVIRONMENTS, ConfigError, load_environments
 
+from config.regions import AWS_REGIONS, PRICED_REGIONS
+
 ROOT = Path(__file__).resolve().parents[2]
+UNPRICED = next(region for region in AWS_REGIONS if region not in PRICED_REGIONS)
 
 
 def mutated(name: str, path: str, value) -> list[dict]:
@@ -38,16 +41,20 @@ def problems_for(environments, overrides=None) -> list[str]:
     return raised.value.problems
 
 
-def test_committed_environments_are_valid():
-    names = [env.name for env in load_environments(ENVIRONMENTS)]
-    assert names == ["dev", "staging", "prod"]
+def test_committed_environments_are_valid_in_config_order():
+    assert [env.name for env in load_environments(ENVIRONMENTS)] == [raw["name"] for raw in ENVIRONMENTS]
 
 
-def test_stage_ids_and_tags_come_from_the_config():
-    dev = load_environments(ENVIRONMENTS)[0]
-    assert dev.stage_id == "Dev"
-    assert dev.tags == {"project": "sagemaker-inference", "environment": "dev", "owner": "ml-platform",
-                        "cost-center": "cc-1234"}
+@pytest.mark.parametrize("env", load_environments(ENVIRONMENTS), ids=lambda env: env.name)
+def test_stage_ids_and_tags_come_from_the_config(env):
+    assert env.stage_id == env.name.capitalize()
+    assert env.tags == {"project": env.project, "environment": env.name, "owner": env.owner,
+                        "cost-center": env.cost_center, **env.extra_tags}
+
+
+def test_accepts_every_priced_region():
+    for region in PRICED_REGIONS:
+        assert load_environments(mutated("staging", "region", region))[1].region == region
 
 
 @pytest.mark.parametrize(
@@ -55,7 +62,11 @@ def test_stage_ids_and_tags_come_from_the_config():
     [
         ("dev", "account", "12345", "dev: account = '12345': String should match pattern"),
         ("dev", "account", "abcdefghijkl", "dev: account = 'abcdefghijkl'"),
-        ("staging", "region", "mars-north-1", "staging: region = 'mars-north-1': Input should be 'af-south-1'"),
+        ("staging", "region", "mars-north-1", "staging: region = 'mars-north-1': not an AWS region; and "
+         "environments may only use regions with prices in tools/prices.json"),
+        ("staging", "region", UNPRICED, f"staging: region = '{UNPRICED}': an AWS region, but environments "
+         f"may only use regions with prices in tools/prices.json ({', '.join(PRICED_REGIONS)}) so that `make cost` "
+         "can estimate them; add the region's prices there first"),
         ("prod", "name_prefix", "", "prod: name_prefix = '': String should match pattern"),
         ("prod", "name_prefix", "Has_Upper", "prod: name_prefix = 'Has_Upper'"),
         ("dev", "name", "Dev Env", "Dev Env: name = 'Dev Env': String should match pattern"),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from config import PIPELINE, ConfigError, load_pipeline_settings
+from config import ENVIRONMENTS, PIPELINE, ConfigError, load_pipeline_settings
 
-ENVIRONMENT_NAMES = ["dev", "staging", "prod"]
+ENVIRONMENT_NAMES = [raw["name"] for raw in ENVIRONMENTS]
+ALLOWED = ", ".join(map(repr, ENVIRONMENT_NAMES))
 GOOD_ARN = "arn:aws:codeconnections:us-east-1:444444444444:connection/00000000-0000-4000-8000-000000000000"
 
 
@@ -16,11 +17,15 @@ def problems_for(overrides: dict, *, environment_names=ENVIRONMENT_NAMES) -> lis
     return raised.value.problems
 
 
-def test_committed_settings_are_valid():
+def test_committed_settings_are_valid_and_order_every_environment():
     settings = load_pipeline_settings(PIPELINE, environment_names=ENVIRONMENT_NAMES)
-    assert settings.repository == "example-org/sagemaker-inference"
-    assert settings.branch == "main"
-    assert settings.approval_before == ("prod",)
+    assert sorted(settings.stage_order) == sorted(ENVIRONMENT_NAMES)
+    assert set(settings.approval_before) <= set(ENVIRONMENT_NAMES)
+
+
+def test_approval_defaults_to_prod_only():
+    raw = {k: v for k, v in PIPELINE.items() if k != "approval_before"}
+    assert load_pipeline_settings(raw).approval_before == ("prod",)
 
 
 @pytest.mark.parametrize("arn", [
@@ -55,18 +60,12 @@ def test_accepts_branch_names(branch):
     ("branch", "x.lock", "must be a git branch name"),
     ("branch", "x@{1}", "must be a git branch name"),
     ("approval_before", [""], "pipeline: approval_before.0 = '': String should have at least 1 character"),
+    ("stage_order", [""], "pipeline: stage_order.0 = '': String should have at least 1 character"),
     ("unknown_setting", 1, "pipeline: unknown_setting = 1: Extra inputs are not permitted"),
 ])
 def test_fails_on_bad_field(field, value, expected):
     problems = problems_for({field: value})
     assert any(expected in problem for problem in problems), problems
-
-
-@pytest.mark.parametrize("field", ["account", "connection_arn", "repository"])
-def test_fails_without_a_required_field(field):
-    raw = {k: v for k, v in PIPELINE.items() if k != field}
-    with pytest.raises(ConfigError, match=f"pipeline: {field} = .*Field required"):
-        load_pipeline_settings(raw)
 
 
 @pytest.mark.parametrize("overrides, where", [
@@ -79,9 +78,36 @@ def test_fails_when_the_connection_is_not_in_the_tooling_account_and_region(over
 
 
 def test_fails_when_approval_names_an_unknown_environment():
-    problems = problems_for({"approval_before": ["prod", "qa"]})
-    assert problems == ["pipeline: approval_before = ['prod', 'qa']: 'qa' is not an environment; "
-                        "allowed: 'dev', 'staging', 'prod'"]
+    problems = problems_for({"approval_before": ["prod", "nosuch"]})
+    assert problems == ["pipeline: approval_before = ['prod', 'nosuch']: 'nosuch' is not an environment; "
+                        f"allowed: {ALLOWED}"]
+
+
+def test_fails_when_stage_order_names_an_unknown_environment():
+    order = [*ENVIRONMENT_NAMES, "nosuch"]
+    assert problems_for({"stage_order": order}) == [
+        f"pipeline: stage_order = {order!r}: 'nosuch' is not an environment; allowed: {ALLOWED}"]
+
+
+def test_fails_when_stage_order_misses_an_environment():
+    order = ENVIRONMENT_NAMES[1:]
+    assert problems_for({"stage_order": order}) == [
+        f"pipeline: stage_order = {order!r}: {ENVIRONMENT_NAMES[0]!r} is missing; every environment must have a "
+        f"place in the pipeline's order (environments: {ALLOWED})"]
+
+
+def test_fails_when_stage_order_repeats_an_environment():
+    order = [*ENVIRONMENT_NAMES, ENVIRONMENT_NAMES[0]]
+    assert problems_for({"stage_order": order}) == [
+        f"pipeline: stage_order = {order!r}: {ENVIRONMENT_NAMES[0]!r} appears more than once; each environment "
+        "deploys once"]
+
+
+@pytest.mark.parametrize("field", ["account", "connection_arn", "repository", "stage_order"])
+def test_fails_without_a_required_field(field):
+    raw = {k: v for k, v in PIPELINE.items() if k != field}
+    with pytest.raises(ConfigError, match=f"pipeline: {field} = .*Field required"):
+        load_pipeline_settings(raw)
 
 
 def test_reports_every_problem_at_once():
