@@ -14,7 +14,7 @@ from stacks.application import PIPELINE_STACK_ID, build_app, cdk_context
 from stacks import pipeline_stack
 from stacks.compliance import compliance_packs
 
-STAGES = ["Dev", "Staging", "Prod"]
+from tests.environments import STAGE_IDS as STAGES
 # Top-level stacks besides the stages: the Pipeline and the support stack CDK Pipelines adds for Prod's region.
 TOP_LEVEL = ["Pipeline", "cross-region-stack-444444444444:us-west-2"]
 PACKS = ["AwsSolutions", "HIPAA.Security", "NIST.800.53.R5"]
@@ -82,12 +82,12 @@ def test_registered_checks_make_synth_fail_inside_a_pipeline_stage(tmp_path, mon
     original = pipeline_stack.add_smoke_test_access
 
     def with_a_plain_bucket(stage, **kwargs):
-        if stage.node.scope.node.id == PIPELINE_STACK_ID and stage.node.id == "Prod":
+        if stage.node.scope.node.id == PIPELINE_STACK_ID and stage.node.id == STAGES[-1]:
             s3.Bucket(stage.data, "PlainBucket")
         return original(stage, **kwargs)
 
     monkeypatch.setattr(pipeline_stack, "add_smoke_test_access", with_a_plain_bucket)
     app, _ = build_app(load_environments(ENVIRONMENTS), pipeline=load_pipeline_settings(PIPELINE),
                        outdir=str(tmp_path))
-    with pytest.raises(Exception, match=r"ValidationFailed(.|\n)*Pipeline/Prod/Data/PlainBucket"):
+    with pytest.raises(Exception, match=r"ValidationFailed(.|\n)*Pipeline/" + STAGES[-1] + "/Data/PlainBucket"):
         app.synth()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-STAGES = ["Dev", "Staging", "Prod"]
+from tests.environments import STAGE_IDS as STAGES
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -9,7 +9,9 @@ import pytest
 
 from tests.unit.serving_kit import actions_of
 
-STAGES = ["Dev", "Staging", "Prod"]
+from tests.environments import BY_STAGE, stages_where
+
+STAGES = stages_where(lambda env: bool(env.batch.transforms))
 
 
 def resources_of(template: dict, resource_type: str) -> dict:
@@ -41,34 +43,28 @@ def test_every_stage_chains_a_schedule_to_a_state_machine_that_runs_the_job(temp
         assert '"TransformJobName.$":"States.Format(' in text
 
 
-@pytest.mark.parametrize("stage, state, expression", [
-    ("Dev", "DISABLED", "cron(0 0 1 * ? *)"),
-    ("Staging", "ENABLED", "cron(0 2 ? * MON *)"),
-    ("Prod", "ENABLED", "cron(0 0 1 * ? *)"),
-])
-def test_schedule_defaults_per_environment(templates, stage, state, expression):
-    schedules = resources_of(templates[f"{stage}/Batch"], "AWS::Scheduler::Schedule")
-    scoring = next(s["Properties"] for k, s in schedules.items() if k.startswith("Scoring"))
-    assert (scoring["State"], scoring["ScheduleExpression"]) == (state, expression)
-    assert scoring["ScheduleExpressionTimezone"] == "UTC"
+@pytest.mark.parametrize("stage", STAGES)
+def test_one_schedule_per_transform_with_its_expression_zone_and_state(templates, stage):
+    schedules = [s["Properties"] for s in resources_of(templates[f"{stage}/Batch"], "AWS::Scheduler::Schedule").values()]
+    expected = sorted((t.schedule.expression, t.schedule.timezone, "ENABLED" if t.schedule.enabled else "DISABLED")
+                      for t in BY_STAGE[stage].batch.transforms.values())
+    found = sorted((s["ScheduleExpression"], s["ScheduleExpressionTimezone"], s["State"]) for s in schedules)
+    assert found == expected
 
 
-def test_prod_runs_two_schedules(templates):
-    schedules = resources_of(templates["Prod/Batch"], "AWS::Scheduler::Schedule")
-    assert sorted(s["Properties"]["ScheduleExpression"] for s in schedules.values()) == \
-        ["cron(0 0 1 * ? *)", "cron(0 1 * * ? *)"]
-
-
-@pytest.mark.parametrize("stage, model", [("Dev", "Demo"), ("Staging", "Main"), ("Prod", "Champion")])
-def test_batch_has_its_own_model_with_the_serving_models_image_and_artifact(templates, stage, model):
+@pytest.mark.parametrize("stage", STAGES)
+def test_batch_has_its_own_model_with_the_serving_models_image_and_artifact(templates, stage):
+    """One model per model the transforms use, each with the serving model's image and artifact."""
+    used = sorted({transform.model for transform in BY_STAGE[stage].batch.transforms.values()})
     batch = resources_of(templates[f"{stage}/Batch"], "AWS::SageMaker::Model")
-    assert list(batch) == [next(k for k in batch if k.startswith(f"{model}Model"))]
-    batch_container = next(iter(batch.values()))["Properties"]["PrimaryContainer"]
     serving = resources_of(templates[f"{stage}/Serving"], "AWS::SageMaker::Model")
-    serving_container = next(v for k, v in serving.items() if k.startswith(f"{model}Model"))["Properties"]["PrimaryContainer"]
-    assert batch_container["Image"] == serving_container["Image"]
-    assert json.dumps(batch_container["ModelDataUrl"]).replace("Batch", "") == \
-        json.dumps(serving_container["ModelDataUrl"]).replace("Serving", "")
+    assert len(batch) == len(used)
+    for model in (name.replace("-", " ").title().replace(" ", "") for name in used):
+        batch_container = next(v for k, v in batch.items() if k.startswith(f"{model}Model"))["Properties"]["PrimaryContainer"]
+        serving_container = next(v for k, v in serving.items() if k.startswith(f"{model}Model"))["Properties"]["PrimaryContainer"]
+        assert batch_container["Image"] == serving_container["Image"]
+        assert json.dumps(batch_container["ModelDataUrl"]).replace("Batch", "") == \
+            json.dumps(serving_container["ModelDataUrl"]).replace("Serving", "")
 
 
 @pytest.mark.parametrize("stage", STAGES)

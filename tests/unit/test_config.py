@@ -105,8 +105,8 @@ def test_fails_on_duplicate_name_prefix():
 
 
 def test_fails_on_override_for_unknown_environment():
-    problems = problems_for(ENVIRONMENTS, {"qa": {"account": "123456789012"}})
-    assert problems == ["override for unknown environment 'qa'"]
+    problems = problems_for(ENVIRONMENTS, {"nosuch": {"account": "123456789012"}})
+    assert problems == ["override for unknown environment 'nosuch'"]
 
 
 def test_fails_on_bad_account_override():

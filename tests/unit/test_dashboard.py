@@ -16,7 +16,7 @@ from ml_constructs.endpoint_alarms import EndpointAlarms
 from stacks.application import build_app
 from tests.unit.serving_kit import make_kit
 
-STAGES = ["Dev", "Staging", "Prod"]
+from tests.environments import STAGE_IDS as STAGES
 
 
 def body_of(template: dict | Template) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-STAGES = ["Dev", "Staging", "Prod"]
+from tests.environments import BY_STAGE, STAGE_IDS as STAGES
 
 # Renaming a construct id changes these and REPLACES the resource: for a retained bucket that orphans the
 # old one and its data. If this test fails, revert the rename (or plan a migration).
@@ -33,8 +33,9 @@ def test_logical_ids_are_stable(data_templates, stage, resource_type):
     assert sorted(resources_of(data_templates[stage], resource_type)) == PINNED_LOGICAL_IDS[resource_type]
 
 
-@pytest.mark.parametrize("stage, policy", [("Dev", "Delete"), ("Staging", "Retain"), ("Prod", "Retain")])
-def test_data_bearing_resources_follow_the_environment_removal_policy(data_templates, stage, policy):
+@pytest.mark.parametrize("stage", STAGES)
+def test_data_bearing_resources_follow_the_environment_removal_policy(data_templates, stage):
+    policy = "Retain" if BY_STAGE[stage].retain_data else "Delete"
     template = data_templates[stage]
     for resource_type in set(PINNED_LOGICAL_IDS) - {"AWS::SNS::Topic"}:  # a topic holds no data
         for logical_id, resource in resources_of(template, resource_type).items():
@@ -42,14 +43,16 @@ def test_data_bearing_resources_follow_the_environment_removal_policy(data_templ
             assert resource["UpdateReplacePolicy"] == policy, logical_id
 
 
-@pytest.mark.parametrize("stage, auto_deletes", [("Dev", 4), ("Staging", 0), ("Prod", 0)])
-def test_only_dev_empties_its_buckets_on_destroy(data_templates, stage, auto_deletes):
-    assert len(resources_of(data_templates[stage], "Custom::S3AutoDeleteObjects")) == auto_deletes
+@pytest.mark.parametrize("stage", STAGES)
+def test_only_environments_that_keep_no_data_empty_their_buckets_on_destroy(data_templates, stage):
+    buckets = len(resources_of(data_templates[stage], "AWS::S3::Bucket"))
+    expected = 0 if BY_STAGE[stage].retain_data else buckets
+    assert len(resources_of(data_templates[stage], "Custom::S3AutoDeleteObjects")) == expected
 
 
-@pytest.mark.parametrize("stage, protected", [("Dev", False), ("Staging", True), ("Prod", True)])
-def test_termination_protection_outside_dev(synthesized, stage, protected):
-    assert synthesized.stages[stage].data.termination_protection is protected
+@pytest.mark.parametrize("stage", STAGES)
+def test_termination_protection_follows_config(synthesized, stage):
+    assert synthesized.stages[stage].data.termination_protection is BY_STAGE[stage].termination_protection
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -59,8 +62,9 @@ def test_outputs_name_buckets_key_and_registry(data_templates, stage):
         "ModelPackageGroupName"}
 
 
-@pytest.mark.parametrize("stage, prefix", [("Dev", "mlinf-dev"), ("Staging", "mlinf-staging"), ("Prod", "mlinf-prod")])
-def test_names_come_from_the_environment_prefix(data_templates, stage, prefix):
+@pytest.mark.parametrize("stage", STAGES)
+def test_names_come_from_the_environment_prefix(data_templates, stage):
+    prefix = BY_STAGE[stage].name_prefix
     template = data_templates[stage]
     aliases = [r["Properties"]["AliasName"] for r in resources_of(template, "AWS::KMS::Alias").values()]
     assert aliases == [f"alias/{prefix}-data"]
@@ -74,8 +78,9 @@ def test_buckets_get_generated_names(data_templates, stage):
         assert "BucketName" not in bucket["Properties"]
 
 
-@pytest.mark.parametrize("stage, env", [("Dev", "dev"), ("Prod", "prod")])
-def test_every_taggable_resource_carries_the_environment_tags(data_templates, stage, env):
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_taggable_resource_carries_the_environment_tags(data_templates, stage):
+    env = BY_STAGE[stage].name
     for bucket in resources_of(data_templates[stage], "AWS::S3::Bucket").values():
         tags = {t["Key"]: t["Value"] for t in bucket["Properties"]["Tags"]}
         assert tags["environment"] == env
@@ -94,8 +99,9 @@ def test_alarm_topic_is_encrypted_tls_only_and_cloudwatch_may_use_the_key(data_t
             "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Resource": "*"} in key["Properties"]["KeyPolicy"]["Statement"]
 
 
-@pytest.mark.parametrize("stage, prefix", [("Dev", "mlinf-dev"), ("Prod", "mlinf-prod")])
-def test_stable_arns_are_exported_by_name(data_templates, stage, prefix):
+@pytest.mark.parametrize("stage", STAGES)
+def test_stable_arns_are_exported_by_name(data_templates, stage):
+    prefix = BY_STAGE[stage].name_prefix
     exports = {k: o["Export"]["Name"] for k, o in data_templates[stage]["Outputs"].items() if "Export" in o}
     assert exports == {k: f"{prefix}-{k}" for k in
                        ("DataKeyArn", "InputBucketArn", "OutputBucketArn", "ModelBucketArn", "AlarmTopicArn")}

@@ -10,7 +10,7 @@ from ml_constructs.endpoint import InferenceEndpoint
 from ml_constructs.endpoint_alarms import EndpointAlarms, vcpu_count
 from tests.unit.serving_kit import make_kit, one_variant
 
-STAGES = ["Dev", "Staging", "Prod"]
+from tests.environments import BY_STAGE, STAGE_IDS as STAGES, stages_where
 
 
 def build(bare_stack, settings: dict, thresholds: EndpointAlarmThresholds = EndpointAlarmThresholds()):
@@ -186,13 +186,24 @@ def test_every_serving_alarm_notifies_the_data_stack_topic_on_alarm_and_ok(synth
     alarms = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     topic_import = {"Fn::ImportValue": f"{synthesized.stages[stage].config.name_prefix}-AlarmTopicArn"}
     notifying = [a for a in alarms if topic_import in a.get("AlarmActions", [])]
-    # The only other alarm is autoscaling's scale-from-zero alarm, whose action is a scaling policy.
-    assert len(alarms) - len(notifying) == (1 if stage == "Staging" else 0)
+    # The only other alarms are autoscaling's scale-from-zero alarms (one per variant that can scale to zero),
+    # whose action is a scaling policy.
+    from_zero = sum(1 for endpoint in BY_STAGE[stage].serving.endpoints.values() for variant in endpoint.variants
+                    if variant.autoscaling is not None and variant.autoscaling.min_capacity == 0)
+    assert len(alarms) - len(notifying) == from_zero
     for alarm in notifying:
         assert alarm["OKActions"] == [topic_import], alarm["AlarmName"]
 
 
-def test_prod_dead_traffic_is_critical(synthesized):
-    template = Template.from_json(synthesized.templates()["Prod/Serving"])
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {
-        "AlarmName": "mlinf-prod-realtime-champion-no-invocations-critical", "TreatMissingData": "breaching"})
+@pytest.mark.parametrize("stage", stages_where(lambda env: env.monitoring.endpoint_alarms.no_invocations is not None))
+def test_dead_traffic_alarms_breach_on_missing_data_at_the_configured_severity(synthesized, stage):
+    env = BY_STAGE[stage]
+    severity = env.monitoring.endpoint_alarms.no_invocations.severity
+    template = Template.from_json(synthesized.templates()[f"{stage}/Serving"])
+    for name, endpoint in env.serving.endpoints.items():
+        if endpoint.async_inference is not None:
+            continue  # async endpoints publish no Invocations
+        for variant in endpoint.variants:
+            template.has_resource_properties("AWS::CloudWatch::Alarm", {
+                "AlarmName": f"{env.name_prefix}-{name}-{variant.name}-no-invocations-{severity}",
+                "TreatMissingData": "breaching"})

@@ -12,7 +12,7 @@ from aws_cdk.assertions import Match, Template
 from stacks.pipeline_stack import CDK_ASSETS_VERSION, CDK_CLI_VERSION, pinned_requirement
 from stacks.smoke_test_access import SmokeTestAccessStack
 
-STAGES = ["Dev", "Staging", "Prod"]
+from tests.environments import STAGE_IDS as STAGES
 
 
 @pytest.fixture(scope="module")
@@ -63,17 +63,21 @@ def test_synth_installs_the_toolchain_runs_the_tests_then_synthesizes(template, 
     assert spec["artifacts"]["base-directory"] == "cdk.out"
 
 
-def test_stage_order_is_dev_staging_approval_prod(pipeline_stages):
-    assert list(pipeline_stages) == ["Source", "Build", "UpdatePipeline", "Assets", *STAGES]
-    prod = pipeline_stages["Prod"]["Actions"]
-    first = min(prod, key=lambda a: a["RunOrder"])
-    assert first["ActionTypeId"]["Category"] == "Approval" and first["Name"] == "ApproveProd"
-    assert all(a["RunOrder"] > first["RunOrder"] for a in prod if a is not first)
+def test_stages_deploy_in_the_configured_order(pipeline_stages, pipeline_settings, environments):
+    order = [environments[name].stage_id for name in pipeline_settings.stage_order]
+    assert list(pipeline_stages) == ["Source", "Build", "UpdatePipeline", "Assets", *order]
 
 
-@pytest.mark.parametrize("stage", ["Dev", "Staging"])
-def test_only_prod_waits_for_approval(pipeline_stages, stage):
-    assert "Manual" not in actions_by_kind(pipeline_stages[stage])
+@pytest.mark.parametrize("stage", STAGES)
+def test_configured_stages_wait_for_approval_before_anything_else(pipeline_stages, pipeline_settings, stage):
+    actions = pipeline_stages[stage]["Actions"]
+    approvals = [a for a in actions if a["ActionTypeId"]["Category"] == "Approval"]
+    if stage.lower() not in pipeline_settings.approval_before:
+        assert approvals == []
+        return
+    (approval,) = approvals
+    assert approval["Name"] == f"Approve{stage}"
+    assert all(a["RunOrder"] > approval["RunOrder"] for a in actions if a is not approval)
 
 
 def stack_names(synthesized, stage: str, *, with_access: bool = True) -> list[str]:
@@ -183,7 +187,7 @@ def test_pipeline_deploys_the_same_stages_as_the_app(synthesized):
     """The same InferenceStage class and config: the pipeline's templates are the reviewed ones."""
     top_level = {name: t for name, t in synthesized.templates().items() if "/" in name}
     assert synthesized.pipeline_stage_templates() == top_level
-    assert [type(s).__name__ for s in synthesized.pipeline.stages] == ["InferenceStage"] * 3
+    assert [type(s).__name__ for s in synthesized.pipeline.stages] == ["InferenceStage"] * len(STAGES)
 
 
 @pytest.mark.parametrize("stage", STAGES)

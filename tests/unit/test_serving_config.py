@@ -26,21 +26,8 @@ def endpoint(**fields) -> dict:
     return {"models": {"main": {}, "other": {}}, "endpoints": {"api": fields}}
 
 
-def test_committed_environments_shape():
-    envs = {env.name: env.serving for env in load_environments(ENVIRONMENTS)}
-    assert envs["dev"].endpoints["realtime"].serverless is not None
-    assert envs["dev"].models["demo"].model_data_asset == "build/demo-model.tar.gz"
-    staging = envs["staging"].endpoints
-    assert staging["realtime"].data_capture.sampling_percentage == 100
-    assert len(staging["realtime"].variants) == 1
-    assert staging["async"].async_inference is not None
-    assert envs["staging"].models["registered"].is_registry_package
-    assert envs["staging"].models["multi"].is_multi_model
-    prod = envs["prod"].endpoints["realtime"]
-    assert [v.weight for v in prod.variants] == [90, 10]
-    assert all(v.autoscaling for v in prod.variants)
-    assert prod.deployment.traffic_routing == "CANARY" and prod.deployment.auto_rollback
-    assert prod.data_capture is not None
+def test_committed_environments_load():
+    assert [env.name for env in load_environments(ENVIRONMENTS)] == [raw["name"] for raw in ENVIRONMENTS]
 
 
 def test_default_model_is_the_sklearn_framework_image_from_the_handler_pins():

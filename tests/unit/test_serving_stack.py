@@ -9,7 +9,11 @@ import pytest
 from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
 from stacks import model_factory
 
-STAGES = ["Dev", "Staging", "Prod"]
+from config.serving import FrameworkImageSettings
+from ml_constructs.framework_images import framework_image
+from stacks.model_factory import construct_id
+from tests.environments import BY_STAGE, CONFIGURED, STAGE_IDS as STAGES, stages_where
+
 SAGEMAKER_TYPES = ("AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint")
 
 
@@ -33,11 +37,34 @@ def dumps(value) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def test_default_image_uses_the_handler_framework_version(serving):
+def endpoints_where(predicate) -> list[tuple[str, str]]:
+    """(stage, endpoint name) of every configured endpoint the predicate holds for."""
+    return [(env.stage_id, name) for env in CONFIGURED for name, endpoint in env.serving.endpoints.items()
+            if predicate(endpoint, env)]
+
+
+def config_of(serving, stage: str, endpoint: str) -> dict:
+    return by_prefix(serving[stage], "AWS::SageMaker::EndpointConfig", f"{construct_id(endpoint)}Config")
+
+
+def test_default_image_uses_the_handler_framework_version():
     """The serving default and the handler's training pins must name the same scikit-learn container."""
     assert model_factory.REGISTRY_PACKAGE_FRAMEWORK == ("sklearn", SKLEARN_FRAMEWORK_VERSION)
-    image = by_prefix(serving["Prod"], "AWS::SageMaker::Model", "ChampionModel")["PrimaryContainer"]["Image"]
-    assert image == f"246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-scikit-learn:{SKLEARN_FRAMEWORK_VERSION}-cpu-py3"
+    assert FrameworkImageSettings().version == SKLEARN_FRAMEWORK_VERSION
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_framework_models_pull_their_framework_image_of_the_stage_region(serving, stage):
+    env = BY_STAGE[stage]
+    models = resources_of(serving[stage], "AWS::SageMaker::Model")
+    for name, settings in env.serving.models.items():
+        image = settings.image
+        if image.kind != "framework" or settings.is_registry_package or not any(
+                name in endpoint.model_names for endpoint in env.serving.endpoints.values()):
+            continue
+        container = next(v for k, v in models.items() if k.startswith(f"{construct_id(name)}Model"))["PrimaryContainer"]
+        assert container["Image"] == framework_image(image.framework, image.version, env.region,
+                                                     python_version=image.python_version).uri
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -59,83 +86,127 @@ def test_no_model_or_endpoint_config_name_leaves_the_stack(serving, synthesized,
                         ("DataKeyArn", "InputBucketArn", "OutputBucketArn", "ModelBucketArn", "AlarmTopicArn")}
 
 
-@pytest.mark.parametrize("stage, endpoints", [
-    ("Dev", {"RealtimeEndpointName"}),
-    ("Staging", {"RealtimeEndpointName", "AsyncEndpointName", "MultiModelEndpointName"}),
-    ("Prod", {"RealtimeEndpointName"}),
-])
-def test_outputs_name_the_endpoints(serving, stage, endpoints):
-    assert set(serving[stage]["Outputs"]) == endpoints
-    for output in serving[stage]["Outputs"].values():
+@pytest.mark.parametrize("stage", STAGES)
+def test_outputs_name_every_configured_endpoint(serving, stage):
+    expected = {f"{construct_id(name)}EndpointName" for name in BY_STAGE[stage].serving.endpoints}
+    assert set(serving[stage].get("Outputs", {})) == expected
+    for output in serving[stage].get("Outputs", {}).values():
         assert output["Value"]["Fn::GetAtt"][1] == "EndpointName"
 
 
-def test_dev_serves_the_demo_model_asset_serverless(serving, synthesized):
-    template = serving["Dev"]
-    (config,) = resources_of(template, "AWS::SageMaker::EndpointConfig").values()
+@pytest.mark.parametrize("stage, endpoint", endpoints_where(lambda e, _: e.serverless is not None))
+def test_serverless_endpoints_have_the_configured_memory_and_concurrency_and_no_instances(serving, stage, endpoint):
+    settings = BY_STAGE[stage].serving.endpoints[endpoint].serverless
+    config = config_of(serving, stage, endpoint)
     (variant,) = config["ProductionVariants"]
-    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 2048, "MaxConcurrency": 5}
-    assert "InstanceType" not in variant and "KmsKeyId" not in config
-    (model,) = resources_of(template, "AWS::SageMaker::Model").values()
-    assert "cdk-hnb659fds-assets-111111111111-us-east-1" in dumps(model["PrimaryContainer"]["ModelDataUrl"])
-    assert model["EnableNetworkIsolation"] is False  # serverless supports no network isolation
-    assert resources_of(template, "AWS::ApplicationAutoScaling::ScalableTarget") == {}
+    assert variant["ServerlessConfig"]["MemorySizeInMB"] == settings.memory_size_mb
+    assert variant["ServerlessConfig"]["MaxConcurrency"] == settings.max_concurrency
+    assert "InstanceType" not in variant and "KmsKeyId" not in config  # serverless has no volume to encrypt
 
 
-def test_staging_captures_every_request_with_kms(serving):
-    config = by_prefix(serving["Staging"], "AWS::SageMaker::EndpointConfig", "RealtimeConfig")
-    assert [v["VariantName"] for v in config["ProductionVariants"]] == ["primary"]
+@pytest.mark.parametrize("stage", STAGES)
+def test_asset_models_are_uploaded_to_the_stage_s_bootstrap_bucket(serving, stage):
+    env = BY_STAGE[stage]
+    models = resources_of(serving[stage], "AWS::SageMaker::Model")
+    for name, settings in env.serving.models.items():
+        found = [v for k, v in models.items() if k.startswith(f"{construct_id(name)}Model")]
+        if settings.model_data_asset and found:
+            assert f"cdk-hnb659fds-assets-{env.account}-{env.region}" in dumps(found[0]["PrimaryContainer"]["ModelDataUrl"])
+            assert found[0]["EnableNetworkIsolation"] is settings.network_isolation
+
+
+@pytest.mark.parametrize("stage, endpoint", endpoints_where(lambda e, _: e.data_capture is not None))
+def test_data_capture_samples_as_configured_with_the_data_key(serving, stage, endpoint):
+    env = BY_STAGE[stage]
+    config = config_of(serving, stage, endpoint)
     capture = config["DataCaptureConfig"]
-    assert capture["InitialSamplingPercentage"] == 100
-    assert capture["KmsKeyId"] == {"Fn::ImportValue": "mlinf-staging-DataKeyArn"}
-    assert config["KmsKeyId"] == {"Fn::ImportValue": "mlinf-staging-DataKeyArn"}
+    assert capture["InitialSamplingPercentage"] == env.serving.endpoints[endpoint].data_capture.sampling_percentage
+    assert capture["KmsKeyId"] == {"Fn::ImportValue": f"{env.name_prefix}-DataKeyArn"}
 
 
-def test_staging_async_endpoint_serves_a_registry_package_and_scales_from_zero(serving):
-    template = serving["Staging"]
-    model = by_prefix(template, "AWS::SageMaker::Model", "RegisteredModel")
-    assert model["PrimaryContainer"] == {
-        "ModelPackageName": "arn:aws:sagemaker:us-east-1:222222222222:model-package/mlinf-staging-models/1"}
-    config = by_prefix(template, "AWS::SageMaker::EndpointConfig", "AsyncConfig")
-    notification = config["AsyncInferenceConfig"]["OutputConfig"]["NotificationConfig"]
-    assert set(notification) == {"SuccessTopic", "ErrorTopic"}
-    for topic in ("AsyncConfigSuccessTopic", "AsyncConfigErrorTopic"):
-        assert by_prefix(template, "AWS::SNS::Topic", topic)["KmsMasterKeyId"] == {"Fn::ImportValue": "mlinf-staging-DataKeyArn"}
-    target = by_prefix(template, "AWS::ApplicationAutoScaling::ScalableTarget", "AsyncPrimaryScaling")
-    assert target["MinCapacity"] == 0
-    policies = resources_of(template, "AWS::ApplicationAutoScaling::ScalingPolicy").values()
-    assert {p["PolicyType"] for p in policies} == {"TargetTrackingScaling", "StepScaling"}
-    assert "ApproximateBacklogSizePerInstance" in dumps(list(policies))
+@pytest.mark.parametrize("stage, endpoint", endpoints_where(lambda e, _: e.async_inference is not None))
+def test_async_endpoints_notify_through_encrypted_topics_and_scale_on_backlog(serving, stage, endpoint):
+    env = BY_STAGE[stage]
+    settings = env.serving.endpoints[endpoint]
+    template, prefix = serving[stage], construct_id(endpoint)
+    config = config_of(serving, stage, endpoint)
+    if settings.async_inference.notifications:
+        notification = config["AsyncInferenceConfig"]["OutputConfig"]["NotificationConfig"]
+        assert set(notification) == {"SuccessTopic", "ErrorTopic"}
+        for topic in ("SuccessTopic", "ErrorTopic"):
+            assert by_prefix(template, "AWS::SNS::Topic", f"{prefix}Config{topic}")["KmsMasterKeyId"] == \
+                {"Fn::ImportValue": f"{env.name_prefix}-DataKeyArn"}
+    for variant in settings.variants:
+        if variant.autoscaling is None:
+            continue
+        target = by_prefix(template, "AWS::ApplicationAutoScaling::ScalableTarget",
+                           f"{prefix}{construct_id(variant.name)}Scaling")
+        assert target["MinCapacity"] == variant.autoscaling.min_capacity
+        assert "ApproximateBacklogSizePerInstance" in dumps(resources_of(template, "AWS::ApplicationAutoScaling::ScalingPolicy"))
 
 
-def test_staging_multi_model_endpoint(serving):
-    model = by_prefix(serving["Staging"], "AWS::SageMaker::Model", "MultiModel")
-    assert model["PrimaryContainer"]["Mode"] == "MultiModel"
-    assert dumps(model["PrimaryContainer"]["ModelDataUrl"]).endswith('/models/multi/"]]}')
+@pytest.mark.parametrize("stage", STAGES)
+def test_registry_package_models_name_the_stage_s_package_version(serving, stage):
+    env = BY_STAGE[stage]
+    models = resources_of(serving[stage], "AWS::SageMaker::Model")
+    for name, settings in env.serving.models.items():
+        found = [v for k, v in models.items() if k.startswith(f"{construct_id(name)}Model")]
+        if settings.is_registry_package and found:
+            assert found[0]["PrimaryContainer"] == {"ModelPackageName": (
+                f"arn:aws:sagemaker:{env.region}:{env.account}:model-package/{env.name_prefix}-models/"
+                f"{settings.model_package_version}")}
 
 
-def test_prod_is_a_weighted_ab_test_with_canary_rollback_and_autoscaling(serving):
-    template = serving["Prod"]
-    config = by_prefix(template, "AWS::SageMaker::EndpointConfig", "RealtimeConfig")
-    assert [(v["VariantName"], v["InitialVariantWeight"]) for v in config["ProductionVariants"]] == [
-        ("champion", 90), ("challenger", 10)]
-    assert config["DataCaptureConfig"]["InitialSamplingPercentage"] == 20
-    endpoint = by_prefix(template, "AWS::SageMaker::Endpoint", "RealtimeEndpoint")
-    assert endpoint["RetainAllVariantProperties"] is True
-    routing = endpoint["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
-    assert routing["Type"] == "CANARY" and routing["CanarySize"] == {"Type": "CAPACITY_PERCENT", "Value": 10}
-    rollback = {a["AlarmName"] for a in endpoint["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]}
-    # The endpoint's own two alarms; the monitoring alarms of the same stack (warning levels etc.) roll nothing back.
-    alarms = {a["AlarmName"] for a in resources_of(template, "AWS::CloudWatch::Alarm").values()
-              if a["AlarmName"].endswith(("Errors5xxAlarm", "LatencyP99Alarm"))}
-    assert rollback == alarms and len(rollback) == 2
-    targets = resources_of(template, "AWS::ApplicationAutoScaling::ScalableTarget")
-    assert sorted((t["MinCapacity"], t["MaxCapacity"]) for t in targets.values()) == [(1, 3), (2, 8)]
-    champion = by_prefix(template, "AWS::ApplicationAutoScaling::ScalableTarget", "RealtimeChampionScaling")
-    assert [a["Timezone"] for a in champion["ScheduledActions"]] == ["America/Los_Angeles"] * 2
-    tracking = [p["TargetTrackingScalingPolicyConfiguration"] for p in
-                resources_of(template, "AWS::ApplicationAutoScaling::ScalingPolicy").values()]
-    assert {t["TargetValue"] for t in tracking} == {600}
+@pytest.mark.parametrize("stage", STAGES)
+def test_multi_model_models_read_their_prefix(serving, stage):
+    env = BY_STAGE[stage]
+    models = resources_of(serving[stage], "AWS::SageMaker::Model")
+    for name, settings in env.serving.models.items():
+        found = [v for k, v in models.items() if k.startswith(f"{construct_id(name)}Model")]
+        if settings.is_multi_model and found:
+            assert found[0]["PrimaryContainer"]["Mode"] == "MultiModel"
+            assert dumps(found[0]["PrimaryContainer"]["ModelDataUrl"]).endswith(f'/{settings.multi_model_prefix}"]]}}')
+
+
+@pytest.mark.parametrize("stage, endpoint", endpoints_where(lambda e, _: bool(e.variants)))
+def test_instance_variants_carry_their_configured_weights_and_counts(serving, stage, endpoint):
+    settings = BY_STAGE[stage].serving.endpoints[endpoint]
+    variants = config_of(serving, stage, endpoint)["ProductionVariants"]
+    assert [(v["VariantName"], v["InitialVariantWeight"], v["InitialInstanceCount"], v["InstanceType"])
+            for v in variants] == [(v.name, v.weight, v.initial_instance_count, v.instance_type) for v in settings.variants]
+
+
+@pytest.mark.parametrize("stage, endpoint", endpoints_where(lambda e, _: e.deployment is not None))
+def test_guarded_endpoints_follow_their_deployment_config_and_roll_back_on_their_own_alarms(serving, stage, endpoint):
+    deployment = BY_STAGE[stage].serving.endpoints[endpoint].deployment
+    template = serving[stage]
+    resource = by_prefix(template, "AWS::SageMaker::Endpoint", f"{construct_id(endpoint)}Endpoint")
+    assert resource["RetainAllVariantProperties"] is True
+    routing = resource["DeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]
+    assert routing["Type"] == deployment.traffic_routing
+    if deployment.traffic_routing == "CANARY":
+        assert routing["CanarySize"] == {"Type": deployment.size_type, "Value": deployment.size_value}
+    if deployment.auto_rollback:
+        rollback = [dumps(a["AlarmName"]) for a in resource["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]]
+        # The endpoint's own two alarms (by name or by reference); the monitoring alarms of the same stack
+        # (warning levels etc.) roll nothing back.
+        alarms = resources_of(template, "AWS::CloudWatch::Alarm")
+        known = {dumps(a["AlarmName"]) for a in alarms.values() if "AlarmName" in a} | {dumps({"Ref": k}) for k in alarms}
+        assert len(rollback) == 2 and set(rollback) <= known
+
+
+@pytest.mark.parametrize("stage, endpoint", endpoints_where(lambda e, _: any(v.autoscaling for v in e.variants)))
+def test_autoscaled_variants_get_their_configured_capacity_and_schedules(serving, stage, endpoint):
+    settings = BY_STAGE[stage].serving.endpoints[endpoint]
+    for variant in settings.variants:
+        if variant.autoscaling is None:
+            continue
+        target = by_prefix(serving[stage], "AWS::ApplicationAutoScaling::ScalableTarget",
+                           f"{construct_id(endpoint)}{construct_id(variant.name)}Scaling")
+        assert (target["MinCapacity"], target["MaxCapacity"]) == (variant.autoscaling.min_capacity,
+                                                                 variant.autoscaling.max_capacity)
+        assert [a["Timezone"] for a in target.get("ScheduledActions", [])] == \
+            [schedule.timezone for schedule in variant.autoscaling.schedules]
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -146,7 +217,7 @@ def test_every_alarm_notifies_the_alarm_topic(serving, stage):
                        if a.get("AlarmName", "").endswith(("Errors5xxAlarm", "LatencyP99Alarm"))]
     assert endpoint_alarms
     for alarm in endpoint_alarms:
-        assert alarm["AlarmActions"] == [{"Fn::ImportValue": f"mlinf-{stage.lower()}-AlarmTopicArn"}]
+        assert alarm["AlarmActions"] == [{"Fn::ImportValue": f"{BY_STAGE[stage].name_prefix}-AlarmTopicArn"}]
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -171,8 +242,9 @@ def test_serving_depends_on_data(synthesized, stage):
     assert stage_.data in stage_.serving.dependencies
 
 
-@pytest.mark.parametrize("stage, transforms", [("Staging", ["scoring"]), ("Prod", ["nightly", "scoring"])])
-def test_dashboard_charts_the_batch_runs_by_the_state_machines_fixed_names(synthesized, stage, transforms):
+@pytest.mark.parametrize("stage", stages_where(lambda env: bool(env.batch.transforms) and env.monitoring.dashboard))
+def test_dashboard_charts_the_batch_runs_by_the_state_machines_fixed_names(synthesized, stage):
+    transforms = sorted(BY_STAGE[stage].batch.transforms)
     templates = synthesized.templates()
     named = sorted(r["Properties"]["StateMachineName"] for r in templates[f"{stage}/Batch"]["Resources"].values()
                    if r["Type"] == "AWS::StepFunctions::StateMachine")
