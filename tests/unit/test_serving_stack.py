@@ -43,6 +43,15 @@ def endpoints_where(predicate) -> list[tuple[str, str]]:
             if predicate(endpoint, env)]
 
 
+def deployed_models(serving, stage: str, predicate):
+    """(settings, Model properties) of the stage's deployed models whose settings the predicate holds for."""
+    models = resources_of(serving[stage], "AWS::SageMaker::Model")
+    for name, settings in BY_STAGE[stage].serving.models.items():
+        found = [v for k, v in models.items() if k.startswith(f"{construct_id(name)}Model")]
+        if found and predicate(settings):
+            yield settings, found[0]
+
+
 def config_of(serving, stage: str, endpoint: str) -> dict:
     return by_prefix(serving[stage], "AWS::SageMaker::EndpointConfig", f"{construct_id(endpoint)}Config")
 
@@ -56,13 +65,9 @@ def test_default_image_uses_the_handler_framework_version():
 @pytest.mark.parametrize("stage", STAGES)
 def test_framework_models_pull_their_framework_image_of_the_stage_region(serving, stage):
     env = BY_STAGE[stage]
-    models = resources_of(serving[stage], "AWS::SageMaker::Model")
-    for name, settings in env.serving.models.items():
-        image = settings.image
-        if image.kind != "framework" or settings.is_registry_package or not any(
-                name in endpoint.model_names for endpoint in env.serving.endpoints.values()):
-            continue
-        container = next(v for k, v in models.items() if k.startswith(f"{construct_id(name)}Model"))["PrimaryContainer"]
+    for settings, model in deployed_models(serving, stage,
+                                           lambda m: m.image.kind == "framework" and not m.is_registry_package):
+        image, container = settings.image, model["PrimaryContainer"]
         assert container["Image"] == framework_image(image.framework, image.version, env.region,
                                                      python_version=image.python_version).uri
 
@@ -107,12 +112,9 @@ def test_serverless_endpoints_have_the_configured_memory_and_concurrency_and_no_
 @pytest.mark.parametrize("stage", STAGES)
 def test_asset_models_are_uploaded_to_the_stage_s_bootstrap_bucket(serving, stage):
     env = BY_STAGE[stage]
-    models = resources_of(serving[stage], "AWS::SageMaker::Model")
-    for name, settings in env.serving.models.items():
-        found = [v for k, v in models.items() if k.startswith(f"{construct_id(name)}Model")]
-        if settings.model_data_asset and found:
-            assert f"cdk-hnb659fds-assets-{env.account}-{env.region}" in dumps(found[0]["PrimaryContainer"]["ModelDataUrl"])
-            assert found[0]["EnableNetworkIsolation"] is settings.network_isolation
+    for settings, model in deployed_models(serving, stage, lambda m: m.model_data_asset):
+        assert f"cdk-hnb659fds-assets-{env.account}-{env.region}" in dumps(model["PrimaryContainer"]["ModelDataUrl"])
+        assert model["EnableNetworkIsolation"] is settings.network_isolation
 
 
 @pytest.mark.parametrize("stage, endpoint", endpoints_where(lambda e, _: e.data_capture is not None))
@@ -148,24 +150,17 @@ def test_async_endpoints_notify_through_encrypted_topics_and_scale_on_backlog(se
 @pytest.mark.parametrize("stage", STAGES)
 def test_registry_package_models_name_the_stage_s_package_version(serving, stage):
     env = BY_STAGE[stage]
-    models = resources_of(serving[stage], "AWS::SageMaker::Model")
-    for name, settings in env.serving.models.items():
-        found = [v for k, v in models.items() if k.startswith(f"{construct_id(name)}Model")]
-        if settings.is_registry_package and found:
-            assert found[0]["PrimaryContainer"] == {"ModelPackageName": (
-                f"arn:aws:sagemaker:{env.region}:{env.account}:model-package/{env.name_prefix}-models/"
-                f"{settings.model_package_version}")}
+    for settings, model in deployed_models(serving, stage, lambda m: m.is_registry_package):
+        assert model["PrimaryContainer"] == {"ModelPackageName": (
+            f"arn:aws:sagemaker:{env.region}:{env.account}:model-package/{env.name_prefix}-models/"
+            f"{settings.model_package_version}")}
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_multi_model_models_read_their_prefix(serving, stage):
-    env = BY_STAGE[stage]
-    models = resources_of(serving[stage], "AWS::SageMaker::Model")
-    for name, settings in env.serving.models.items():
-        found = [v for k, v in models.items() if k.startswith(f"{construct_id(name)}Model")]
-        if settings.is_multi_model and found:
-            assert found[0]["PrimaryContainer"]["Mode"] == "MultiModel"
-            assert dumps(found[0]["PrimaryContainer"]["ModelDataUrl"]).endswith(f'/{settings.multi_model_prefix}"]]}}')
+    for settings, model in deployed_models(serving, stage, lambda m: m.is_multi_model):
+        assert model["PrimaryContainer"]["Mode"] == "MultiModel"
+        assert dumps(model["PrimaryContainer"]["ModelDataUrl"]).endswith(f'/{settings.multi_model_prefix}"]]}}')
 
 
 @pytest.mark.parametrize("stage, endpoint", endpoints_where(lambda e, _: bool(e.variants)))
