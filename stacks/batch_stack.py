@@ -60,6 +60,7 @@ class BatchStack(Stack):
                 output_bucket=self.data.output,
                 data_key=self.data.key,
                 alarm_topic=self.data.alarm_topic,
+                alarm_topic_key=self.data.alarm_topic_key,
                 log_retention_days=batch.log_retention_days,
                 log_group_prefix=log_group_prefix,
                 state_machine_name=batch_state_machine_name(config, name),
