@@ -52,6 +52,7 @@ class EndpointConfiguration(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
+        self.role = role
         self._check_references(settings, models)
         needs_output = settings.async_inference is not None or settings.data_capture is not None
         if needs_output and (output_bucket is None or data_key is None):
