@@ -9,7 +9,8 @@ from constructs import Construct
 
 from config.serving import DeploymentSettings, EndpointAlarmSettings
 from ml_constructs.endpoint_config import EndpointConfiguration
-from ml_constructs.naming import endpoint_name_problem, name_in_stack
+from ml_constructs.endpoint_naming import endpoint_name_problem
+from ml_constructs.naming import name_in_stack
 
 # Invocations, latency and error counts; instance utilization lives in the second namespace.
 _NAMESPACE = "AWS/SageMaker"

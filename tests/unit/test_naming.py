@@ -7,7 +7,8 @@ from constructs import Construct
 
 import pytest
 
-from ml_constructs.naming import endpoint_name, endpoint_name_problem, name_in_stack
+from ml_constructs.endpoint_naming import endpoint_name, endpoint_name_problem
+from ml_constructs.naming import name_in_stack
 
 
 def named(stage_scope) -> str:
