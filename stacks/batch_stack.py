@@ -11,6 +11,7 @@ from aws_cdk import ArnFormat, CfnOutput, Stack, aws_iam as iam
 from constructs import Construct
 
 from config import EnvironmentConfig
+from ml_constructs.batch_naming import state_machine_name
 from ml_constructs.batch_transform import ScheduledBatchTransform
 from ml_constructs.execution_role import SageMakerExecutionRole
 from stacks.data_stack import DataReferences, DataStack
@@ -88,6 +89,5 @@ def _allow_log_encryption(data: DataStack, log_group_prefix: str) -> None:
 
 
 def batch_state_machine_name(config: EnvironmentConfig, transform: str) -> str:
-    """`mlinf-prod-batch-nightly`: fixed, so the Serving stack's dashboard can chart a transform's runs by
-    name instead of importing it from this stack."""
-    return f"{config.name_prefix}-batch-{transform}"
+    """The transform's state machine name in this environment (see batch_naming.state_machine_name)."""
+    return state_machine_name(config.name_prefix, transform)
