@@ -180,11 +180,13 @@ def _principal_match(statement: dict, principal: Principal) -> Optional[str]:
     unknown = set(value) - {"AWS", "Service"}
     if unknown:
         raise UnsupportedPolicy(f"principal types {sorted(unknown)} are not supported")
+    if "*" in _as_list(value.get("AWS", [])):
+        return "direct"  # {"AWS": "*"} is everyone, as "*" is
     if principal.service:
         return "direct" if principal.service in _as_list(value.get("Service", [])) else None
     result = None
     for entry in _as_list(value.get("AWS", [])):
-        if entry == "*" or entry == principal.arn:
+        if entry == principal.arn:
             return "direct"
         if entry in (principal.account, f"arn:aws:iam::{principal.account}:root"):
             result = "account"

@@ -31,6 +31,7 @@ CONFUSED_DEPUTY = "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-dep
 DESCRIBE_STACKS = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html"
 INVOKE = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html"
 INVOKE_ASYNC = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpointAsync.html"
+TRANSFORM_OUTPUT = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformOutput.html"
 
 STAGE, PIPELINE = "stage", "pipeline"
 
@@ -105,7 +106,8 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     R("transform-output", "batch: transform job writes output", "model execution role", ("s3:PutObject",),
       "batch/<name>/<date>/ in the output bucket", SAGEMAKER_ROLE, t.transform_outputs),
     R("transform-output-key", "batch: transform job writes output", "model execution role",
-      ("kms:Encrypt", "kms:GenerateDataKey"), "TransformOutput.KmsKeyId (via S3)", S3_SSE_KMS, t.transform_output_keys),
+      ("kms:Encrypt", "kms:GenerateDataKey"), "TransformOutput.KmsKeyId (via S3)", TRANSFORM_OUTPUT,
+      t.transform_output_keys),
     R("batch-notify", "batch: failure notification", "state machine role", ("sns:Publish",), "the alarm topic",
       SFN_SNS, t.failure_notifications),
     R("batch-notify-key", "batch: failure notification (SSE-KMS topic)", "state machine role",

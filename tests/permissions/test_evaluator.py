@@ -97,6 +97,16 @@ def test_a_key_policy_must_name_the_principal_or_delegate_to_its_account():
     assert not evaluate(use, identity, None, kind="kms").allowed  # a key we know nothing about
 
 
+def test_a_star_principal_covers_roles_and_services_alike():
+    deny = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    grant = {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
+             "Resource": "*"}
+    request = ask("sns:Publish", "arn:aws:sns:us-east-1:111111111111:t", Principal(service="cloudwatch.amazonaws.com"),
+                  **{"aws:SecureTransport": "false"})
+    assert not evaluate(request, None, [grant, deny]).allowed
+
+
 def test_a_service_principal_needs_the_resource_policy_and_its_conditions():
     topic = "arn:aws:sns:us-east-1:111111111111:alarms"
     cloudwatch = Principal(service="cloudwatch.amazonaws.com")
