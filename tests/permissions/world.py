@@ -9,7 +9,6 @@ else (partition, account, region, fixed names, export values) is exactly what th
 from __future__ import annotations
 
 import copy
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional
@@ -298,7 +297,3 @@ class RoleView:
     managed_policy_arns: list[str] = field(default_factory=list)
     unknown_managed_policies: list[str] = field(default_factory=list)
     """AWS-managed policies attached to the role, whose content is not in our templates."""
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
