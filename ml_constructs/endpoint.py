@@ -27,7 +27,7 @@ class InferenceEndpoint(Construct):
     the endpoint literally, so the endpoint depends on them: CloudFormation creates them first, as SageMaker
     needs when it reads the rollback alarms.
 
-    :param endpoint_name: the physical name, e.g. `mlinf-prod-realtime` (see `naming.endpoint_name`); must
+    :param endpoint_name: the physical name, e.g. `mlinf-prod-realtime` (see `endpoint_naming.endpoint_name`); must
         satisfy SageMaker's endpoint name rule.
     :param endpoint_config: what the endpoint serves.
     :param alarm_action: where the alarms notify (e.g. the environment's AlarmTopic.action).
