@@ -12,6 +12,7 @@ from config.data import DataConfig
 from config.monitoring import MonitoringConfig, problems_with_serving
 from config.serving import ServingConfig
 from config.regions import AWS_REGIONS, priced_region
+from ml_constructs.endpoint_naming import endpoint_name, endpoint_name_problem
 
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 Region = Literal[AWS_REGIONS]  # type: ignore[valid-type]
@@ -30,7 +31,8 @@ class EnvironmentConfig(Section):
     """Where the Data, Serving and Batch stacks deploy (Billing is always us-east-1): a priced region."""
 
     name_prefix: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,23}[a-z0-9]$")]
-    """Prefix of the few physical names we set (KMS alias, model package group)."""
+    """Prefix of the few physical names we set (KMS alias, model package group, endpoints
+    `<name_prefix>-<endpoint>`)."""
 
     project: NonEmpty = "sagemaker-inference"
     owner: NonEmpty
@@ -74,6 +76,16 @@ class EnvironmentConfig(Section):
                 "prod must set retain_data=True and termination_protection=True "
                 f"(got retain_data={self.retain_data}, termination_protection={self.termination_protection})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _endpoint_names_are_valid(self) -> "EnvironmentConfig":
+        # Endpoints carry the stable name `<name_prefix>-<endpoint>`; SageMaker's rule applies to the whole.
+        problems = [f"serving.endpoints.{name}: the endpoint name {problem}"
+                    for name in self.serving.endpoints
+                    if (problem := endpoint_name_problem(endpoint_name(self.name_prefix, name)))]
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @model_validator(mode="after")

@@ -59,6 +59,9 @@ class VariantAutoscaling(Construct):
                 mutable=False,
             ),
         )
+        # The name is literal, so nothing else orders them: Application Auto Scaling rejects a target whose
+        # endpoint does not exist yet.
+        self.target.node.add_dependency(endpoint.endpoint)
         cooldowns = dict(
             scale_in_cooldown=Duration.seconds(settings.scale_in_cooldown_seconds),
             scale_out_cooldown=Duration.seconds(settings.scale_out_cooldown_seconds),

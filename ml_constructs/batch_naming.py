@@ -75,3 +75,9 @@ def _check_name(transform_name: str) -> None:
             f"transform name {transform_name!r} must be 2-{MAX_TRANSFORM_NAME_LENGTH} lower-case letters, digits "
             "and hyphens, starting with a letter and ending with a letter or digit"
         )
+
+
+def state_machine_name(name_prefix: str, transform: str) -> str:
+    """`mlinf-prod-batch-nightly`: a transform's state machine, by a fixed name the dashboard and `tools.ops`
+    find it by (no cross-stack export)."""
+    return f"{name_prefix}-batch-{transform}"

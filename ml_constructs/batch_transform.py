@@ -53,6 +53,7 @@ class ScheduledBatchTransform(Construct):
     :param input_bucket, output_bucket: where input is read and results land.
     :param data_key: encrypts results, instance volumes and the execution logs.
     :param alarm_topic: a failed run publishes here before the execution fails.
+    :param alarm_topic_key: the topic's KMS key (publishing to an SSE-KMS topic needs it as well as sns:Publish).
     :param log_retention_days: how long execution logs are kept.
     :param log_group_prefix: log group names start with this (under /aws/vendedlogs/states/, which keeps
         Step Functions out of the account's size-limited CloudWatch Logs resource policy).
@@ -76,6 +77,7 @@ class ScheduledBatchTransform(Construct):
         output_bucket: s3.IBucket,
         data_key: kms.IKey,
         alarm_topic: sns.ITopic,
+        alarm_topic_key: kms.IKey,
         log_retention_days: int,
         log_group_prefix: str,
         environment_name: Optional[str] = None,
@@ -109,7 +111,7 @@ class ScheduledBatchTransform(Construct):
         )
 
         self.task_state = self._task_state(stack, model_name, input_bucket, output_bucket, data_key, job_tags or {})
-        definition = self._definition(input_bucket, output_bucket, alarm_topic, data_key, environment_name)
+        definition = self._definition(input_bucket, output_bucket, alarm_topic, alarm_topic_key, environment_name)
         self.state_machine = sfn.StateMachine(
             self,
             "Resource",
@@ -233,7 +235,7 @@ class ScheduledBatchTransform(Construct):
         return task
 
     def _definition(self, input_bucket: s3.IBucket, output_bucket: s3.IBucket, topic: sns.ITopic,
-                    key: kms.IKey, environment_name: Optional[str]) -> sfn.IChainable:
+                    topic_key: kms.IKey, environment_name: Optional[str]) -> sfn.IChainable:
         s = self.settings
         missing = sfn.Fail(self, "Missing date", error="BatchInput.MissingDate",
                            cause='Start the execution with {"date": "YYYY-MM-DD"} (the scheduler sends scheduledTime)')
@@ -278,7 +280,7 @@ class ScheduledBatchTransform(Construct):
         # Whether or not the notification went out, the execution fails with the job's error.
         notify.add_catch(failed, errors=["States.ALL"], result_path="$.notifyError")
         # Publishing to the KMS-encrypted topic needs the key as well as sns:Publish.
-        key.grant(self.role, "kms:Decrypt", "kms:GenerateDataKey*")
+        topic_key.grant(self.role, "kms:Decrypt", "kms:GenerateDataKey*")
 
         capacity_error = sfn.Condition.or_(*[sfn.Condition.string_matches("$.error.Cause", p)
                                              for p in CAPACITY_CAUSE_PATTERNS])
@@ -357,7 +359,7 @@ class ScheduledBatchTransform(Construct):
                 "Transform job names are made per execution and attempt at run time; the grant covers only "
                 f"names starting with this transform's '{self.name}-'"),
             "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": (
-                "Publishing to the KMS-encrypted alarm topic: GenerateDataKey variants on the data key only"),
+                "Publishing to the KMS-encrypted alarm topic: GenerateDataKey variants on the topic's key only"),
             "AwsSolutions-IAM5[Resource::*]": (
                 "CloudWatch Logs vended delivery (logs:CreateLogDelivery and friends) and X-Ray trace writes, which "
                 "CDK adds for the state machine's logging and tracing, support no resource-level permissions"),

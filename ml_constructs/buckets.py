@@ -78,6 +78,8 @@ class BucketLayout:
     batch_output_prefix: str = "batch/"
     data_capture_prefix: str = "data-capture/"
     async_output_prefix: str = "async/"
+    async_input_prefix: str = "async-input/"
+    """Where callers upload async inference input (in the output bucket; `tools.ops invoke` does)."""
     model_prefix: str = "models/"
 
 

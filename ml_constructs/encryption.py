@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, aws_iam as iam, aws_kms as kms
+from aws_cdk import Duration, RemovalPolicy, aws_kms as kms
 from constructs import Construct
 
 
@@ -35,14 +35,4 @@ class DataKey(Construct):
             alias=f"alias/{alias}",
             removal_policy=removal_policy,
             pending_window=pending_window,
-        )
-
-    def allow_service(self, service_principal: str, *, actions: list[str]) -> None:
-        """Let an AWS service use the key on this account's behalf (e.g. CloudWatch Logs, SNS)."""
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                actions=actions,
-                principals=[iam.ServicePrincipal(service_principal)],
-                resources=["*"],  # in a key policy, "*" means this key
-            )
         )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-from aws_cdk import Duration, aws_cloudwatch as cloudwatch, aws_iam as iam, aws_sagemaker as sagemaker
+from aws_cdk import ArnFormat, Duration, Stack, aws_cloudwatch as cloudwatch, aws_iam as iam, aws_sagemaker as sagemaker
 from constructs import Construct
 
 from config.serving import DeploymentSettings, EndpointAlarmSettings
 from ml_constructs.endpoint_config import EndpointConfiguration
+from ml_constructs.endpoint_naming import endpoint_name_problem
 from ml_constructs.naming import name_in_stack
 
 # Invocations, latency and error counts; instance utilization lives in the second namespace.
@@ -17,12 +18,17 @@ _INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
 
 
 class InferenceEndpoint(Construct):
-    """An `AWS::SageMaker::Endpoint` (id `Resource`) with no physical name.
+    """An `AWS::SageMaker::Endpoint` (id `Resource`) with a stable physical name.
 
-    Updates keep autoscaled instance counts (RetainAllVariantProperties). The construct defines the endpoint's
-    5XX and p99 ModelLatency alarms (`rollback_alarms`), which also roll back a guarded deployment; the
-    monitoring stack reuses them instead of defining its own.
+    Clients call it by `endpoint_name`, which only changes (replacing the endpoint) when you rename it; a new
+    endpoint config is an in-place update. Updates keep autoscaled instance counts (RetainAllVariantProperties).
+    The construct defines the endpoint's 5XX and p99 ModelLatency alarms (`rollback_alarms`), which also roll
+    back a guarded deployment; the monitoring stack reuses them instead of defining its own. The alarms name
+    the endpoint literally, so the endpoint depends on them: CloudFormation creates them first, as SageMaker
+    needs when it reads the rollback alarms.
 
+    :param endpoint_name: the physical name, e.g. `mlinf-prod-realtime` (see `endpoint_naming.endpoint_name`); must
+        satisfy SageMaker's endpoint name rule.
     :param endpoint_config: what the endpoint serves.
     :param alarm_action: where the alarms notify (e.g. the environment's AlarmTopic.action).
     :param deployment: blue/green guardrails. Default: SageMaker's plain blue/green update, no rollback alarms.
@@ -34,12 +40,16 @@ class InferenceEndpoint(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        endpoint_name: str,
         endpoint_config: EndpointConfiguration,
         alarm_action: cloudwatch.IAlarmAction,
         deployment: Optional[DeploymentSettings] = None,
         alarms: EndpointAlarmSettings = EndpointAlarmSettings(),
     ) -> None:
         super().__init__(scope, construct_id)
+        problem = endpoint_name_problem(endpoint_name)
+        if problem:
+            raise ValueError(f"{self.node.path}: endpoint_name {problem}")
         if (deployment is not None and endpoint_config.is_serverless
                 and deployment.traffic_routing != "ALL_AT_ONCE" and deployment.size_type == "INSTANCE_COUNT"):
             raise ValueError(
@@ -51,12 +61,18 @@ class InferenceEndpoint(Construct):
         self.endpoint = sagemaker.CfnEndpoint(
             self,
             "Resource",
+            endpoint_name=endpoint_name,
             endpoint_config_name=endpoint_config.endpoint_config_name,
             # Without this an update resets every variant to its initial instance count, undoing autoscaling.
             retain_all_variant_properties=True,
         )
-        self.endpoint_name = self.endpoint.attr_endpoint_name
-        self.endpoint_arn = self.endpoint.ref
+        # The literal name, not the resource's attribute: metrics, alarms and scaling targets that use it must
+        # not depend on the endpoint (the endpoint depends on its rollback alarms).
+        self.endpoint_name = endpoint_name
+        # SageMaker lower-cases names in ARNs.
+        self.endpoint_arn = Stack.of(self).format_arn(
+            service="sagemaker", resource="endpoint", resource_name=endpoint_name.lower(),
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME)
 
         self.errors_alarm = self._alarm(
             "Errors5xxAlarm",
@@ -76,8 +92,12 @@ class InferenceEndpoint(Construct):
         self.rollback_alarms: tuple[cloudwatch.Alarm, ...] = (self.errors_alarm, self.latency_alarm)
         for alarm in self.rollback_alarms:
             alarm.add_alarm_action(alarm_action)
+            self.endpoint.node.add_dependency(alarm)
         if deployment is not None:
             self.endpoint.deployment_config = self._deployment_config(deployment)
+            if deployment.auto_rollback:
+                # SageMaker reads the rollback alarms with the models' execution role during a guarded update.
+                self.grant_describe_rollback_alarms(endpoint_config.role.role)
 
     # -------------------------------------------------------------------------------------- grants
 
@@ -88,6 +108,18 @@ class InferenceEndpoint(Construct):
             actions=["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"],
             resource_arns=[self.endpoint_arn],
         )
+
+    def grant_describe_rollback_alarms(self, grantee: iam.IGrantable) -> iam.Grant:
+        """cloudwatch:DescribeAlarms on this endpoint's rollback alarms only."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["cloudwatch:DescribeAlarms"], resource_arns=self.rollback_alarm_arns)
+
+    @property
+    def rollback_alarm_arns(self) -> list[str]:
+        # Built from the fixed names (no reference): the role's policy need not wait for the alarms.
+        stack = Stack.of(self)
+        return [stack.format_arn(service="cloudwatch", resource="alarm", resource_name=self._alarm_name(a.node.id),
+                                 arn_format=ArnFormat.COLON_RESOURCE_NAME) for a in self.rollback_alarms]
 
     # -------------------------------------------------------------------------------------- metrics
 

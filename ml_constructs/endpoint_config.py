@@ -52,6 +52,7 @@ class EndpointConfiguration(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
+        self.role = role
         self._check_references(settings, models)
         needs_output = settings.async_inference is not None or settings.data_capture is not None
         if needs_output and (output_bucket is None or data_key is None):
@@ -144,6 +145,10 @@ class EndpointConfiguration(Construct):
         if settings is None:
             return None
         base = f"{layout.async_output_prefix}{label}/"
+        # SageMaker reads each request from where the caller uploaded it, with this role.
+        output_bucket.grant_read(role.role, f"{layout.async_input_prefix}*")
+        role.acknowledge_object_wildcard(output_bucket.arn_for_objects(f"{layout.async_input_prefix}*"),
+                                         "reads async inference requests callers upload")
         notification = None
         if settings.notifications:
             self.success_topic = sns.Topic(self, "SuccessTopic", master_key=data_key, enforce_ssl=True)

@@ -25,3 +25,4 @@ def path_in_stage(scope: IConstruct) -> str:
     if stage is None or stage.node.path == "":
         return scope.node.path
     return f"{stage.node.id}/{scope.node.path[len(stage.node.path) + 1:]}"
+

@@ -11,6 +11,7 @@ from aws_cdk import ArnFormat, CfnOutput, Stack, aws_iam as iam
 from constructs import Construct
 
 from config import EnvironmentConfig
+from ml_constructs.batch_naming import state_machine_name
 from ml_constructs.batch_transform import ScheduledBatchTransform
 from ml_constructs.execution_role import SageMakerExecutionRole
 from stacks.data_stack import DataReferences, DataStack
@@ -60,6 +61,7 @@ class BatchStack(Stack):
                 output_bucket=self.data.output,
                 data_key=self.data.key,
                 alarm_topic=self.data.alarm_topic,
+                alarm_topic_key=self.data.alarm_topic_key,
                 log_retention_days=batch.log_retention_days,
                 log_group_prefix=log_group_prefix,
                 state_machine_name=batch_state_machine_name(config, name),
@@ -87,6 +89,5 @@ def _allow_log_encryption(data: DataStack, log_group_prefix: str) -> None:
 
 
 def batch_state_machine_name(config: EnvironmentConfig, transform: str) -> str:
-    """`mlinf-prod-batch-nightly`: fixed, so the Serving stack's dashboard can chart a transform's runs by
-    name instead of importing it from this stack."""
-    return f"{config.name_prefix}-batch-{transform}"
+    """The transform's state machine name in this environment (see batch_naming.state_machine_name)."""
+    return state_machine_name(config.name_prefix, transform)

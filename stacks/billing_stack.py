@@ -7,7 +7,7 @@ from constructs import Construct
 
 from config import EnvironmentConfig
 from ml_constructs.alarm_subscriptions import AlarmSubscriptions
-from ml_constructs.alarm_topic import AlarmTopic
+from ml_constructs.alarm_topic import AlarmTopic, cloudwatch_alarms
 from ml_constructs.billing_alarms import BILLING_REGION, BillingAlarms
 from ml_constructs.encryption import DataKey
 
@@ -34,11 +34,10 @@ class BillingStack(Stack):
             removal_policy=RemovalPolicy.DESTROY,
             pending_window=Duration.days(7),
         )
-        # CloudWatch encrypts what it publishes to the topic; without this, notifications are dropped silently.
-        topic_key.allow_service("cloudwatch.amazonaws.com", actions=["kms:Decrypt", "kms:GenerateDataKey*"])
         self.key = topic_key.key
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", master_key=self.key,
-                                      display_name=f"SageMaker inference billing ({config.name})")
+                                      display_name=f"SageMaker inference billing ({config.name})",
+                                      publishers=[cloudwatch_alarms(self)])
         self.topic = self.alarm_topic.topic
         AlarmSubscriptions(self, "Subscriptions", topic=self.topic, settings=config.monitoring.subscriptions)
         self.alarms = BillingAlarms(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import CfnOutput, Fn, Stack, aws_cloudwatch_actions as cw_actions, aws_kms as kms, aws_s3 as s3
+from aws_cdk import CfnOutput, Duration, Fn, RemovalPolicy, Stack, aws_cloudwatch_actions as cw_actions, aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from config import EnvironmentConfig
 from ml_constructs.alarm_subscriptions import AlarmSubscriptions
-from ml_constructs.alarm_topic import AlarmTopic
+from ml_constructs.alarm_topic import AlarmTopic, cloudwatch_alarms
 from ml_constructs.buckets import BucketLayout, DataBuckets
 from ml_constructs.encryption import DataKey
 from ml_constructs.model_registry import ModelRegistry
@@ -26,6 +27,7 @@ class DataReferences:
     output: s3.IBucket
     models: s3.IBucket
     alarm_topic: sns.ITopic
+    alarm_topic_key: kms.IKey
     alarm_action: cw_actions.SnsAction
     registry: ModelRegistry
     layout: BucketLayout
@@ -51,10 +53,17 @@ class DataStack(Stack):
             description=f"Approved models for the {config.name} environment",
             removal_policy=removal,
         )
-        # CloudWatch must use the key to publish alarms to the encrypted topic, or notifications are dropped.
-        self.data_key.allow_service("cloudwatch.amazonaws.com", actions=["kms:Decrypt", "kms:GenerateDataKey*"])
-        self.alarm_topic = AlarmTopic(self, "AlarmTopic", master_key=self.key,
-                                      display_name=f"SageMaker inference alarms ({config.name})")
+        # The alarm topic has a key of its own: publishing services (CloudWatch, later EventBridge, whose KMS
+        # requests carry no source conditions) get grants on it, never on the key that protects the buckets.
+        # It protects notifications in transit only, so it goes with the stack in every environment.
+        self.alarm_topic_key = DataKey(
+            self, "AlarmTopicKey", alias=f"{config.name_prefix}-alarm-topic",
+            description=f"Encrypts alarm notifications ({config.name})",
+            removal_policy=RemovalPolicy.DESTROY, pending_window=Duration.days(7),
+        ).key
+        self.alarm_topic = AlarmTopic(self, "AlarmTopic", master_key=self.alarm_topic_key,
+                                      display_name=f"SageMaker inference alarms ({config.name})",
+                                      publishers=[cloudwatch_alarms(self)])
         AlarmSubscriptions(self, "AlarmSubscriptions", topic=self.alarm_topic.topic,
                            settings=config.monitoring.subscriptions)
 
@@ -74,6 +83,7 @@ class DataStack(Stack):
             "OutputBucketArn": self.buckets.output.bucket_arn,
             "ModelBucketArn": self.buckets.models.bucket_arn,
             "AlarmTopicArn": self.alarm_topic.topic.topic_arn,
+            "AlarmTopicKeyArn": self.alarm_topic_key.key_arn,
         }
         for output_id, value in exported.items():
             CfnOutput(self, output_id, value=value, export_name=self.export_name(output_id))
@@ -93,13 +103,16 @@ class DataStack(Stack):
         def bucket(bucket_id: str, output_id: str) -> s3.IBucket:
             return s3.Bucket.from_bucket_attributes(scope, bucket_id, bucket_arn=imported(output_id), encryption_key=key)
 
-        topic = sns.Topic.from_topic_arn(scope, "AlarmTopic", imported("AlarmTopicArn"))
+        topic_key = kms.Key.from_key_arn(scope, "AlarmTopicKey", imported("AlarmTopicKeyArn"))
+        topic = sns.Topic.from_topic_attributes(scope, "AlarmTopic", topic_arn=imported("AlarmTopicArn"),
+                                                key_arn=topic_key.key_arn)
         return DataReferences(
             key=key,
             input=bucket("InputBucket", "InputBucketArn"),
             output=bucket("OutputBucket", "OutputBucketArn"),
             models=bucket("ModelBucket", "ModelBucketArn"),
             alarm_topic=topic,
+            alarm_topic_key=topic_key,
             alarm_action=cw_actions.SnsAction(topic),
             registry=self.registry,
             layout=self.buckets.layout,

@@ -35,6 +35,18 @@ CDK_ASSETS_VERSION = "4.7.3"
 # Node only runs npm (the pinned Node 22 itself comes from package.json).
 PYTHON_RUNTIME = "3.11"
 NODE_RUNTIME = "20"
+# What CDK Pipelines' connection source (CodeStarConnectionsSourceAction, aws-cdk-lib 2.275.0) grants its
+# action role, whatever the connection ARN's service prefix.
+CDK_CONNECTION_ACTION = "codestar-connections:UseConnection"
+
+
+def connection_use_action(connection_arn: str) -> str:
+    """The IAM action that lets a role use a connection: its prefix must match the ARN's service (guide 6.17),
+    `codeconnections:UseConnection` for `arn:aws:codeconnections:...`, the old prefix for old ARNs."""
+    service = connection_arn.split(":")[2] if connection_arn.count(":") >= 5 else ""
+    if service not in {"codeconnections", "codestar-connections"}:
+        raise ValueError(f"{connection_arn!r} is not a CodeConnections (or CodeStar Connections) connection ARN")
+    return f"{service}:UseConnection"
 
 
 def pinned_requirement(package: str, requirements: Path = PROJECT_ROOT / "requirements.txt") -> str:
@@ -163,8 +175,23 @@ class PipelineStack(Stack):
         # error E3703. Ignored on this one resource only; tests/gates/test_cfn_lint.py shows when it is fixed.
         self.pipeline.pipeline.node.default_child.add_metadata(
             "cfn-lint", {"config": {"ignore_checks": ["E3703"]}})
+        self._grant_connection_use(settings.connection_arn)
         self._acknowledge_generated_policies()
         self._acknowledge_cross_region_buckets()
+
+    def _grant_connection_use(self, connection_arn: str) -> None:
+        """Replace the UseConnection action CDK grants the Source action's role with the one the ARN's prefix needs."""
+        action = connection_use_action(connection_arn)
+        for policy in self.pipeline.node.find_all():
+            if not isinstance(policy, iam.Policy):
+                continue
+            statements = self.resolve(policy.document)["Statement"]
+            for index, statement in enumerate(statements):
+                if statement.get("Action") == CDK_CONNECTION_ACTION and statement.get("Resource") == connection_arn:
+                    policy.node.default_child.add_property_override(f"PolicyDocument.Statement.{index}.Action", action)
+                    return
+        raise ValueError(f"no statement granting {CDK_CONNECTION_ACTION} on {connection_arn} in the pipeline: "
+                         "CDK Pipelines changed how it grants the connection; revisit _grant_connection_use")
 
     def _smoke_test(self, stage: InferenceStage) -> pipelines.CodeBuildStep:
         """Invokes every endpoint the stage outputs, from the tooling account via the stage's smoke-test role."""

@@ -263,15 +263,22 @@ def _endpoint_items(stack: StackTemplate, prices: Prices) -> list[LineItem]:
 
 
 def _scalable_targets(stack: StackTemplate) -> dict[tuple[str, str], tuple[int, int]]:
-    """(endpoint logical id, variant name) -> (min, max) from the Application Auto Scaling targets."""
+    """(endpoint logical id, variant name) -> (min, max) from the Application Auto Scaling targets, which name
+    the endpoint by its fixed EndpointName (or, without one, by a reference to the endpoint)."""
+    by_name = {e["Properties"]["EndpointName"]: logical_id
+               for logical_id, e in stack.of_type("AWS::SageMaker::Endpoint").items()
+               if isinstance(e["Properties"].get("EndpointName"), str)}
     found = {}
     for target in stack.of_type("AWS::ApplicationAutoScaling::ScalableTarget").values():
         properties = target["Properties"]
         if properties.get("ServiceNamespace") != "sagemaker":
             continue
-        match = re.fullmatch(r"endpoint/\$\{([^.}]+)\.EndpointName\}/variant/(.+)", flatten(properties["ResourceId"]))
-        if match:
-            found[(match.group(1), match.group(2))] = (int(properties["MinCapacity"]), int(properties["MaxCapacity"]))
+        resource_id = flatten(properties["ResourceId"])
+        match = re.fullmatch(r"endpoint/\$\{([^.}]+)\.EndpointName\}/variant/(.+)", resource_id)
+        named = re.fullmatch(r"endpoint/([^/]+)/variant/(.+)", resource_id)
+        endpoint = match.group(1) if match else by_name.get(named.group(1)) if named else None
+        if endpoint:
+            found[(endpoint, (match or named).group(2))] = (int(properties["MinCapacity"]), int(properties["MaxCapacity"]))
     return found
 
 

@@ -31,6 +31,9 @@ What moto 5.2.5 gets wrong without them, found by deploying the Dev stage:
 5. `AWS::IAM::ManagedPolicy` has no delete in moto's CloudFormation: deleting its stack leaves it
    attached, and deleting the role then fails ("must detach all policies first"). Here the policy is
    detached from its roles and deleted, as CloudFormation does.
+6. `AWS::SageMaker::Endpoint` with `EndpointName`: moto ignores the property and generates a name, so an
+   endpoint is not found by the stable name the template gives it. Here the property names it, as in
+   CloudFormation (a template without it still gets a generated name).
 
 Everything else moto skips (autoscaling, schedules, bucket policies, model package groups, ...)
 stays skipped; tools.deploy_local lists it after every deploy so nobody believes it was deployed.
@@ -342,7 +345,15 @@ def _patch_managed_policies() -> None:
     ManagedPolicy.delete = delete
 
 
+def _patch_sagemaker_endpoint_names() -> None:
+    from moto.sagemaker.models import FakeEndpoint
+
+    # moto's CloudFormation parser takes the resource's name from this property when the template sets it.
+    FakeEndpoint.cloudformation_name_type = staticmethod(lambda: "EndpointName")
+
+
 def apply_patches() -> None:
+    _patch_sagemaker_endpoint_names()
     _patch_cloudwatch_alarms()
     _patch_managed_policies()
     _patch_kms_keys()

@@ -264,3 +264,39 @@ def test_batch_run_fails_clearly(ops):
     assert code == 1 and "no state machine named 'no-such-machine'" in err
     code, _, err = ops("batch", "run", "--state-machine", "x", "--date", "01/05/2024")
     assert code == 1 and "expected YYYY-MM-DD" in err
+
+
+# --- names from config --------------------------------------------------------------------------------------
+
+
+def _configured_endpoint(aws, name: str) -> None:
+    """The endpoint Dev's config names, under its stable physical name (made here unless a deploy made it)."""
+    sagemaker = aws("sagemaker")
+    if name in {e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]}:
+        return
+    suffix = uuid.uuid4().hex[:8]
+    sagemaker.create_model(ModelName=f"model-{suffix}", ExecutionRoleArn=ROLE_ARN,
+                           PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://models/model.tar.gz"})
+    sagemaker.create_endpoint_config(EndpointConfigName=f"config-{suffix}", ProductionVariants=[
+        {"VariantName": "AllTraffic", "ModelName": f"model-{suffix}", "InitialInstanceCount": 1,
+         "InstanceType": "ml.m5.large", "InitialVariantWeight": 1}])
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"config-{suffix}")
+
+
+def test_status_takes_the_config_name_and_the_stage_in_any_case(ops, aws, environments):
+    dev = environments["dev"]  # the stage the emulator runs (in Dev's region)
+    name = next(iter(dev.serving.endpoints))  # e.g. `realtime`: `ops status realtime --stage dev`
+    physical = f"{dev.name_prefix}-{name}"
+    _configured_endpoint(aws, physical)
+    for stage in (dev.name, dev.stage_id):
+        code, out, err = ops("status", name, "--stage", stage)
+        assert code == 0, err
+        assert out.startswith(f"{physical}: InService")
+    code, out, err = ops("status", physical)  # the physical name works without --stage
+    assert code == 0 and out.startswith(f"{physical}: InService"), err
+
+
+def test_a_config_name_without_the_stage_says_to_add_it(ops, environments):
+    name = next(iter(environments["dev"].serving.endpoints))
+    code, _, err = ops("traffic", "show", name)
+    assert code == 1 and f"endpoint {name!r} not found" in err and "add --stage STAGE" in err

@@ -20,6 +20,7 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
 TOPIC_NAME = "alarms"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:{TOPIC_NAME}"
+TOPIC_KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/66666666-7777-8888-9999-000000000000"
 TASK = "Run transform job"
 
 
@@ -37,6 +38,7 @@ def build(stack: Stack, settings: Optional[dict] = None, *, name: str = "scoring
         stack, name.capitalize(), name=name, settings=TransformSettings.model_validate(settings),
         model_name="the-model", execution_role=role, input_bucket=input_bucket, output_bucket=output_bucket,
         data_key=kms.Key.from_key_arn(stack, "Key", KEY_ARN), alarm_topic=sns.Topic.from_topic_arn(stack, "Topic", TOPIC_ARN),
+        alarm_topic_key=kms.Key.from_key_arn(stack, "TopicKey", TOPIC_KEY_ARN),
         log_group_prefix="test-batch", **props)
 
 

@@ -14,6 +14,8 @@ from ml_constructs.endpoint_config import EndpointConfiguration
 from ml_constructs.execution_role import SageMakerExecutionRole
 from ml_constructs.model import ModelData, ModelImage, SageMakerModel
 
+ENDPOINT_NAME = "mlinf-test-realtime"
+
 
 @dataclass
 class Kit:
@@ -45,6 +47,7 @@ class Kit:
         endpoint_settings = config.settings
         props.setdefault("deployment", endpoint_settings.deployment)
         props.setdefault("alarms", endpoint_settings.alarms)
+        props.setdefault("endpoint_name", ENDPOINT_NAME)
         return InferenceEndpoint(self.stack, "Endpoint", endpoint_config=config, alarm_action=self.alarm_action, **props)
 
     def template(self) -> Template:

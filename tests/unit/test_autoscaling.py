@@ -6,7 +6,7 @@ import pytest
 
 from config.serving import AutoscalingSettings, InstanceVariantSettings
 from ml_constructs.autoscaling import VariantAutoscaling
-from tests.unit.serving_kit import dumps, make_kit, only
+from tests.unit.serving_kit import ENDPOINT_NAME, dumps, make_kit, only
 
 
 @pytest.fixture
@@ -38,8 +38,7 @@ def test_scalable_target_is_the_variant_count_with_the_service_linked_role(kit):
     assert props["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
     assert props["ServiceNamespace"] == "sagemaker"
     assert (props["MinCapacity"], props["MaxCapacity"]) == (1, 4)
-    resource_id = dumps(props["ResourceId"])
-    assert '"endpoint/"' in resource_id and '"/variant/primary"' in resource_id
+    assert props["ResourceId"] == f"endpoint/{ENDPOINT_NAME}/variant/primary"
     assert "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint" in dumps(props["RoleARN"])
     kit.template().resource_count_is("AWS::IAM::Role", 1)  # only the kit's execution role, no per-variant role
     assert target.target.node.id == "Resource"

@@ -71,14 +71,15 @@ def test_batch_has_its_own_model_with_the_serving_models_image_and_artifact(temp
 def test_imports_only_the_data_stacks_stable_exports(templates, stage):
     text = json.dumps(templates[f"{stage}/Batch"])
     imports = {json.dumps(i) for i in _find(templates[f"{stage}/Batch"], "Fn::ImportValue")}
-    assert imports and all(any(n in i for n in ("DataKeyArn", "BucketArn", "AlarmTopicArn")) for i in imports), imports
+    assert imports and all(any(n in i for n in ("DataKeyArn", "BucketArn", "AlarmTopicArn", "AlarmTopicKeyArn"))
+                           for i in imports), imports
     assert "ModelName" not in "".join(imports) and "Serving" not in text
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_data_key_lets_logs_encrypt_only_the_batch_log_groups(templates, stage):
-    key = next(iter(resources_of(templates[f"{stage}/Data"], "AWS::KMS::Key").values()))
-    statement = next(s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "BatchStateMachineLogs")
+    statement = next(s for key in resources_of(templates[f"{stage}/Data"], "AWS::KMS::Key").values()
+                     for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "BatchStateMachineLogs")
     assert statement["Principal"]["Service"].startswith("logs.")
     assert ":log-group:/aws/vendedlogs/states/mlinf-" in json.dumps(statement["Condition"]["ArnLike"])
     log_groups = resources_of(templates[f"{stage}/Batch"], "AWS::Logs::LogGroup")

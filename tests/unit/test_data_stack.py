@@ -9,12 +9,14 @@ from tests.environments import BY_STAGE, STAGE_IDS as STAGES
 # Renaming a construct id changes these and REPLACES the resource: for a retained bucket that orphans the
 # old one and its data. If this test fails, revert the rename (or plan a migration).
 PINNED_LOGICAL_IDS = {
-    "AWS::KMS::Key": ["DataKey5CEB6F76"],
+    "AWS::KMS::Key": ["AlarmTopicKey31769A28", "DataKey5CEB6F76"],
     "AWS::S3::Bucket": ["BucketsAccessLogs0C4EFE68", "BucketsInputB5DF1CC8", "BucketsModels7B9F0CF2",
                         "BucketsOutput021CF86B"],
     "AWS::SageMaker::ModelPackageGroup": ["ModelRegistryB238A970"],
     "AWS::SNS::Topic": ["AlarmTopicB56431CA"],
 }
+# The alarm topic's key protects notifications in transit, not data: it goes with the stack everywhere.
+NOT_DATA_BEARING = {"AlarmTopicKey31769A28", "AlarmTopicB56431CA"}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +39,10 @@ def test_logical_ids_are_stable(data_templates, stage, resource_type):
 def test_data_bearing_resources_follow_the_environment_removal_policy(data_templates, stage):
     policy = "Retain" if BY_STAGE[stage].retain_data else "Delete"
     template = data_templates[stage]
-    for resource_type in set(PINNED_LOGICAL_IDS) - {"AWS::SNS::Topic"}:  # a topic holds no data
+    for resource_type in PINNED_LOGICAL_IDS:
         for logical_id, resource in resources_of(template, resource_type).items():
+            if logical_id in NOT_DATA_BEARING:
+                continue
             assert resource["DeletionPolicy"] == policy, logical_id
             assert resource["UpdateReplacePolicy"] == policy, logical_id
 
@@ -67,7 +71,7 @@ def test_names_come_from_the_environment_prefix(data_templates, stage):
     prefix = BY_STAGE[stage].name_prefix
     template = data_templates[stage]
     aliases = [r["Properties"]["AliasName"] for r in resources_of(template, "AWS::KMS::Alias").values()]
-    assert aliases == [f"alias/{prefix}-data"]
+    assert sorted(aliases) == [f"alias/{prefix}-alarm-topic", f"alias/{prefix}-data"]
     groups = resources_of(template, "AWS::SageMaker::ModelPackageGroup").values()
     assert [g["Properties"]["ModelPackageGroupName"] for g in groups] == [f"{prefix}-models"]
 
@@ -88,15 +92,15 @@ def test_every_taggable_resource_carries_the_environment_tags(data_templates, st
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_alarm_topic_is_encrypted_tls_only_and_cloudwatch_may_use_the_key(data_templates, stage):
+def test_alarm_topic_has_its_own_key_and_the_data_key_admits_no_cloudwatch(data_templates, stage):
+    # Whether CloudWatch may publish (topic and key policy, with conditions) is tests/permissions' concern.
     template = data_templates[stage]
     (topic,) = resources_of(template, "AWS::SNS::Topic").values()
-    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["DataKey5CEB6F76", "Arn"]}
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["AlarmTopicKey31769A28", "Arn"]}
     (policy,) = resources_of(template, "AWS::SNS::TopicPolicy").values()
     assert "aws:SecureTransport" in str(policy["Properties"]["PolicyDocument"])
-    (key,) = resources_of(template, "AWS::KMS::Key").values()
-    assert {"Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Resource": "*"} in key["Properties"]["KeyPolicy"]["Statement"]
+    data_key = template["Resources"]["DataKey5CEB6F76"]
+    assert "cloudwatch" not in str(data_key["Properties"]["KeyPolicy"])
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -104,4 +108,5 @@ def test_stable_arns_are_exported_by_name(data_templates, stage):
     prefix = BY_STAGE[stage].name_prefix
     exports = {k: o["Export"]["Name"] for k, o in data_templates[stage]["Outputs"].items() if "Export" in o}
     assert exports == {k: f"{prefix}-{k}" for k in
-                       ("DataKeyArn", "InputBucketArn", "OutputBucketArn", "ModelBucketArn", "AlarmTopicArn")}
+                       ("DataKeyArn", "InputBucketArn", "OutputBucketArn", "ModelBucketArn", "AlarmTopicArn",
+                        "AlarmTopicKeyArn")}

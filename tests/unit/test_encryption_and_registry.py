@@ -23,15 +23,6 @@ def test_destroyed_data_key_waits_the_full_pending_window(bare_stack):
         "AWS::KMS::Key", {"Properties": {"PendingWindowInDays": 30}, "DeletionPolicy": "Delete"})
 
 
-def test_data_key_can_admit_a_service(bare_stack):
-    key = DataKey(bare_stack, "DataKey", alias="a-b", removal_policy=RemovalPolicy.DESTROY)
-    key.allow_service("sns.amazonaws.com", actions=["kms:Decrypt", "kms:GenerateDataKey*"])
-    statements = next(iter(Template.from_stack(bare_stack).find_resources("AWS::KMS::Key").values()))[
-        "Properties"]["KeyPolicy"]["Statement"]
-    assert {"Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Effect": "Allow",
-            "Principal": {"Service": "sns.amazonaws.com"}, "Resource": "*"} in statements
-
-
 def test_model_registry_is_a_named_package_group(bare_stack):
     registry = ModelRegistry(bare_stack, "Registry", group_name="mlinf-test-models", description="d",
                              removal_policy=RemovalPolicy.RETAIN)

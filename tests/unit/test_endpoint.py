@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match
 
 from config.serving import DeploymentSettings
-from tests.unit.serving_kit import dumps, make_kit, one_variant, only
+from tests.unit.serving_kit import ENDPOINT_NAME, dumps, make_kit, one_variant, only
 
 TWO_VARIANTS = {"variants": [{"name": "a", "model": "main", "weight": 9}, {"name": "b", "model": "main", "weight": 1}]}
 
@@ -21,11 +21,11 @@ def endpoint_props(kit) -> dict:
     return only(kit.template().find_resources("AWS::SageMaker::Endpoint"))["Properties"]
 
 
-def test_endpoint_keeps_autoscaled_counts_and_has_no_physical_name(kit):
+def test_endpoint_keeps_autoscaled_counts_and_has_its_stable_name(kit):
     endpoint = kit.endpoint(one_variant())
     props = endpoint_props(kit)
     assert props["RetainAllVariantProperties"] is True
-    assert "EndpointName" not in props
+    assert props["EndpointName"] == ENDPOINT_NAME == endpoint.endpoint_name
     assert "Config" in dumps(props["EndpointConfigName"])
     assert endpoint.endpoint.node.id == "Resource"
 
@@ -71,8 +71,8 @@ def test_fails_on_instance_count_steps_for_a_serverless_endpoint(kit):
     config = kit.endpoint_config({"serverless": {"model": "main"}})
     from ml_constructs.endpoint import InferenceEndpoint
     with pytest.raises(ValueError, match="a serverless endpoint has no instances; use size_type CAPACITY_PERCENT"):
-        InferenceEndpoint(kit.stack, "Endpoint", endpoint_config=config, alarm_action=kit.alarm_action,
-                          deployment=DeploymentSettings(traffic_routing="CANARY", size_type="INSTANCE_COUNT", size_value=1))
+        InferenceEndpoint(kit.stack, "Endpoint", endpoint_name="mlinf-test-ep", endpoint_config=config,
+                          alarm_action=kit.alarm_action, deployment=DeploymentSettings(traffic_routing="CANARY", size_type="INSTANCE_COUNT", size_value=1))
 
 
 def test_alarms_have_an_action_explicit_missing_data_and_datapoints(kit):
@@ -111,7 +111,7 @@ def test_grant_invoke_allows_sync_and_async_invocation_of_this_endpoint_only(kit
     assert endpoint.grant_invoke(caller).success
     kit.template().has_resource_properties("AWS::IAM::Policy", {"PolicyDocument": {"Statement": [{
         "Action": ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"], "Effect": "Allow",
-        "Resource": {"Ref": Match.string_like_regexp("^Endpoint[0-9A-F]{8}$")},
+        "Resource": f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{ENDPOINT_NAME}",
     }]}, "Roles": [{"Ref": Match.string_like_regexp("^Caller")}]})
 
 
@@ -149,3 +149,17 @@ def test_fails_on_a_metric_of_an_unknown_variant(kit):
     endpoint = kit.endpoint(one_variant())
     with pytest.raises(ValueError, match=r"has no variant 'ghost'; variants: \['primary'\]"):
         endpoint.metric_model_latency("ghost")
+
+
+def test_fails_on_an_endpoint_name_sagemaker_rejects(kit):
+    with pytest.raises(ValueError, match=r"Test/Endpoint: endpoint_name 'x{64}' has 64 characters; SageMaker allows at most 63"):
+        kit.endpoint(one_variant(), endpoint_name="x" * 64)
+
+
+def test_guarded_rollout_lets_the_execution_role_read_the_rollback_alarms_only(kit):
+    kit.endpoint({**one_variant(), "deployment": {"traffic_routing": "ALL_AT_ONCE", "auto_rollback": True}})
+    statements = [s for p in kit.template().find_resources("AWS::IAM::Policy").values()
+                  for s in p["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "cloudwatch:DescribeAlarms"]
+    assert statements == [{"Action": "cloudwatch:DescribeAlarms", "Effect": "Allow", "Resource": [
+        "arn:aws:cloudwatch:us-east-1:123456789012:alarm:Test-Endpoint-Errors5xxAlarm",
+        "arn:aws:cloudwatch:us-east-1:123456789012:alarm:Test-Endpoint-LatencyP99Alarm"]}]

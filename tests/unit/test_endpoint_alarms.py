@@ -141,7 +141,8 @@ def test_serverless_endpoint_alarms_on_cold_starts_not_on_instances(bare_stack):
     kit = make_kit(bare_stack)
     model = kit.model("MainModel", network_isolation=False)
     config = kit.endpoint_config(settings, models={"main": model})
-    endpoint = InferenceEndpoint(bare_stack, "Endpoint", endpoint_config=config, alarm_action=kit.alarm_action)
+    endpoint = InferenceEndpoint(bare_stack, "Endpoint", endpoint_name="mlinf-test-ep", endpoint_config=config,
+                                 alarm_action=kit.alarm_action)
     EndpointAlarms(bare_stack, "EndpointAlarms", endpoint=endpoint, thresholds=EndpointAlarmThresholds(),
                    action=kit.alarm_action, name_prefix="mlinf-test-ep")
     template = Template.from_stack(bare_stack)

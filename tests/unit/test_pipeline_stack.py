@@ -9,7 +9,7 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
-from stacks.pipeline_stack import CDK_ASSETS_VERSION, CDK_CLI_VERSION, pinned_requirement
+from stacks.pipeline_stack import CDK_ASSETS_VERSION, CDK_CLI_VERSION, connection_use_action, pinned_requirement
 from stacks.smoke_test_access import SmokeTestAccessStack
 
 from tests.environments import STAGE_IDS as STAGES
@@ -215,3 +215,18 @@ def test_fails_when_requirements_do_not_pin_the_package(tmp_path):
     requirements.write_text("boto3>=1.0\n")
     with pytest.raises(ValueError, match=r"does not pin boto3 \(expected a line `boto3==X.Y.Z`\)"):
         pinned_requirement("boto3", requirements)
+
+
+@pytest.mark.parametrize("arn, action", [
+    ("arn:aws:codeconnections:us-east-1:444444444444:connection/00000000-0000-4000-8000-000000000000",
+     "codeconnections:UseConnection"),
+    ("arn:aws:codestar-connections:us-east-1:444444444444:connection/00000000-0000-4000-8000-000000000000",
+     "codestar-connections:UseConnection"),
+])
+def test_the_use_connection_prefix_follows_the_arn(arn, action):
+    assert connection_use_action(arn) == action
+
+
+def test_fails_on_an_arn_that_is_no_connection():
+    with pytest.raises(ValueError, match="is not a CodeConnections"):
+        connection_use_action("arn:aws:codecommit:us-east-1:444444444444:repo")

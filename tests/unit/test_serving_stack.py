@@ -73,12 +73,34 @@ def test_framework_models_pull_their_framework_image_of_the_stage_region(serving
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_sagemaker_resources_have_no_physical_names(serving, stage):
-    names = {"AWS::SageMaker::Model": "ModelName", "AWS::SageMaker::EndpointConfig": "EndpointConfigName",
-             "AWS::SageMaker::Endpoint": "EndpointName"}
+def test_models_and_configs_have_no_physical_names_endpoints_have_stable_ones(serving, synthesized, stage):
+    names = {"AWS::SageMaker::Model": "ModelName", "AWS::SageMaker::EndpointConfig": "EndpointConfigName"}
     for resource_type, name in names.items():
         for logical_id, props in resources_of(serving[stage], resource_type).items():
             assert name not in props, logical_id
+    config = synthesized.stages[stage].config
+    endpoint_names = {p["EndpointName"] for p in resources_of(serving[stage], "AWS::SageMaker::Endpoint").values()}
+    assert endpoint_names == {f"{config.name_prefix}-{name}" for name in config.serving.endpoints}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_endpoints_are_created_after_their_rollback_alarms_and_before_their_scaling(serving, stage):
+    resources = serving[stage]["Resources"]
+    for logical_id, endpoint in resources.items():
+        if endpoint["Type"] != "AWS::SageMaker::Endpoint":
+            continue
+        rollback = endpoint["Properties"].get("DeploymentConfig", {}).get("AutoRollbackConfiguration", {})
+        alarm_ids = {k for k, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm" and
+                     r["Properties"].get("AlarmName") in {a["AlarmName"] for a in rollback.get("Alarms", [])}}
+        assert len(alarm_ids) == len(rollback.get("Alarms", [])), (logical_id, "names an alarm it does not define")
+        assert alarm_ids <= set(endpoint.get("DependsOn", [])), logical_id
+        for alarm_id in alarm_ids:  # no reference back, or CloudFormation would see a cycle
+            assert logical_id not in dumps(resources[alarm_id]), alarm_id
+    for logical_id, target in resources.items():
+        if target["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget":
+            endpoint_ids = {k for k, r in resources.items() if r["Type"] == "AWS::SageMaker::Endpoint"
+                            and f"endpoint/{r['Properties']['EndpointName']}/" in target["Properties"]["ResourceId"]}
+            assert len(endpoint_ids) == 1 and endpoint_ids <= set(target.get("DependsOn", [])), logical_id
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -88,15 +110,15 @@ def test_no_model_or_endpoint_config_name_leaves_the_stack(serving, synthesized,
     data = synthesized.templates()[f"{stage}/Data"]
     exported = {o["Export"]["Name"] for o in data["Outputs"].values() if "Export" in o}
     assert exported == {f"{synthesized.stages[stage].config.name_prefix}-{name}" for name in
-                        ("DataKeyArn", "InputBucketArn", "OutputBucketArn", "ModelBucketArn", "AlarmTopicArn")}
+                        ("DataKeyArn", "InputBucketArn", "OutputBucketArn", "ModelBucketArn", "AlarmTopicArn",
+                         "AlarmTopicKeyArn")}
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_outputs_name_every_configured_endpoint(serving, stage):
-    expected = {f"{construct_id(name)}EndpointName" for name in BY_STAGE[stage].serving.endpoints}
-    assert set(serving[stage].get("Outputs", {})) == expected
-    for output in serving[stage].get("Outputs", {}).values():
-        assert output["Value"]["Fn::GetAtt"][1] == "EndpointName"
+def test_outputs_name_every_configured_endpoint_by_its_stable_name(serving, stage):
+    env = BY_STAGE[stage]
+    expected = {f"{construct_id(name)}EndpointName": f"{env.name_prefix}-{name}" for name in env.serving.endpoints}
+    assert {k: o["Value"] for k, o in serving[stage].get("Outputs", {}).items()} == expected
 
 
 @pytest.mark.parametrize("stage, endpoint", endpoints_where(lambda e, _: e.serverless is not None))

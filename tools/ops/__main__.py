@@ -1,7 +1,9 @@
 """python -m tools.ops COMMAND ...: day-two operations on the deployed stacks (boto3).
 
 Commands: invoke, traffic {show,set,canary}, status, batch run, metrics. Every command takes --region,
---profile and --endpoint-url (http://localhost:PORT for the local emulator, which `make deploy-local` prints).
+--profile and --endpoint-url (http://localhost:PORT for the local emulator, which `make deploy-local` prints),
+and --stage: then endpoints and batch transforms may be named as in config (`status realtime --stage dev`),
+and the region defaults to the stage's.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Optional
 
 import botocore.exceptions
 
-from tools.ops import batch, invoke, metrics, status, traffic
+from tools.ops import batch, invoke, metrics, names, status, traffic
 from tools.ops.aws import Aws, OpsError
 
 
@@ -22,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--profile", default=None, help="AWS named profile. Default: the default credential chain")
     common.add_argument("--endpoint-url", default=None,
                         help="send every AWS call here, e.g. http://localhost:PORT (the local emulator)")
+    common.add_argument("--stage", default=None,
+                        help="an environment (dev, Staging, ...): names from its config are accepted, e.g. "
+                             "`realtime` for its endpoint <name_prefix>-realtime; the region defaults to its region")
     parser = argparse.ArgumentParser(prog="python -m tools.ops", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -42,9 +47,10 @@ def _add_common(parser: argparse.ArgumentParser, common: argparse.ArgumentParser
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    aws = Aws(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
     try:
-        return args.handler(args, aws)
+        config = names.resolve(args)
+        region = args.region or (config.region if config else None)
+        return args.handler(args, Aws(region=region, profile=args.profile, endpoint_url=args.endpoint_url))
     except OpsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

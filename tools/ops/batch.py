@@ -18,7 +18,8 @@ def add_parser(subparsers) -> None:
     commands = parser.add_subparsers(dest="batch_command", required=True, metavar="{run}")
     run_ = commands.add_parser("run", help="start the batch state machine now", description=__doc__)
     run_.add_argument("--state-machine", required=True, metavar="NAME_OR_ARN",
-                      help="the batch state machine (the Batch stack's StateMachineArn output)")
+                      help="the batch state machine (the Batch stack's StateMachineArn output), or with --stage "
+                           "the transform's name from config (e.g. scoring)")
     run_.add_argument("--date", default=None, help="the run date, YYYY-MM-DD (default: today in UTC)")
     run_.add_argument("--wait", action="store_true", help="wait until the execution finishes")
     run_.add_argument("--timeout", type=float, default=3600, help="seconds --wait waits at most (default 3600)")

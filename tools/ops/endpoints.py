@@ -27,7 +27,8 @@ def describe(sagemaker, endpoint: str) -> dict:
     except botocore.exceptions.ClientError as error:
         if error.response["Error"]["Code"] == "ValidationException":
             raise OpsError(f"endpoint {endpoint!r} not found ({error.response['Error']['Message']}); "
-                           f"`python -m tools.ops status` lists the endpoints") from error
+                           f"`python -m tools.ops status` lists the endpoints; for a name from config "
+                           f"(e.g. realtime) add --stage STAGE") from error
         raise
 
 

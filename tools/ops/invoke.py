@@ -12,6 +12,10 @@ from urllib.parse import urlparse
 from tools.ops.aws import Aws, OpsError
 from tools.ops.endpoints import describe, endpoint_config
 
+# Where async requests are uploaded by default, in the bucket of the endpoint's output path; the endpoints'
+# execution role may read there (ml_constructs.buckets.BucketLayout.async_input_prefix).
+ASYNC_INPUT_PREFIX = "async-input/"
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -104,7 +108,7 @@ def _default_input_prefix(async_config: dict) -> str:
     if not output_path:
         raise OpsError("the endpoint's async config has no S3OutputPath; pass --input-location s3://bucket/prefix/")
     bucket, _ = parse_s3_uri(output_path)
-    return f"s3://{bucket}/async-input/"
+    return f"s3://{bucket}/{ASYNC_INPUT_PREFIX}"
 
 
 def _read_payload(source: str) -> bytes:

@@ -13,7 +13,8 @@ from tools.ops.tables import render, share
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("status", help="endpoints, variants, weights, instances, alarms",
                                    description=__doc__)
-    parser.add_argument("endpoints", nargs="*", metavar="ENDPOINT", help="default: every endpoint in the region")
+    parser.add_argument("endpoints", nargs="*", metavar="ENDPOINT",
+                        help="default: the --stage's endpoints, or without --stage every endpoint in the region")
     parser.set_defaults(handler=run)
 
 

@@ -1,0 +1,64 @@
+"""Config names to physical names: `realtime --stage dev` is the endpoint `mlinf-dev-realtime`.
+
+With --stage, every command takes the name an environment's config gives an endpoint (`serving.endpoints`) or a
+batch transform (`batch.transforms`), as well as the physical name; without it, physical names only.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Optional
+
+from config import ENVIRONMENTS, EnvironmentConfig, load_environments
+from ml_constructs.batch_naming import state_machine_name
+from ml_constructs.endpoint_naming import endpoint_name
+from tools.ops.aws import OpsError
+
+
+def stage_config(stage: str) -> EnvironmentConfig:
+    """The environment `stage` names, case-insensitively: `dev`, `Dev` and `DEV` are the same stage."""
+    environments = load_environments(ENVIRONMENTS)
+    for config in environments:
+        if stage.lower() == config.name:
+            return config
+    raise OpsError(f"--stage {stage!r} is not a configured environment; environments: "
+                   f"{', '.join(c.name for c in environments)} (case does not matter)")
+
+
+def endpoint(name: str, config: Optional[EnvironmentConfig]) -> str:
+    if config is None:
+        return name
+    physical = {endpoint_name(config.name_prefix, e): e for e in config.serving.endpoints}
+    if name in config.serving.endpoints:
+        return endpoint_name(config.name_prefix, name)
+    if name in physical:
+        return name
+    raise OpsError(f"{config.name}: no endpoint {name!r} in serving.endpoints; endpoints: "
+                   f"{', '.join(sorted(config.serving.endpoints)) or 'none'} (physical names "
+                   f"{', '.join(sorted(physical)) or 'none'})")
+
+
+def state_machine(name: str, config: Optional[EnvironmentConfig]) -> str:
+    if config is None or name.startswith("arn:"):
+        return name
+    physical = {state_machine_name(config.name_prefix, t) for t in config.batch.transforms}
+    if name in config.batch.transforms:
+        return state_machine_name(config.name_prefix, name)
+    if name in physical:
+        return name
+    raise OpsError(f"{config.name}: no batch transform {name!r} in batch.transforms; transforms: "
+                   f"{', '.join(sorted(config.batch.transforms)) or 'none'}")
+
+
+def resolve(args: argparse.Namespace) -> Optional[EnvironmentConfig]:
+    """Replace config names in `args` by physical names (for --stage); returns the stage's config, if any."""
+    config = stage_config(args.stage) if getattr(args, "stage", None) else None
+    if getattr(args, "endpoint", None) is not None:
+        args.endpoint = endpoint(args.endpoint, config)
+    if getattr(args, "endpoints", None) is not None:
+        # `status --stage dev` with no names: the stage's endpoints.
+        names = args.endpoints or (list(config.serving.endpoints) if config else [])
+        args.endpoints = [endpoint(n, config) for n in names]
+    if getattr(args, "state_machine", None) is not None:
+        args.state_machine = state_machine(args.state_machine, config)
+    return config
