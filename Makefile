@@ -78,6 +78,13 @@ cost: synth
 cost-baseline: synth
 	$(PY) -m tools.cost_estimate cdk.out --baseline cost-baseline.json --write-baseline
 
+## The reviewer's view, offline: what the current synth changes against the committed snapshots, or against
+## the synth of a git ref (`make diff BASE=origin/main`, built in a temporary worktree), like `cdk diff`:
+## replacements of stateful resources and logical-ID renames first. Always exits 0 (a review aid).
+BASE :=
+diff: synth
+	$(PY) -m tools.template_diff cdk.out $(if $(BASE),--base-ref $(BASE))
+
 ## Accept the current templates as the new snapshots (review the diff before committing).
 snapshot: setup $(DEMO_MODEL)
 	$(PY) -m pytest tests/gates/test_snapshots.py --snapshot-update
