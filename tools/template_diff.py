@@ -462,7 +462,7 @@ def render(diffs: list[StackDiff], base_label: str, current_label: str) -> str:
     lines = [f"Template diff: {base_label} -> {current_label}", ""]
     loud = [(d.stack, r) for d in diffs for r in d.resources if r.loud]
     if loud:
-        lines.append("!!! REPLACEMENTS OF STATEFUL RESOURCES AND LOGICAL-ID RENAMES (data or identity is lost) !!!")
+        lines.append("!!! REPLACEMENTS OF STATEFUL RESOURCES AND LOGICAL-ID RENAMES !!!")
         for stack, r in loud:
             lines.append(f"!!! {stack}: {headline(r)}")
         lines.append("")
