@@ -111,21 +111,23 @@ def mask_like(base: dict | None, current: dict | None) -> dict | None:
 @lru_cache(maxsize=None)
 def resource_schema(resource_type: str, region: str = "us-east-1") -> dict | None:
     """The CloudFormation registry schema of a resource type, as bundled with the pinned cfn-lint (never its
-    download cache: the answer must not depend on the machine). None for custom and unknown types."""
-    import cfnlint
-    from cfnlint.schema.manager import ProviderSchemaManager
+    download cache: the answer must not depend on the machine). None for unknown types."""
+    from cfnlint.helpers import REGIONS
 
-    bundled = Path(cfnlint.__file__).parent / "data" / "schemas"
-    manager = _schema_manager(ProviderSchemaManager, bundled)
     try:
-        return manager.get_resource_schema(region, resource_type).schema
-    except Exception:  # cfn-lint raises ResourceNotFoundError (and others for malformed types)
+        return _schema_manager().get_resource_schema(region if region in REGIONS else "us-east-1",
+                                                     resource_type).schema
+    except Exception:  # cfn-lint raises ResourceNotFoundError (and others for malformed type names)
         return None
 
 
 @lru_cache(maxsize=None)
-def _schema_manager(manager_class, bundled: Path):
-    return manager_class(providers_dir=bundled / "providers", resources_dir=bundled / "resources")
+def _schema_manager():
+    import cfnlint  # imported on first use: loading cfn-lint takes a moment
+    from cfnlint.schema.manager import ProviderSchemaManager
+
+    bundled = Path(cfnlint.__file__).parent / "data" / "schemas"
+    return ProviderSchemaManager(providers_dir=bundled / "providers", resources_dir=bundled / "resources")
 
 
 def property_impact(resource_type: str, path: tuple, region: str = "us-east-1") -> str:
@@ -434,17 +436,24 @@ def diff_stack(stack: str, old: dict | None, new: dict | None, region: str = "us
 def follow_replacements(modified: dict[str, ResourceDiff], resources: dict, region: str) -> None:
     """Add the implied changes of properties that refer to a replaced resource, until nothing new is replaced.
     (A reference to a renamed resource changes its text, so it is an explicit change already.)"""
+    def overlaps(a: tuple, b: tuple) -> bool:
+        return a[: len(b)] == b or b[: len(a)] == a
+
     while True:
         replaced = {k for k, d in modified.items() if d.impact == "replace"}
         for logical_id, diff in modified.items():
             for path, target in references(resources[logical_id].get("Properties", {})):
-                shown = ("Properties", *path[:1])  # one line per property and cause
+                full, cause = ("Properties", *path), f"changes because {target} is replaced"
                 if target not in replaced or target == logical_id or any(
-                        c.path[:2] == shown and (c.cause == f"changes because {target} is replaced" or c.path[: len(path) + 1]
-                                                 == ("Properties", *path)) for c in diff.changes):
+                        not c.cause and overlaps(c.path, full) for c in diff.changes):
                     continue
                 impact = property_impact(diff.type, path, region)
-                diff.changes.append(Change(shown, "", "", impact, cause=f"changes because {target} is replaced"))
+                shown = ("Properties", path[0])  # one line per property and cause, with the strongest impact
+                same = next((c for c in diff.changes if c.path == shown and c.cause == cause), None)
+                if same:
+                    same.impact = max(same.impact, impact, key=IMPACT_ORDER.__getitem__)
+                else:
+                    diff.changes.append(Change(shown, "", "", impact, cause=cause))
         if {k for k, d in modified.items() if d.impact == "replace"} == replaced:
             return
 
@@ -482,8 +491,7 @@ def render(diffs: list[StackDiff], base_label: str, current_label: str) -> str:
             for r in d.resources:
                 lines.append(headline(r))
                 lines += [f"  {line}" for line in change_lines(r)]
-        for change in d.sections:
-            lines.append(f"[~] {format_path(change.path)}: " + (change.cause or compact_pair(change.old, change.new)))
+        lines += [change_line(change) for change in d.sections]
         lines.append("")
     counts = Counter(r.kind for d in diffs for r in d.resources)
     replacements = sum(r.impact == "replace" for d in diffs for r in d.resources)
@@ -516,15 +524,14 @@ def headline(r: ResourceDiff) -> str:
     return text
 
 
+def change_line(c: Change) -> str:
+    note = {"replace": " (requires replacement)", "may replace": " (may require replacement)"}.get(c.impact, "")
+    mark = "[+]" if c.old == MISSING else "[-]" if c.new == MISSING else "[~]"
+    return f"{mark} {format_path(c.path)}: {c.cause or compact_pair(c.old, c.new)}{note}"
+
+
 def change_lines(r: ResourceDiff) -> list[str]:
-    lines = []
-    for c in r.changes:
-        note = {"replace": " (requires replacement)", "may replace": " (may require replacement)"}.get(c.impact, "")
-        if c.cause:
-            lines.append(f"[~] {format_path(c.path)}: {c.cause}{note}")
-        else:
-            lines.append(f"[~] {format_path(c.path)}: {compact_pair(c.old, c.new)}{note}")
-    return lines
+    return [change_line(c) for c in r.changes]
 
 
 # --------------------------------------------------------------------------------------------------- base ref

@@ -301,3 +301,14 @@ def test_references_cover_ref_getatt_and_sub():
     value = {"A": {"Ref": "Bucket"}, "B": [{"Fn::GetAtt": "Key.Arn"}],
              "C": {"Fn::Sub": ["arn:${Topic}:${Role.Arn}:${!Literal}", {}]}}
     assert sorted(references(value)) == [(("A",), "Bucket"), (("B", 0), "Key"), (("C",), "Role"), (("C",), "Topic")]
+
+
+def test_a_region_cfn_lint_does_not_know_reads_the_us_east_1_schemas():
+    assert property_impact("AWS::S3::Bucket", ("BucketName",), "xx-nowhere-1") == "replace"
+
+
+def test_added_and_removed_values_are_marked():
+    base, new = template(), template()
+    new["Outputs"] = {"TopicArn": {"Value": "x"}}
+    assert render([diff_stack("Dev/Data", base, new)], "a", "b").splitlines()[3] == (
+        '[+] Outputs.TopicArn: <absent> -> {"Value":"x"}')
