@@ -168,6 +168,7 @@ class ResourceDiff:
     stateful: bool = False
     retained: bool = False  # the old resource survives its deletion or replacement (Retain/Snapshot policy)
     similarity: float = 1.0  # renamed: share of identical properties
+    fixed_names: list[str] = field(default_factory=list)  # create-only name properties set and unchanged
 
     @property
     def impact(self) -> str:
@@ -179,11 +180,12 @@ class ResourceDiff:
 
     @property
     def loud(self) -> bool:
-        """Shown first: a stateful resource replaced or deleted or no longer retained, and every rename."""
+        """Shown first: a stateful resource replaced or deleted or no longer retained, every rename, and a
+        replacement that keeps a custom name."""
         unretained = any(c.path in (("DeletionPolicy",), ("UpdateReplacePolicy",)) and c.old in KEEPING_POLICIES
                          and c.new not in KEEPING_POLICIES for c in self.changes)
-        return self.kind == "renamed" or (self.stateful and (self.impact in ("replace", "may replace")
-                                                             or self.kind == "removed" or unretained))
+        return self.kind == "renamed" or bool(self.impact == "replace" and self.fixed_names) or (
+            self.stateful and (self.impact in ("replace", "may replace") or self.kind == "removed" or unretained))
 
 
 @dataclass
@@ -370,6 +372,7 @@ def diff_resource(logical_id: str, old: dict, new: dict, region: str) -> Resourc
     diff = ResourceDiff(logical_id, resource_type, "modified", stateful=is_stateful(old, new),
                         retained=old.get("UpdateReplacePolicy") in KEEPING_POLICIES)
     diff.security, covered = security_changes(old, new)
+    diff.fixed_names = fixed_names(resource_type, old, new, region)
     if old.get("Type") != new.get("Type"):
         diff.changes.append(Change(("Type",), old.get("Type"), new.get("Type"), "replace"))
     in_security: dict[tuple, str] = {}  # covered path -> impact: listed once, the statements under security
@@ -385,6 +388,16 @@ def diff_resource(logical_id: str, old: dict, new: dict, region: str) -> Resourc
         for path, before, after in value_changes(old.get(key, MISSING), new.get(key, MISSING), (key,)):
             diff.changes.append(Change(path, before, after, "update"))
     return diff
+
+
+def fixed_names(resource_type: str, old: dict, new: dict, region: str) -> list[str]:
+    """Create-only name properties (`BucketName`, `EndpointName`) set to the same value in both versions:
+    CloudFormation cannot replace a custom-named resource, and a renamed copy collides with the old name."""
+    schema = resource_schema(resource_type, region) or {}
+    names = [p.removeprefix("/properties/") for p in schema.get("createOnlyProperties", [])
+             if p.count("/") == 2 and p.endswith("Name")]
+    before, after = old.get("Properties", {}), new.get("Properties", {})
+    return [name for name in names if name in after and before.get(name) == after[name]]
 
 
 def diff_stack(stack: str, old: dict | None, new: dict | None, region: str = "us-east-1") -> StackDiff:
@@ -519,6 +532,9 @@ def headline(r: ResourceDiff) -> str:
         text += " update (no schema, or a custom resource's handler decides)"
     else:
         text += " update in place"
+    if r.impact == "replace" and r.fixed_names:
+        text += (f"; FAILS: it keeps its custom {', '.join(r.fixed_names)}, and CloudFormation cannot replace a "
+                 "custom-named resource (change the name as well)")
     if r.stateful and r.kind != "added":
         text += "  [stateful]"
     return text

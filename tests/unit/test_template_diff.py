@@ -312,3 +312,17 @@ def test_added_and_removed_values_are_marked():
     new["Outputs"] = {"TopicArn": {"Value": "x"}}
     assert render([diff_stack("Dev/Data", base, new)], "a", "b").splitlines()[3] == (
         '[+] Outputs.TopicArn: <absent> -> {"Value":"x"}')
+
+
+def test_replacing_a_custom_named_resource_is_called_out_as_failing():
+    """EndpointName is create-only: renaming the construct keeps the name, the new endpoint cannot be created."""
+    endpoint = res("AWS::SageMaker::Endpoint", {"EndpointName": "mlinf-prod-realtime", "EndpointConfigName": "c"})
+    diff = diff_stack("Prod/Serving", template(Endpoint=endpoint), template(Renamed=copy.deepcopy(endpoint)))
+    (renamed,) = diff.resources
+    assert renamed.fixed_names == ["EndpointName"] and renamed.loud
+    assert "FAILS: it keeps its custom EndpointName" in render([diff], "a", "b").splitlines()[3]
+    # a replacement that also changes the name is fine; an in-place update never fails this way
+    named = lambda name, config: template(E=res("AWS::SageMaker::Endpoint", {  # noqa: E731
+        "EndpointName": name, "EndpointConfigName": config}))
+    assert not by_id(diff_stack("Prod/Serving", named("a", "c"), named("b", "c")))["E"].loud
+    assert not by_id(diff_stack("Prod/Serving", named("a", "c"), named("a", "d")))["E"].loud
