@@ -405,6 +405,8 @@ def diff_stack(stack: str, old: dict | None, new: dict | None, region: str = "us
     old_t, new_t = strip_noise(old or {}), strip_noise(new or {})
     status = "added" if old is None else "removed" if new is None else "changed"
     result = StackDiff(stack, status)
+    if status == "removed":  # cdk deploy leaves a stack that left the app as it is: nothing is deleted
+        return result
     old_res, new_res = old_t.get("Resources", {}), new_t.get("Resources", {})
 
     removed = {k: v for k, v in old_res.items() if k not in new_res}
@@ -484,15 +486,16 @@ def render(diffs: list[StackDiff], base_label: str, current_label: str) -> str:
     lines = [f"Template diff: {base_label} -> {current_label}", ""]
     loud = [(d.stack, r) for d in diffs for r in d.resources if r.loud]
     if loud:
-        lines.append("!!! REPLACEMENTS OF STATEFUL RESOURCES AND LOGICAL-ID RENAMES !!!")
+        lines.append("!!! STATEFUL RESOURCES REPLACED OR DELETED, LOGICAL-ID RENAMES, REPLACEMENTS THAT FAIL !!!")
         for stack, r in loud:
             lines.append(f"!!! {stack}: {headline(r)}")
         lines.append("")
     for d in diffs:
         if d.status == "unchanged":
             continue
-        lines.append(f"Stack {d.stack}" + {"added": " (new stack)", "removed": " (REMOVED: its resources are "
-                                                                                 "deleted unless retained)"}.get(d.status, ""))
+        lines.append(f"Stack {d.stack}" + {"added": " (new stack)", "removed": (
+            " REMOVED from the app: `cdk deploy` leaves the deployed stack as it is; destroy it deliberately"
+        )}.get(d.status, ""))
         security = [r for r in d.resources if r.security]
         if security:
             lines.append("IAM and security changes")
@@ -524,6 +527,8 @@ def headline(r: ResourceDiff) -> str:
     if r.kind == "renamed":
         kind = "identical properties" if r.similarity == 1 else f"{r.similarity:.0%} of properties equal"
         text += f" RENAMED from {r.old_id} ({kind}): REPLACED by a new resource, {old_one}"
+    elif r.kind == "added":
+        pass
     elif r.kind == "removed":
         text += " removed: " + ("it stays in the account, orphaned" if r.retained else "DELETED")
     elif r.impact in ("replace", "may replace"):

@@ -186,8 +186,14 @@ def test_masked_snapshots_are_compared_with_a_masked_synth():
 
 
 def test_added_and_removed_stacks():
-    diffs = diff_templates({"Old/Data": template()}, {"New/Data": template(A=res("AWS::SNS::Topic"))}, {})
+    diffs = diff_templates({"Old/Data": template(B=res("AWS::S3::Bucket"))},
+                           {"New/Data": template(A=res("AWS::SNS::Topic"))}, {})
     assert [(d.stack, d.status) for d in diffs] == [("New/Data", "added"), ("Old/Data", "removed")]
+    text = render(diffs, "a", "b").splitlines()
+    assert text[2:5] == ["Stack New/Data (new stack)", "Resources", "[+] AWS::SNS::Topic A"]
+    # cdk deploy never deletes a stack that left the app: its resources are not "deleted"
+    assert text[6].startswith("Stack Old/Data REMOVED from the app: `cdk deploy` leaves the deployed stack")
+    assert not diffs[1].resources and "!!!" not in "\n".join(text)
 
 
 # ------------------------------------------------------------------------------------------------------ CLI
@@ -221,7 +227,7 @@ def test_cli_fails_on_stateful_replace(tmp_path, capsys):
     base = write_assembly(tmp_path / "base", {"Dev/Data": bucket("a")})
     current = write_assembly(tmp_path / "current", {"Dev/Data": bucket("b")})
     assert main([str(current), "--base-cdk-out", str(base), "--fail-on-replace", "stateful"]) == 1
-    assert capsys.readouterr().out.splitlines()[2].startswith("!!! REPLACEMENTS")
+    assert capsys.readouterr().out.splitlines()[2].startswith("!!! STATEFUL RESOURCES REPLACED")
 
 
 def test_cli_fails_clearly_without_a_synth(tmp_path):
