@@ -92,6 +92,8 @@ def load_snapshots(directory: Path) -> dict[str, dict]:
     templates: dict[str, dict] = {}
     for path in sorted(directory.glob("*.json")):
         templates.update(json.loads(path.read_text()))
+    if not templates:
+        raise SystemExit(f"error: no template snapshots in {directory}; record them with `make snapshot`")
     return templates
 
 
@@ -565,6 +567,10 @@ def synthesized_ref(ref: str, repo_root: Path = REPO_ROOT) -> Iterator[Path]:
     def same(*paths: str) -> bool:
         return subprocess.run(["git", "diff", "--quiet", ref, "--", *paths], cwd=repo_root).returncode == 0
 
+    if subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=repo_root,
+                      capture_output=True).returncode:
+        raise SystemExit(f"error: BASE={ref!r} is no commit in this repository; give a branch, tag or commit "
+                         "(fetch it first, e.g. `git fetch origin main` for origin/main)")
     with tempfile.TemporaryDirectory(prefix="template-diff-") as tmp:
         worktree = Path(tmp) / "base"
         subprocess.run(["git", "worktree", "add", "--quiet", "--detach", str(worktree), ref], cwd=repo_root,

@@ -230,12 +230,15 @@ def test_cli_fails_on_stateful_replace(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[2].startswith("!!! STATEFUL RESOURCES REPLACED")
 
 
-def test_cli_fails_clearly_without_a_synth(tmp_path):
+def test_cli_fails_clearly_without_a_synth_or_snapshots(tmp_path):
     with pytest.raises(SystemExit, match=r"no cloud assembly at .*missing; run `make synth` first"):
         main([str(tmp_path / "missing")])
+    current = write_assembly(tmp_path / "current", {"Dev/Data": template()})
+    with pytest.raises(SystemExit, match=r"no template snapshots in .*empty; record them with `make snapshot`"):
+        main([str(current), "--snapshots", str(tmp_path / "empty")])
 
 
-def test_base_ref_is_synthesized_by_its_own_make_in_a_temporary_worktree(tmp_path):
+def test_base_ref_is_synthesized_by_its_own_make_in_a_temporary_worktree_and_fails_clearly(tmp_path):
     """`--base-ref`: a throwaway git repo whose `make synth` writes an assembly stands in for the app (the real
     synth of a ref is the same `make synth`); the worktree is removed afterwards."""
     repo = tmp_path / "repo"
@@ -253,6 +256,9 @@ def test_base_ref_is_synthesized_by_its_own_make_in_a_temporary_worktree(tmp_pat
         assert worktree.is_dir()
     assert not worktree.exists()
     assert len(subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True).stdout.splitlines()) == 1
+    with pytest.raises(SystemExit, match=r"BASE='origin/nope' is no commit in this repository; .*git fetch"):
+        with synthesized_ref("origin/nope", repo):
+            pass
     (repo / "Makefile").write_text("synth:\n\tfalse\n")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "broken")
     with pytest.raises(SystemExit, match="`make synth` of HEAD failed"):
