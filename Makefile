@@ -11,6 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 CDK := cdk
 
 .PHONY: setup synth test snapshot bench-synth bench-inference train-demo package-model serve cost cost-baseline clean
+.PHONY: lock diff
 .PHONY: deploy-local destroy-local
 
 DEMO_MODEL := build/demo-model.tar.gz
@@ -24,10 +25,27 @@ $(DEMO_MODEL): $(wildcard inference_code/*) tools/train_demo.py tools/package_mo
 	$(PY) -m tools.train_demo --out build/demo-model
 	$(PY) -m tools.package_model --model-dir build/demo-model --out $@
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+## Installs exactly the lock: every package pinned with its hashes, no resolver, wheels only: a source build
+## fetches its build tools unhashed, so only the packages PyPI has no wheel of (SOURCE_BUILDS) are built.
+## requirements*.txt are the lock's inputs (`make lock`).
+SOURCE_BUILDS := sagemaker-inference
+BINARY_ONLY = --only-binary :all: $(addprefix --no-binary ,$(SOURCE_BUILDS))
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps $(BINARY_ONLY) \
+		-r requirements-dev.lock
+	$(PY) -m pip check
 	touch $@
+
+## Compile the locks from requirements*.txt with the uv the lock itself pins (uv's default index, every
+## platform, Python 3.11 as in CI and the pipeline, wheels only but SOURCE_BUILDS). Existing pins are kept
+## unless asked: `make lock UPGRADE=jsii` (one or more names) or `make lock UPGRADE=:all:` (everything).
+UPGRADE :=
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 $(BINARY_ONLY) \
+	$(if $(filter :all:,$(UPGRADE)),--upgrade,$(addprefix --upgrade-package ,$(UPGRADE)))
+lock: $(VENV)/.installed
+	$(UV_COMPILE) requirements.txt -o requirements.lock
+	$(UV_COMPILE) requirements-dev.txt --constraint requirements.lock -o requirements-dev.lock
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -59,6 +77,13 @@ cost: synth
 ## Accept the current estimate as the baseline (commit it with the change that moved it).
 cost-baseline: synth
 	$(PY) -m tools.cost_estimate cdk.out --baseline cost-baseline.json --write-baseline
+
+## The reviewer's view, offline: what the current synth changes against the committed snapshots, or against
+## the synth of a git ref (`make diff BASE=origin/main`, built in a temporary worktree), like `cdk diff`:
+## replacements of stateful resources and logical-ID renames first. Always exits 0 (a review aid).
+BASE :=
+diff: synth
+	$(PY) -m tools.template_diff cdk.out $(if $(BASE),--base-ref $(BASE))
 
 ## Accept the current templates as the new snapshots (review the diff before committing).
 snapshot: setup $(DEMO_MODEL)

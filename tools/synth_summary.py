@@ -19,30 +19,40 @@ class StackSummary:
     resources: int
 
 
-def summarize(cloud_assembly: Path) -> list[StackSummary]:
-    """Walk the assembly and its nested stage assemblies (one per environment, and the pipeline's copies)."""
-    rows: list[StackSummary] = []
-    _walk(cloud_assembly, stage="(app)", rows=rows)
-    return rows
+@dataclass(frozen=True)
+class AssemblyStack:
+    stage: str
+    stack: str  # the display name: `Dev/Data`, `Pipeline`
+    environment: str  # `account/region`
+    template_file: Path
 
 
-def _walk(assembly_dir: Path, stage: str, rows: list[StackSummary]) -> None:
-    manifest = json.loads((assembly_dir / "manifest.json").read_text())
+def assembly_stacks(cloud_assembly: Path, stage: str = "(app)") -> list[AssemblyStack]:
+    """Every stack in the assembly and its nested stage assemblies (one per environment, and the pipeline's
+    copies, whose stage is `Pipeline/Dev`)."""
+    manifest = json.loads((cloud_assembly / "manifest.json").read_text())
+    stacks: list[AssemblyStack] = []
     for artifact_id, artifact in manifest.get("artifacts", {}).items():
         properties = artifact.get("properties", {})
         if artifact["type"] == "cdk:cloud-assembly":
-            nested = assembly_dir / properties["directoryName"]
-            _walk(nested, properties.get("displayName", artifact_id), rows)
+            nested = cloud_assembly / properties["directoryName"]
+            stacks += assembly_stacks(nested, properties.get("displayName", artifact_id))
         elif artifact["type"] == "aws:cloudformation:stack":
-            template = json.loads((assembly_dir / properties["templateFile"]).read_text())
-            rows.append(
-                StackSummary(
-                    stage=stage,
-                    stack=artifact.get("displayName", artifact_id),
-                    environment=artifact.get("environment", "").removeprefix("aws://"),
-                    resources=len(template.get("Resources", {})),
-                )
-            )
+            stacks.append(AssemblyStack(
+                stage=stage,
+                stack=artifact.get("displayName", artifact_id),
+                environment=artifact.get("environment", "").removeprefix("aws://"),
+                template_file=cloud_assembly / properties["templateFile"],
+            ))
+    return stacks
+
+
+def summarize(cloud_assembly: Path) -> list[StackSummary]:
+    return [
+        StackSummary(stage=s.stage, stack=s.stack, environment=s.environment,
+                     resources=len(json.loads(s.template_file.read_text()).get("Resources", {})))
+        for s in assembly_stacks(cloud_assembly)
+    ]
 
 
 def render(rows: list[StackSummary]) -> str:

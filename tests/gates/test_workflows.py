@@ -100,10 +100,12 @@ def test_pull_requests_run_the_readme_commands_then_diff_every_stage():
     assert diff["if"] == "env.DIFF_ROLE_ARN != ''"
     assert "cdk diff --app cdk.out" in diff["run"] and "GITHUB_STEP_SUMMARY" in diff["run"]
     assert "e.stage_id for e in load_environments(ENVIRONMENTS)" in diff["run"]  # every stage from config
-    snapshot = by_name["Template snapshot diff (no diff role configured)"]
-    assert snapshot["if"] == "env.DIFF_ROLE_ARN == ''"
-    assert 'git diff "origin/$BASE_REF...HEAD" -- tests/gates/__snapshots__' in snapshot["run"]
-    assert "GITHUB_STEP_SUMMARY" in snapshot["run"]
+    offline = by_name["Template and cost diff against the base branch (no diff role configured)"]
+    assert offline["if"] == "env.DIFF_ROLE_ARN == ''"
+    assert '-m tools.template_diff cdk.out --base-ref "origin/$BASE_REF"' in offline["run"]
+    assert "-m tools.cost_estimate cdk.out --baseline base-cost-baseline.json" in offline["run"]
+    assert "GITHUB_STEP_SUMMARY" in offline["run"]
+    assert runs.index("make test") < runs.index(offline["run"])
 
 
 def test_the_diff_loop_names_every_stage_of_the_config(environments):
