@@ -97,16 +97,6 @@ def load_snapshots(directory: Path) -> dict[str, dict]:
     return templates
 
 
-ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
-
-
-def mask_like(base: dict | None, current: dict | None) -> dict | None:
-    """A snapshot that masks asset hashes as `<asset-hash>` is compared with a synth masked the same way."""
-    if current is None or "<asset-hash>" not in json.dumps(base):
-        return current
-    return json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(current)))
-
-
 # ------------------------------------------------------------------------------- update behaviour (schemas)
 
 
@@ -476,7 +466,7 @@ def follow_replacements(modified: dict[str, ResourceDiff], resources: dict, regi
 
 
 def diff_templates(base: dict[str, dict], current: dict[str, dict], regions: dict[str, str]) -> list[StackDiff]:
-    return [diff_stack(stack, base.get(stack), mask_like(base.get(stack), current.get(stack)),
+    return [diff_stack(stack, base.get(stack), current.get(stack),
                        regions.get(stack, "us-east-1"))
             for stack in sorted(set(base) | set(current))]
 
