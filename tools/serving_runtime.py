@@ -1,0 +1,279 @@
+"""Serve a model.tar.gz with the serving code of its framework image, on 127.0.0.1, without Docker.
+
+    server = start(artifact, framework="sklearn", version="1.2-1", environment=model_env)
+    reply = server.invoke(body, content_type="text/csv", accept="text/csv")   # Reply(status, reason, headers, body)
+    server.stop()                                                              # by PID, bounded time
+
+    mme = start_multi_model(framework="sklearn", version="1.2-1", environment=model_env)
+    mme.load("a", "build/a.tar.gz"); mme.invoke_model("a", body, ...); mme.unload("a"); mme.stop()
+
+The stack is the image's own serving packages at the image's pins on the image's Python
+(tools/serving_stacks). The artifact is unpacked where the image unpacks it (/opt/ml/model, here under a
+scratch directory that SAGEMAKER_BASE_DIR points at), and `environment` is the model's container
+environment as deployed (SAGEMAKER_PROGRAM, SAGEMAKER_SUBMIT_DIRECTORY, ...): paths under /opt/ml are
+mapped into the scratch directory and s3:// locations are fetched with `fetch_s3`. Without an
+environment the model runs with none, exactly as the image would: no handler is ever substituted.
+Each server is its own process group, started with start_new_session and stopped by its PID.
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tarfile
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Optional
+
+from tools import serving_stacks
+
+START_TIMEOUT_SECONDS = 120
+STOP_TIMEOUT_SECONDS = 15
+REQUEST_TIMEOUT_SECONDS = 120
+CONTAINER_ROOT = "/opt/ml"
+
+
+class ServingError(Exception):
+    """A server that could not start or a model it could not load; the message carries its log's tail."""
+
+
+@dataclass
+class Reply:
+    status: int
+    reason: str
+    headers: dict
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def unpack(artifact: Path, target: Path) -> Path:
+    """Extract a model.tar.gz (regular files and folders only, nothing outside target) into target."""
+    artifact = Path(artifact)
+    if artifact.is_dir():
+        shutil.copytree(artifact, target, dirs_exist_ok=True)
+        return target
+    if not tarfile.is_tarfile(artifact):
+        raise ServingError(f"{artifact} is neither a model directory nor a model.tar.gz")
+    with tarfile.open(artifact) as archive:
+        for member in archive.getmembers():
+            if member.name.startswith("/") or ".." in Path(member.name).parts or not (member.isfile() or member.isdir()):
+                raise ServingError(f"{artifact} has an unsafe entry {member.name!r}")
+        archive.extractall(target)
+    return target
+
+
+def free_port() -> int:
+    """A free port below 32767: MMS 1.1 rejects higher ones, and the kernel's own picks are all above."""
+    for candidate in random.Random().sample(range(20000, 32767), 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return candidate
+    raise ServingError("no free port between 20000 and 32766 on 127.0.0.1")
+
+
+def _overlay_venv(stack_python: Path, target: Path) -> Path:
+    """A per-server venv layered over the shared stack (a .pth file), so the user module the image
+    pip-installs at start lands in this server's own site-packages and never in the cached stack."""
+    subprocess.run([str(stack_python), "-m", "venv", "--without-pip", str(target)], check=True, timeout=60)
+    stack_site = next(stack_python.parent.parent.glob("lib/python3.*/site-packages"))
+    own_site = next(target.glob("lib/python3.*/site-packages"))
+    (own_site / "serving-stack.pth").write_text(f"{stack_site}\n")
+    return target / "bin" / "python"
+
+
+@dataclass
+class Server:
+    """One running model server (gunicorn or MMS) in its own process group."""
+
+    pid: int
+    port: int
+    scratch: Path
+    log: Path
+    multi_model: bool
+    process: subprocess.Popen = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(self, method: str, path: str, body: bytes = b"", headers: Optional[Mapping[str, str]] = None,
+                timeout: float = REQUEST_TIMEOUT_SECONDS) -> Reply:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=dict(headers or {}))
+            response = connection.getresponse()
+            return Reply(response.status, response.reason, dict(response.getheaders()), response.read())
+        finally:
+            connection.close()
+
+    def invoke(self, body: bytes, content_type: Optional[str] = None, accept: Optional[str] = None) -> Reply:
+        """POST /invocations as SageMaker's front end sends it to a single-model container."""
+        return self.request("POST", "/invocations", body, _headers(content_type, accept))
+
+    def invoke_model(self, name: str, body: bytes, content_type: Optional[str] = None,
+                     accept: Optional[str] = None) -> Reply:
+        """A multi-model invocation (TargetModel) through MMS's inference API."""
+        return self.request("POST", f"/models/{urllib.parse.quote(name)}/invoke", body, _headers(content_type, accept))
+
+    def load(self, name: str, artifact: Path, timeout: float = START_TIMEOUT_SECONDS) -> Path:
+        """Unpack an artifact as SageMaker does under /opt/ml/models/ and register it with MMS."""
+        target = self.scratch / "opt_ml" / "models" / name / "model"
+        unpack(artifact, target)
+        query = urllib.parse.urlencode({"model_name": name, "url": str(target)})
+        reply = self.request("POST", f"/models?{query}", timeout=timeout)
+        if reply.status != 200:
+            raise ServingError(f"loading {name} failed: {reply.status} {reply.text}\n{self.log_tail()}")
+        return target
+
+    def unload(self, name: str) -> Reply:
+        return self.request("DELETE", f"/models/{urllib.parse.quote(name)}")
+
+    def ping(self) -> int:
+        try:
+            return self.request("GET", "/ping", timeout=5).status
+        except OSError:
+            return 0
+
+    def worker_pids(self) -> set[int]:
+        """PIDs of the Python processes under the server (gunicorn workers, MMS model workers)."""
+        import psutil
+
+        try:
+            children = psutil.Process(self.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return set()
+        return {child.pid for child in children if "python" in os.path.basename(child.exe() or "")}
+
+    def log_tail(self, characters: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-characters:] if self.log.exists() else ""
+
+    def stop(self) -> None:
+        """SIGTERM the server's process group (its PID), SIGKILL after STOP_TIMEOUT_SECONDS; remove scratch."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.pid, signal.SIGTERM)
+                self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.pid, signal.SIGKILL)
+                self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except ProcessLookupError:
+                pass
+        try:  # workers that outlived their parent are still in the group
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _headers(content_type: Optional[str], accept: Optional[str]) -> dict:
+    headers = {}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    if accept is not None:
+        headers["Accept"] = accept
+    return headers
+
+
+def container_environment(environment: Mapping[str, str], base: Path,
+                          fetch_s3: Optional[Callable[[str, Path], None]] = None) -> dict:
+    """The model's environment with /opt/ml paths moved under `base` and s3:// code fetched locally."""
+    mapped = {}
+    for key, value in environment.items():
+        if value == CONTAINER_ROOT or value.startswith(CONTAINER_ROOT + "/"):
+            value = str(base) + value[len(CONTAINER_ROOT):]
+        elif value.startswith("s3://") and key == "SAGEMAKER_SUBMIT_DIRECTORY":
+            if fetch_s3 is None:
+                raise ServingError(f"{key}={value} is in S3; pass fetch_s3 to download it")
+            local = base.parent / "s3" / "sourcedir.tar.gz"
+            local.parent.mkdir(parents=True, exist_ok=True)
+            fetch_s3(value, local)
+            value = str(local)
+        mapped[key] = value
+    return mapped
+
+
+def _launch(framework: str, version: str, environment: Mapping[str, str], *, multi_model: bool,
+            artifact: Optional[Path], port: int, workers: int, timeout: float,
+            fetch_s3: Optional[Callable[[str, Path], None]]) -> Server:
+    stack = serving_stacks.stack_for(framework, version)
+    stack_python = serving_stacks.ensure(stack)
+    scratch = Path(tempfile.mkdtemp(prefix=f"serving-{stack.name}-"))
+    try:
+        base = scratch / "opt_ml"
+        (base / "models").mkdir(parents=True)
+        (scratch / "tmp").mkdir()
+        if artifact is not None:
+            unpack(artifact, base / "model")
+        python = _overlay_venv(stack_python, scratch / "venv")
+        port = port or free_port()
+        env = {
+            "PATH": f"{python.parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "HOME": os.environ.get("HOME", str(scratch)),
+            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "UTF-8",  # as the images set them
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
+            "TMPDIR": str(scratch / "tmp"), "TEMP": str(scratch / "tmp"),  # MMS keeps its pid file there
+            "PIP_CONFIG_FILE": os.devnull,  # the image has no pip config; this host's would leak in
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "SAGEMAKER_BASE_DIR": str(base),
+            "SAGEMAKER_BIND_TO_PORT": str(port),
+            "SAGEMAKER_MODEL_SERVER_WORKERS": str(workers),
+            "SAGEMAKER_FRAMEWORK": framework,
+        }
+        if os.environ.get("JAVA_HOME"):
+            env["JAVA_HOME"] = os.environ["JAVA_HOME"]
+        if multi_model:
+            env["SAGEMAKER_MULTI_MODEL"] = "true"
+        env.update(container_environment(environment, base, fetch_s3))
+        log = scratch / "server.log"
+        command = [str(python), str(serving_stacks.ENTRY_DIR / "launch.py"), "--port", str(port), "--scratch", str(scratch)]
+        if multi_model:
+            command.append("--multi-model")
+        with open(log, "wb") as log_handle:
+            process = subprocess.Popen(command, env=env, cwd=scratch, stdout=log_handle, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        server = Server(process.pid, port, scratch, log, multi_model, process)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = server.log_tail()
+            server.stop()
+            raise ServingError(f"the {stack.name} server exited with {process.returncode} before answering /ping:\n{tail}")
+        if server.ping() == 200:
+            return server
+        time.sleep(0.3)
+    tail = server.log_tail()
+    server.stop()
+    raise ServingError(f"the {stack.name} server did not answer /ping within {timeout:.0f} s:\n{tail}")
+
+
+def start(artifact: Path, *, framework: str = "sklearn", version: str = "1.2-1",
+          environment: Optional[Mapping[str, str]] = None, port: int = 0, workers: int = 1,
+          timeout: float = START_TIMEOUT_SECONDS, fetch_s3: Optional[Callable[[str, Path], None]] = None) -> Server:
+    """A single-model server (gunicorn + Flask via sagemaker-containers) for one model.tar.gz."""
+    return _launch(framework, version, environment or {}, multi_model=False, artifact=Path(artifact), port=port,
+                   workers=workers, timeout=timeout, fetch_s3=fetch_s3)
+
+
+def start_multi_model(*, framework: str = "sklearn", version: str = "1.2-1",
+                      environment: Optional[Mapping[str, str]] = None, port: int = 0, workers: int = 1,
+                      timeout: float = START_TIMEOUT_SECONDS,
+                      fetch_s3: Optional[Callable[[str, Path], None]] = None) -> Server:
+    """A multi-model server (MMS + sagemaker-inference) with no model loaded yet; load() adds models."""
+    return _launch(framework, version, environment or {}, multi_model=True, artifact=None, port=port,
+                   workers=workers, timeout=timeout, fetch_s3=fetch_s3)
