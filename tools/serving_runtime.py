@@ -115,7 +115,8 @@ class Server:
         try:
             connection.request(method, path, body=body, headers=dict(headers or {}))
             response = connection.getresponse()
-            return Reply(response.status, response.reason, dict(response.getheaders()), response.read())
+            headers = {name.lower(): value for name, value in response.getheaders()}  # MMS sends lower case
+            return Reply(response.status, response.reason, headers, response.read())
         finally:
             connection.close()
 
