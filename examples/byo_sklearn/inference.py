@@ -35,4 +35,4 @@ def predict_fn(input_data, model):
 
 
 def output_fn(prediction, accept):
-    return json.dumps({"labels": prediction.tolist(), "features": len(FEATURES)}), "application/json"
+    return json.dumps({"labels": prediction.tolist(), "features": FEATURES}), "application/json"

@@ -92,6 +92,22 @@ def requirement_pins(path: Path) -> dict[str, str]:
     return pins
 
 
+def pin_drift(declared: dict[str, str], required: dict[str, str], installed: dict[str, str],
+              python_version: str) -> list[str]:
+    """Where a stack differs from its image's declared pins: the Python, the requirements file, the venv."""
+    problems = []
+    if python_version != declared["python"]:
+        problems.append(f"Python: the image runs {declared['python']}, the stack {python_version}")
+    for name, version in declared.items():
+        if name == "python":
+            continue
+        if required.get(name) != version:
+            problems.append(f"{name}: the image pins {version}, the requirements file {required.get(name, 'nothing')}")
+        if installed.get(name) != version:
+            problems.append(f"{name}: the image pins {version}, the stack has {installed.get(name, 'nothing')}")
+    return problems
+
+
 def find_interpreter(version: str) -> Path:
     """The newest pyenv CPython `version`.x, else `python<version>` on PATH."""
     candidates = sorted(
