@@ -20,6 +20,7 @@ from __future__ import annotations
 import http.client
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -278,3 +279,88 @@ def start_multi_model(*, framework: str = "sklearn", version: str = "1.2-1",
     """A multi-model server (MMS + sagemaker-inference) with no model loaded yet; load() adds models."""
     return _launch(framework, version, environment or {}, multi_model=True, artifact=None, port=port,
                    workers=workers, timeout=timeout, fetch_s3=fetch_s3)
+
+
+# -------------------------------------------------------------------------------------------- deployed models
+# The emulator's InvokeEndpoint / InvokeEndpointAsync / batch transform: a model as CreateModel received it.
+
+_IMAGE = re.compile(r"/sagemaker-(?P<repository>scikit-learn|xgboost):(?P<version>[0-9][0-9.]*-[0-9]+)(?:-|$)")
+_FRAMEWORKS = {"scikit-learn": "sklearn", "xgboost": "xgboost"}
+
+
+def stack_of_image(image_uri: str) -> serving_stacks.Stack:
+    """The local stack for a SageMaker framework image URI (…/sagemaker-scikit-learn:1.2-1-cpu-py3)."""
+    match = _IMAGE.search(image_uri)
+    if match is None:
+        raise ServingError(
+            f"image {image_uri!r} is not a SageMaker framework image this runtime has a stack for "
+            f"({', '.join(sorted(serving_stacks.STACKS))}); custom images need Docker"
+        )
+    return serving_stacks.stack_for(_FRAMEWORKS[match.group("repository")], match.group("version"))
+
+
+class DeployedModels:
+    """Servers for deployed models, each started on its first invocation and kept until close().
+
+        models = DeployedModels(fetch_s3=lambda url, local_path: ...)   # e.g. boto3 download from the emulator's S3
+        reply = models.invoke(container, body, content_type="text/csv", accept="text/csv")
+        reply = models.invoke(multi_model_container, body, target_model="a/model.tar.gz")
+        models.close()
+
+    `container` is the model's PrimaryContainer as CreateModel received it: Image, ModelDataUrl,
+    Environment, Mode (SingleModel | MultiModel). Multi-model invocations name the artifact under the
+    ModelDataUrl prefix with target_model (InvokeEndpoint's TargetModel), loaded on first use.
+    """
+
+    def __init__(self, fetch_s3: Callable[[str, Path], None], *, timeout: float = START_TIMEOUT_SECONDS):
+        self._fetch_s3, self._timeout = fetch_s3, timeout
+        self._servers: dict[str, Server] = {}
+        self._loaded: dict[str, set[str]] = {}
+        self._downloads = Path(tempfile.mkdtemp(prefix="deployed-models-"))
+
+    def _key(self, container: Mapping) -> str:
+        fields = (container.get("Image"), container.get("ModelDataUrl"), container.get("Mode", "SingleModel"),
+                  sorted((container.get("Environment") or {}).items()))
+        return repr(fields)
+
+    def _download(self, url: str) -> Path:
+        local = self._downloads / f"{len(list(self._downloads.iterdir()))}-model.tar.gz"
+        self._fetch_s3(url, local)
+        return local
+
+    def server_for(self, container: Mapping) -> Server:
+        key = self._key(container)
+        server = self._servers.get(key)
+        if server is not None and server.process.poll() is None:
+            return server
+        stack = stack_of_image(container["Image"])
+        environment = container.get("Environment") or {}
+        if container.get("Mode") == "MultiModel":
+            server = start_multi_model(framework=stack.framework, version=stack.version, environment=environment,
+                                       timeout=self._timeout, fetch_s3=self._fetch_s3)
+            self._loaded[key] = set()
+        else:
+            server = start(self._download(container["ModelDataUrl"]), framework=stack.framework, version=stack.version,
+                           environment=environment, timeout=self._timeout, fetch_s3=self._fetch_s3)
+        self._servers[key] = server
+        return server
+
+    def invoke(self, container: Mapping, body: bytes, content_type: Optional[str] = None,
+               accept: Optional[str] = None, target_model: Optional[str] = None) -> Reply:
+        server = self.server_for(container)
+        if not server.multi_model:
+            return server.invoke(body, content_type, accept)
+        if not target_model:
+            raise ServingError("a multi-model endpoint needs a TargetModel")
+        loaded = self._loaded[self._key(container)]
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", target_model)
+        if name not in loaded:
+            server.load(name, self._download(container["ModelDataUrl"].rstrip("/") + "/" + target_model.lstrip("/")))
+            loaded.add(name)
+        return server.invoke_model(name, body, content_type, accept)
+
+    def close(self) -> None:
+        for server in self._servers.values():
+            server.stop()
+        self._servers.clear()
+        shutil.rmtree(self._downloads, ignore_errors=True)
