@@ -251,17 +251,20 @@ def _launch(framework: str, version: str, environment: Mapping[str, str], *, mul
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     deadline = time.monotonic() + timeout
+    last = 0
     while time.monotonic() < deadline:
         if process.poll() is not None:
             tail = server.log_tail()
             server.stop()
             raise ServingError(f"the {stack.name} server exited with {process.returncode} before answering /ping:\n{tail}")
-        if server.ping() == 200:
+        last = server.ping()
+        if last == 200:
             return server
         time.sleep(0.3)
     tail = server.log_tail()
     server.stop()
-    raise ServingError(f"the {stack.name} server did not answer /ping within {timeout:.0f} s:\n{tail}")
+    answered = f"last answer {last}" if last else "no answer"
+    raise ServingError(f"the {stack.name} server did not answer /ping with 200 within {timeout:.0f} s ({answered}):\n{tail}")
 
 
 def start(artifact: Path, *, framework: str = "sklearn", version: str = "1.2-1",
