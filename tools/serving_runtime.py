@@ -362,6 +362,30 @@ class DeployedModels:
             loaded.add(name)
         return server.invoke_model(name, body, content_type, accept)
 
+    def transform(self, container: Mapping, body: bytes, content_type: Optional[str] = None,
+                  accept: Optional[str] = None, *, strategy: str = "MultiRecord", max_payload_mb: int = 6) -> bytes:
+        """A batch transform of one input object with SplitType=Line and AssembleWith=Line: lines go out in
+        requests of at most max_payload_mb (MultiRecord; 0 = no limit) or one by one (SingleRecord), and the output holds
+        one line per input line, in order. A failed request fails the object, as SageMaker does."""
+        lines = [line for line in body.splitlines(keepends=True) if line.strip()]
+        limit = max_payload_mb * 1024 * 1024 if max_payload_mb > 0 else float("inf")  # 0: no limit, as in SageMaker
+        batches: list[list[bytes]] = []
+        for line in lines:
+            if strategy == "MultiRecord" and batches and sum(map(len, batches[-1])) + len(line) <= limit:
+                batches[-1].append(line)
+            else:
+                batches.append([line])
+        output = []
+        for batch in batches:
+            reply = self.invoke(container, b"".join(batch), content_type, accept)
+            if reply.status != 200:
+                raise ServingError(f"batch request of {len(batch)} line(s) failed: {reply.status} {reply.text[:500]}")
+            answered = reply.body.rstrip(b"\n").split(b"\n")
+            if len(answered) != len(batch):
+                raise ServingError(f"{len(batch)} line(s) in, {len(answered)} out: the output would not line up")
+            output.extend(answered)
+        return b"\n".join(output) + (b"\n" if output else b"")
+
     def close(self) -> None:
         for server in self._servers.values():
             server.stop()

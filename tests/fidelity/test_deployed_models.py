@@ -88,3 +88,19 @@ def test_staging_multi_model_serves_two_models_with_different_code(synthesized, 
     assert theirs.status == 200 and json.loads(theirs.text)["labels"] == breast_cancer.target[:3].tolist(), theirs.text
     with pytest.raises(serving_runtime.ServingError, match="needs a TargetModel"):
         models.invoke(container, rows, "text/csv")
+
+
+def test_batch_transform_writes_one_output_line_per_input_line(synthesized, sklearn_stack, deployed, breast_cancer):
+    s3, models = deployed
+    (container,) = model_containers(synthesized, "Dev").values()
+    container = {**container, "ModelDataUrl": "s3://emulator-assets/demo-model.tar.gz"}
+    s3.objects[container["ModelDataUrl"]] = DEMO_MODEL
+    rows = breast_cancer.data[:300]
+    body = csv_rows(rows) * 40  # about 2.5 MB: three requests of at most 1 MB
+    output = models.transform(container, body, "text/csv", "text/csv", max_payload_mb=1)
+    labels = [int(v) for v in output.decode().splitlines()]
+    assert len(labels) == 40 * len(rows)
+    assert labels == labels[:300] * 40
+    assert sum(label == truth for label, truth in zip(labels, breast_cancer.target[:300])) >= 285
+    with pytest.raises(serving_runtime.ServingError, match="batch request of 1 line\\(s\\) failed: 400"):
+        models.transform(container, b"1,2,3\n", "text/csv", "text/csv", strategy="SingleRecord")
