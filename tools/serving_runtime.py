@@ -85,7 +85,7 @@ def free_port() -> int:
     raise ServingError("no free port between 20000 and 32766 on 127.0.0.1")
 
 
-def _overlay_venv(stack_python: Path, target: Path) -> Path:
+def overlay_venv(stack_python: Path, target: Path) -> Path:
     """A per-server venv layered over the shared stack (a .pth file), so the user module the image
     pip-installs at start lands in this server's own site-packages and never in the cached stack."""
     subprocess.run([str(stack_python), "-m", "venv", "--without-pip", str(target)], check=True, timeout=60)
@@ -219,7 +219,7 @@ def _launch(framework: str, version: str, environment: Mapping[str, str], *, mul
         (scratch / "tmp").mkdir()
         if artifact is not None:
             unpack(artifact, base / "model")
-        python = _overlay_venv(stack_python, scratch / "venv")
+        python = overlay_venv(stack_python, scratch / "venv")
         port = port or free_port()
         env = {
             "PATH": f"{python.parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",

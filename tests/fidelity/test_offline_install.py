@@ -38,7 +38,7 @@ def pip_25_3(sklearn_stack) -> Path:
 
 
 def install_offline(stack_python: Path, scratch: Path, extra_env: dict, pip_wheel: Path | None = None):
-    python = serving_runtime._overlay_venv(stack_python, scratch / "venv")
+    python = serving_runtime.overlay_venv(stack_python, scratch / "venv")
     code = scratch / "code"
     code.mkdir()
     shutil.copy(DEFAULT_CODE_DIR / "inference.py", code)
