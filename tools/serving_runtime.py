@@ -267,12 +267,23 @@ def _launch(framework: str, version: str, environment: Mapping[str, str], *, mul
     raise ServingError(f"the {stack.name} server did not answer /ping with 200 within {timeout:.0f} s ({answered}):\n{tail}")
 
 
+def _launch_on_a_port(*args, port: int, **kwargs) -> Server:
+    """_launch, retried on another free port when one picked here was taken before the server bound it."""
+    for attempt in range(3):
+        try:
+            return _launch(*args, port=port, **kwargs)
+        except ServingError as error:
+            if port or attempt == 2 or "Address already in use" not in str(error):
+                raise
+    raise AssertionError("unreachable")
+
+
 def start(artifact: Path, *, framework: str = "sklearn", version: str = "1.2-1",
           environment: Optional[Mapping[str, str]] = None, port: int = 0, workers: int = 1,
           timeout: float = START_TIMEOUT_SECONDS, fetch_s3: Optional[Callable[[str, Path], None]] = None) -> Server:
     """A single-model server (gunicorn + Flask via sagemaker-containers) for one model.tar.gz."""
-    return _launch(framework, version, environment or {}, multi_model=False, artifact=Path(artifact), port=port,
-                   workers=workers, timeout=timeout, fetch_s3=fetch_s3)
+    return _launch_on_a_port(framework, version, environment or {}, multi_model=False, artifact=Path(artifact),
+                             port=port, workers=workers, timeout=timeout, fetch_s3=fetch_s3)
 
 
 def start_multi_model(*, framework: str = "sklearn", version: str = "1.2-1",
@@ -280,8 +291,8 @@ def start_multi_model(*, framework: str = "sklearn", version: str = "1.2-1",
                       timeout: float = START_TIMEOUT_SECONDS,
                       fetch_s3: Optional[Callable[[str, Path], None]] = None) -> Server:
     """A multi-model server (MMS + sagemaker-inference) with no model loaded yet; load() adds models."""
-    return _launch(framework, version, environment or {}, multi_model=True, artifact=None, port=port,
-                   workers=workers, timeout=timeout, fetch_s3=fetch_s3)
+    return _launch_on_a_port(framework, version, environment or {}, multi_model=True, artifact=None, port=port,
+                             workers=workers, timeout=timeout, fetch_s3=fetch_s3)
 
 
 # -------------------------------------------------------------------------------------------- deployed models
