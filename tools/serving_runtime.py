@@ -273,7 +273,7 @@ def _launch_on_a_port(*args, port: int, **kwargs) -> Server:
         try:
             return _launch(*args, port=port, **kwargs)
         except ServingError as error:
-            if port or attempt == 2 or "Address already in use" not in str(error):
+            if port or attempt == 2 or not any(sign in str(error) for sign in ("Address already in use", "Connection in use")):
                 raise
     raise AssertionError("unreachable")
 
