@@ -128,3 +128,13 @@ def test_multi_model_fails_at_start_with_the_handler_inside_the_model_dir(sklear
     with pytest.raises(serving_runtime.ServingError, match="FileNotFoundError"):
         serving_runtime.start_multi_model(environment={"SAGEMAKER_PROGRAM": "inference.py",
                                                        "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"}, timeout=60)
+
+
+def test_multi_model_serves_a_handler_less_artifact_with_the_endpoints_handler(sklearn_multi, artifacts, breast_cancer):
+    """On a multi-model endpoint the handler imported at start serves every model without code/ of its own."""
+    sklearn_multi.load("plain", artifacts["sklearn_builtin"])
+    try:
+        reply = sklearn_multi.invoke_model("plain", csv_rows(breast_cancer.data[:3]), "text/csv", "text/csv")
+        assert reply.status == 200 and [int(v) for v in reply.text.split("\n")] == breast_cancer.target[:3].tolist()
+    finally:
+        assert sklearn_multi.unload("plain").status == 200
