@@ -12,6 +12,7 @@ CDK := cdk
 
 .PHONY: setup synth test snapshot bench-synth bench-inference train-demo package-model serve cost cost-baseline clean
 .PHONY: lock diff
+.PHONY: serving-stacks
 .PHONY: deploy-local destroy-local
 
 DEMO_MODEL := build/demo-model.tar.gz
@@ -57,8 +58,13 @@ synth: setup $(DEMO_MODEL)
 	$(CDK) synth '**' --quiet
 	$(PY) -m tools.synth_summary cdk.out
 
-## Run the whole test suite (unit, gates, snapshots, ...).
-test: setup $(DEMO_MODEL)
+## The framework images' own serving code (from PyPI, at the images' pins, on their Pythons) in venvs under
+## build/serving-stacks/, reused until a pinned requirements file in tools/serving_stacks/ changes.
+serving-stacks: setup
+	$(PY) -m tools.serving_stacks install
+
+## Run the whole test suite (unit, gates, snapshots, container fidelity, ...).
+test: setup $(DEMO_MODEL) serving-stacks
 	$(PY) -m pytest
 
 ## The demo model (scikit-learn, fixed seed, bundled data set): train it, or train and package it.
@@ -66,8 +72,8 @@ train-demo: setup
 	$(PY) -m tools.train_demo --out build/demo-model
 package-model: $(DEMO_MODEL)
 
-## Serve the packaged model on SageMaker's container contract (GET /ping, POST /invocations) on 127.0.0.1:8080.
-serve: $(DEMO_MODEL)
+## Serve the packaged model in the scikit-learn image's own server (GET /ping, POST /invocations) on 127.0.0.1:8080.
+serve: $(DEMO_MODEL) serving-stacks
 	$(PY) -m tools.serve_local --model-dir $(DEMO_MODEL) --port 8080
 
 ## Monthly cost estimate per environment from the templates, and the change against cost-baseline.json.

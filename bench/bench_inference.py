@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         model_dir = train_demo.train(Path(scratch))
         model = handler.model_fn(str(model_dir))
         estimator = model.estimator
-        service = HandlerService(model_dir)
+        service = HandlerService(model_dir, code_dir=REPO_CODE_DIR)
 
         body, n_rows = make_csv_batch(dataset.data, args.megabytes)
 

@@ -86,7 +86,9 @@ STAGING: dict[str, Any] = {
         "models": {
             "main": {},
             "registered": {"model_package_version": 1},
-            "multi": {"multi_model_prefix": "models/multi/"},
+            # Multi-model containers import the handler at start, before any model exists, from an S3
+            # sourcedir.tar.gz (README "Bring your own model and handler"): that download needs network access.
+            "multi": {"multi_model_prefix": "models/multi/", "network_isolation": False},
         },
         "endpoints": {
             "realtime": {

@@ -7,13 +7,17 @@ Cross-field rules live in model validators whose messages show the values involv
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from config.base import Section, TimeZoneName
 from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
+from ml_constructs.handler import DEFAULT_ENTRY_POINT, handler_problems
 from ml_constructs.instance_types import has_instance_storage, instance_family, is_burstable
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 MAX_PRODUCTION_VARIANTS = 10
 SERVERLESS_MEMORY_SIZES_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -73,6 +77,26 @@ ImageSettings = Annotated[
 # ---------------------------------------------------------------------------------------------- models
 
 
+class HandlerSettings(Section):
+    """The handler a framework image runs for the model: the SageMaker SDK's entry_point and source_dir,
+    or the framework's built-in handler. Package the model with the same values:
+    `python -m tools.package_model --source-dir <source_dir> --entry-point <entry_point>` (or --builtin-handler)."""
+
+    entry_point: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$")] = DEFAULT_ENTRY_POINT
+    """The module the image imports (SAGEMAKER_PROGRAM), a file in source_dir."""
+    source_dir: RelativePath = "inference_code"
+    """Relative to the project root; packed whole under code/ (multi-model: as sourcedir.tar.gz)."""
+    builtin: bool = False
+    """True: no handler code, the framework's own handler serves the model (XGBoost's `xgboost-model`)."""
+
+    @model_validator(mode="after")
+    def _builtin_alone(self) -> "HandlerSettings":
+        named = sorted(self.model_fields_set & {"entry_point", "source_dir"})
+        if self.builtin and named:
+            raise ValueError(f"builtin=True runs no code of yours; drop {', '.join(named)}")
+        return self
+
+
 class VpcSettings(Section):
     """Existing subnets and security groups for the model's network interfaces (no lookups at synth)."""
 
@@ -104,6 +128,8 @@ class ModelSettings(Section):
     Serverless endpoints do not support it: set False for models they serve."""
     vpc: Optional[VpcSettings] = None
     """Default: no VPC (SageMaker-managed network; with network isolation, no egress at all)."""
+    handler: HandlerSettings = Field(default_factory=HandlerSettings)
+    """Framework images only. Default: the project's handler, inference_code/inference.py."""
 
     @model_validator(mode="after")
     def _one_data_source(self) -> "ModelSettings":
@@ -120,6 +146,24 @@ class ModelSettings(Section):
                 f"remove image={self.image.model_dump()}"
             )
         return self
+
+    @model_validator(mode="after")
+    def _handler_fits(self) -> "ModelSettings":
+        if self.image.kind != "framework" or self.is_registry_package:
+            if "handler" in self.model_fields_set:
+                raise ValueError("handler applies to framework images only; your image or package brings its own")
+            return self
+        source_dir = None if self.handler.builtin else PROJECT_ROOT / self.handler.source_dir
+        problems = handler_problems(self.image.framework, self.entry_point, source_dir, multi_model=self.is_multi_model,
+                                    network_isolation=self.network_isolation, environment=self.environment)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def entry_point(self) -> Optional[str]:
+        """The handler module a framework image imports; None when its built-in handler serves the model."""
+        return None if self.handler.builtin else self.handler.entry_point
 
     @property
     def is_multi_model(self) -> bool:

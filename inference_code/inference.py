@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import pickle
 import sys
@@ -62,13 +63,26 @@ MODEL_FILES = SKLEARN_MODEL_FILES + (XGBOOST_MODEL_FILE,)
 
 # Column names shown in error messages are cut after this many, to keep the reason phrase short.
 _MAX_NAMES_IN_MESSAGE = 8
+_MAX_VALUE_IN_MESSAGE = 40
+_MAX_PHRASE = 500
+
+
+def _ascii_phrase(message: str) -> str:
+    """The message as an HTTP reason phrase: one line of ASCII (non-ASCII as \\u escapes), bounded.
+
+    MMS (multi-model endpoints) writes the phrase with a length counted in characters but sends UTF-8
+    bytes, so a single non-ASCII character desyncs the protocol and kills the worker. The body keeps
+    the message as UTF-8.
+    """
+    phrase = " ".join(message.split()).encode("ascii", "backslashreplace").decode("ascii")
+    return phrase if len(phrase) <= _MAX_PHRASE else phrase[: _MAX_PHRASE - 3] + "..."
 
 
 class InferenceError(_ToolkitError):
     """A request the handler refuses; status_code is what the client receives."""
 
     def __init__(self, status_code: int, message: str):
-        super().__init__(status_code, message, message)
+        super().__init__(status_code, message, _ascii_phrase(message))
 
     def __str__(self) -> str:
         return self.message
@@ -202,8 +216,54 @@ def _load_booster(path: str) -> Any:
     return loaded.get_booster() if hasattr(loaded, "get_booster") else loaded
 
 
+# Multi-model endpoints import one handler module at container start (from SAGEMAKER_SUBMIT_DIRECTORY)
+# and use it for every model. A model that carries a different handler under code/ is served by that
+# handler instead: model_fn loads it and the other functions forward to it. Each MMS worker process
+# serves exactly one model, so one module-level delegate per process is enough.
+_DELEGATE: Any = None
+_DELEGATED_FUNCTIONS = ("input_fn", "predict_fn", "output_fn")
+
+
+def _own_handler(model_dir: str) -> Optional[str]:
+    """model_dir/code/<SAGEMAKER_PROGRAM> when it exists and is not this very file."""
+    program = os.path.basename(os.environ.get("SAGEMAKER_PROGRAM") or "inference.py")
+    program = program if program.endswith(".py") else program + ".py"
+    path = os.path.join(model_dir, "code", program)
+    if not os.path.isfile(path):
+        return None
+    with open(path, "rb") as theirs, open(os.path.abspath(__file__), "rb") as ours:
+        return None if theirs.read() == ours.read() else path
+
+
+def _load_delegate(path: str) -> Any:
+    import hashlib
+    import importlib.util
+
+    code_dir = os.path.dirname(path)
+    if code_dir not in sys.path:
+        sys.path.insert(0, code_dir)  # its sibling modules
+    with open(path, "rb") as handle:
+        name = "model_handler_" + hashlib.sha256(handle.read()).hexdigest()[:12]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    missing = [fn for fn in ("model_fn",) + _DELEGATED_FUNCTIONS if not callable(getattr(module, fn, None))]
+    if missing:
+        raise ValueError(
+            f"{path} must define model_fn, input_fn, predict_fn and output_fn to serve its model on a "
+            f"multi-model endpoint; missing: {', '.join(missing)}"
+        )
+    return module
+
+
 def model_fn(model_dir: str):
-    """Load whichever supported model file the directory holds, with its schema."""
+    """Load whichever supported model file the directory holds, with its schema (or the model's own handler)."""
+    global _DELEGATE
+    own = _own_handler(model_dir)
+    if own is not None:
+        _DELEGATE = _load_delegate(own)
+        return _DELEGATE.model_fn(model_dir)
     present = [name for name in MODEL_FILES if os.path.isfile(os.path.join(model_dir, name))]
     if len(present) != 1:
         found = ", ".join(present) or "none of them"
@@ -256,12 +316,21 @@ def _text(body: Any, params: dict) -> str:
         raise _bad_request(f"request body is not valid {params.get('charset') or 'utf-8'} text: {error}")
 
 
+def _unexpected(error: Exception) -> InferenceError:
+    """A bug, not a bad request: still a toolkit error, so its reason phrase stays ASCII (see _ascii_phrase)."""
+    return InferenceError(500, f"internal error in the handler: {type(error).__name__}: {error}")
+
+
 def input_fn(request_body: Any, request_content_type: Optional[str]):
     """Decode the request body into Records; unsupported types give 415, malformed bodies 400."""
+    if _DELEGATE is not None:
+        return _DELEGATE.input_fn(request_body, request_content_type)
     try:
         return _parse_request(request_body, request_content_type)
     except InferenceError as error:
         return _reject(error)
+    except Exception as error:  # noqa: BLE001 - see _unexpected
+        return _reject(_unexpected(error))
 
 
 def _parse_request(request_body: Any, request_content_type: Optional[str]) -> Records:
@@ -277,7 +346,13 @@ def _parse_request(request_body: Any, request_content_type: Optional[str]) -> Re
     if media == NPY:
         return _parse_npy(request_body)
     text = _text(request_body, params)
-    if text.isspace():  # isspace, unlike strip, does not copy a 100 MB body
+    if text.startswith("\ufeff"):  # a UTF-8 byte order mark, as Excel writes CSV exports
+        text = text[1:]
+    if "\ufffd" in text:  # the scikit-learn image's Flask server decodes leniently, replacing bad bytes
+        raise _bad_request(
+            f"request body is not valid utf-8 text (invalid bytes near character {text.index(chr(0xFFFD))})"
+        )
+    if not text or text.isspace():  # isspace, unlike strip, does not copy a 100 MB body
         raise _bad_request("request body is empty; send at least one record")
     if media == CSV:
         return _parse_csv(text, params.get("header"))
@@ -365,6 +440,8 @@ def _rows_to_matrix(rows: list, feature_names: Optional[Sequence[str]], unit: st
         matrix = np.array(rows, dtype=np.float64)
         if matrix.ndim == 2:
             return matrix
+    except OverflowError:  # a JSON integer beyond float range (10**400): infinite, refused with its column later
+        return _rows_to_matrix([_beyond_float_as_inf(row) for row in rows], feature_names, unit)
     except (ValueError, TypeError):
         pass
     width = len(rows[0])
@@ -374,7 +451,7 @@ def _rows_to_matrix(rows: list, feature_names: Optional[Sequence[str]], unit: st
         for column, value in enumerate(row, start=1):
             if not _is_number(value):
                 raise _bad_request(
-                    f"{unit} {number}, {_column(column, feature_names)}: {value!r} is not a number"
+                    f"{unit} {number}, {_column(column, feature_names)}: {_shown(value)} is not a number"
                 )
     raise _bad_request("records could not be read as numbers")
 
@@ -386,9 +463,31 @@ def _is_number(value: Any) -> bool:
         return False
     try:
         float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
     return True
+
+
+def _beyond_float_as_inf(row: Any) -> Any:
+    if not isinstance(row, list):
+        return row
+    return [(math.inf if value > 0 else -math.inf) if _is_huge_int(value) else value for value in row]
+
+
+def _is_huge_int(value: Any) -> bool:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return True
+    return False
+
+
+def _shown(value: Any) -> str:
+    """A rejected value for a message: its repr, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= _MAX_VALUE_IN_MESSAGE else f"{text[:_MAX_VALUE_IN_MESSAGE]}... ({len(text)} characters)"
 
 
 def _column(position: int, feature_names: Optional[Sequence[str]]) -> str:
@@ -442,7 +541,7 @@ def _diagnose_csv(text: str, header: Optional[Sequence[str]]) -> np.ndarray:
             try:
                 row.append(float(cell))
             except ValueError:
-                raise _bad_request(f"{where}, {_column(column, header)}: {cell!r} is not a number")
+                raise _bad_request(f"{where}, {_column(column, header)}: {_shown(cell)} is not a number")
         rows.append(row)
     return np.array(rows, dtype=np.float64).reshape(len(rows), width or 0)
 
@@ -453,16 +552,33 @@ def _diagnose_csv(text: str, header: Optional[Sequence[str]]) -> np.ndarray:
 
 def predict_fn(input_data: Any, model: Any):
     """Resolve named columns against the model's features, check the width, and predict."""
+    if _DELEGATE is not None:
+        return _DELEGATE.predict_fn(input_data, model)
     if isinstance(input_data, InferenceError):
         return input_data  # rejected in input_fn on the Flask path; output_fn answers it
     try:
         matrix = _to_model_matrix(input_data, model)
+        _check_finite(matrix, model.feature_names)
         try:
             return model.predict(matrix)
         except ValueError as error:  # e.g. NaN given to a model that cannot take missing values
             raise _model_rejected(error, matrix, model.feature_names)
     except InferenceError as error:
         return _reject(error)
+    except Exception as error:  # noqa: BLE001 - see _unexpected
+        return _reject(_unexpected(error))
+
+
+def _check_finite(matrix: np.ndarray, feature_names) -> None:
+    """inf, -inf, JSON Infinity and numbers beyond float range (1e309) are refused, naming where.
+    NaN stays: it is a missing value, and the model decides whether it takes those."""
+    infinite = np.argwhere(np.isinf(matrix))
+    if len(infinite):
+        record, column = (int(index) + 1 for index in infinite[0])
+        raise _bad_request(
+            f"record {record}, {_column(column, feature_names)}: {matrix[record - 1, column - 1]} is not a finite "
+            "number or is too large for a 64-bit float (values must lie within about +-1.8e308)"
+        )
 
 
 def _model_rejected(error: ValueError, matrix: np.ndarray, feature_names) -> InferenceError:
@@ -554,6 +670,8 @@ def _names(names: Sequence[str]) -> str:
 
 def output_fn(prediction: Any, accept: Optional[str]):
     """Encode per Accept; returns (body, content type) so both toolkits set the response header."""
+    if _DELEGATE is not None:
+        return _DELEGATE.output_fn(prediction, accept)
     if isinstance(prediction, InferenceError):
         return _flask_error_response(prediction)
     try:

@@ -17,17 +17,18 @@ from constructs import Construct
 
 from ml_constructs.execution_role import SageMakerExecutionRole
 from ml_constructs.framework_images import framework_image
+from ml_constructs.handler import DEFAULT_ENTRY_POINT, handler_environment, handler_problems
 
-# Where the framework containers find the handler when it is packed in model.tar.gz under code/ (guide 6.6).
-HANDLER_PROGRAM = "inference.py"
-HANDLER_SUBMIT_DIRECTORY = "/opt/ml/model/code"
 CONTAINER_LOG_LEVEL = "20"  # logging.INFO
 
 
 @dataclass(frozen=True)
 class BoundImage:
     uri: str
-    handler_environment: Mapping[str, str] = field(default_factory=dict)
+    framework_environment: Mapping[str, str] = field(default_factory=dict)
+    framework: Optional[str] = None
+    """Set for framework images, whose handler this construct configures."""
+    entry_point: Optional[str] = None
 
 
 class ModelImage(ABC):
@@ -35,10 +36,14 @@ class ModelImage(ABC):
 
     @staticmethod
     def from_framework(framework: str, version: str, *, python_version: Optional[str] = None,
-                       processor: str = "cpu") -> "ModelImage":
+                       processor: str = "cpu", entry_point: Optional[str] = DEFAULT_ENTRY_POINT) -> "ModelImage":
         """A SageMaker framework image (sklearn, xgboost, pytorch) for the stack's region, with the
-        handler environment (SAGEMAKER_PROGRAM, SAGEMAKER_SUBMIT_DIRECTORY, ...) set on the model."""
-        return _FrameworkImage(framework, version, python_version, processor)
+        handler environment (SAGEMAKER_PROGRAM, SAGEMAKER_SUBMIT_DIRECTORY, ...) set on the model.
+
+        :param entry_point: the handler module packed under code/. Default: inference.py. None: the
+            framework's built-in handler (no SAGEMAKER_PROGRAM, no code/; XGBoost only).
+        """
+        return _FrameworkImage(framework, version, python_version, processor, entry_point)
 
     @staticmethod
     def from_ecr_repository(repository: ecr.IRepository, *, tag: Optional[str] = None,
@@ -58,8 +63,10 @@ class ModelImage(ABC):
 
 
 class _FrameworkImage(ModelImage):
-    def __init__(self, framework: str, version: str, python_version: Optional[str], processor: str) -> None:
+    def __init__(self, framework: str, version: str, python_version: Optional[str], processor: str,
+                 entry_point: Optional[str]) -> None:
         self.framework, self.version, self.python_version, self.processor = framework, version, python_version, processor
+        self.entry_point = entry_point
 
     def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage:
         region = Stack.of(scope).region
@@ -71,9 +78,7 @@ class _FrameworkImage(ModelImage):
         image = framework_image(self.framework, self.version, region, python_version=self.python_version,
                                 processor=self.processor)
         role.grant_image_pull([image.repository_arn])
-        return BoundImage(uri=image.uri, handler_environment={
-            "SAGEMAKER_PROGRAM": HANDLER_PROGRAM,
-            "SAGEMAKER_SUBMIT_DIRECTORY": HANDLER_SUBMIT_DIRECTORY,
+        return BoundImage(uri=image.uri, framework=self.framework, entry_point=self.entry_point, framework_environment={
             "SAGEMAKER_CONTAINER_LOG_LEVEL": CONTAINER_LOG_LEVEL,
             "SAGEMAKER_REGION": region,
         })
@@ -164,6 +169,8 @@ class SageMakerModel(Construct):
     :param image: the container image. Framework images also set the handler environment.
     :param model_data: the artifacts. None: only with a model package (or an image that needs none).
     :param model_package_arn: a registered model package version; it brings its own image and data.
+    :param handler_source: multi-model framework models only: a local sourcedir.tar.gz of the handler, uploaded
+        as an asset; the container downloads and imports it at start (SAGEMAKER_SUBMIT_DIRECTORY=s3://...).
     :param environment: extra container environment. Default: none beyond the handler settings.
     :param network_isolation: no network access for the container. Default: True.
     :param subnet_ids, security_group_ids: run the model's ENIs in your VPC. Default: no VPC.
@@ -178,6 +185,7 @@ class SageMakerModel(Construct):
         image: Optional[ModelImage] = None,
         model_data: Optional[ModelData] = None,
         model_package_arn: Optional[str] = None,
+        handler_source: Optional[str] = None,
         environment: Optional[Mapping[str, str]] = None,
         network_isolation: bool = True,
         subnet_ids: Sequence[str] = (),
@@ -202,7 +210,8 @@ class SageMakerModel(Construct):
                 model_package_name=model_package_arn, environment=dict(environment) if environment else None)
         else:
             bound = image.bind(self, role)
-            env = {**bound.handler_environment, **(environment or {})}
+            env = {**self._handler_environment(bound, role, handler_source, environment), **bound.framework_environment,
+                   **(environment or {})}
             container = sagemaker.CfnModel.ContainerDefinitionProperty(
                 image=bound.uri,
                 model_data_url=model_data.bind(self, role) if model_data else None,
@@ -226,3 +235,26 @@ class SageMakerModel(Construct):
         # The role's policy must exist before SageMaker validates image and data access at CreateModel.
         self.model.node.add_dependency(role.role)
         self.model_name = self.model.attr_model_name
+
+    def _handler_environment(self, bound: BoundImage, role: SageMakerExecutionRole, handler_source: Optional[str],
+                             environment: Optional[Mapping[str, str]]) -> dict:
+        if bound.framework is None:
+            if handler_source is not None:
+                raise ValueError(f"{self.node.path}: handler_source is for framework images; your image brings its code")
+            return {}
+        problems = handler_problems(bound.framework, bound.entry_point, None, multi_model=self.multi_model,
+                                    network_isolation=self.network_isolation, environment=environment)
+        if self.multi_model and bound.entry_point is not None and handler_source is None:
+            problems.append("a multi-model model needs handler_source (sourcedir.tar.gz): nothing exists under "
+                            "/opt/ml/model when the container imports its handler at start")
+        if handler_source is not None and not (self.multi_model and bound.entry_point is not None):
+            problems.append("handler_source is only for multi-model models with a handler; single models carry "
+                            "theirs under code/ in model.tar.gz")
+        if problems:
+            raise ValueError(f"{self.node.path}: " + "; ".join(problems))
+        submit_directory = None
+        if handler_source is not None:
+            asset = s3_assets.Asset(self, "HandlerSource", path=handler_source)
+            asset.bucket.grant_read(role.role, asset.s3_object_key)
+            submit_directory = asset.s3_object_url
+        return handler_environment(bound.entry_point, submit_directory, network_isolation=self.network_isolation)

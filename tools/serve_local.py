@@ -1,140 +1,96 @@
-"""Serve a model locally on SageMaker's container HTTP contract (GET /ping, POST /invocations).
+"""Serve a model locally through its framework image's own serving code (GET /ping, POST /invocations).
 
-    python -m tools.serve_local --model-dir build/demo-model [--port 8080] [--host 127.0.0.1]
+    python -m tools.serve_local --model-dir build/demo-model.tar.gz [--port 8080]
+        [--framework sklearn --version 1.2-1] [--entry-point inference.py | --builtin-handler]
 
---model-dir is an unpacked model directory or a model.tar.gz. Requests go through the
-sagemaker-inference Transformer exactly as in the framework images, so Content-Type and Accept
-handling and the 4xx status codes match what an endpoint returns. No Docker needed; bound to
-127.0.0.1 unless told otherwise. --port 0 picks a free port; the first stdout line names it.
+--model-dir is a model.tar.gz or an unpacked model directory. The model runs in the image's server
+(gunicorn + Flask via sagemaker-containers, on the image's Python and pins; tools/serving_stacks), bound
+to 127.0.0.1, exactly as its config would deploy it: the handler is the artifact's own code/<entry point>,
+or the framework's built-in handler when it has no code/. Nothing is substituted: an artifact the image
+could not serve fails here too. --port 0 picks a free port; the first stdout line names the URL.
 """
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 import tarfile
-import tempfile
-import time
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tools.toolkit_service import HandlerService
+from ml_constructs.handler import handler_environment
+from tools import serving_runtime, serving_stacks
 
-# Batch transform's MaxPayloadInMB ceiling; real-time endpoints accept less, the container itself more.
-MAX_BODY_BYTES = 100 * 1024 * 1024
-
-log = logging.getLogger("serve_local")
+XGBOOST_MODEL_FILE = "xgboost-model"
 
 
-class InvocationHandler(BaseHTTPRequestHandler):
-    server: "ModelServer"
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        if self.path.split("?")[0] == "/ping":
-            self._send(HTTPStatus.OK, b"", None)
-        else:
-            self._send(HTTPStatus.NOT_FOUND, b"not found; use GET /ping or POST /invocations\n", "text/plain")
-
-    def do_POST(self) -> None:  # noqa: N802
-        if self.path.split("?")[0] != "/invocations":
-            self._discard_body()
-            self._send(HTTPStatus.NOT_FOUND, b"not found; use GET /ping or POST /invocations\n", "text/plain")
-            return
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY_BYTES:
-            self.close_connection = True
-            self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > 0 else HTTPStatus.BAD_REQUEST,
-                       f"Content-Length must be 0..{MAX_BODY_BYTES}\n".encode(), "text/plain")
-            return
-        body = self.rfile.read(length)
-        started = time.perf_counter()
-        try:
-            response = self.server.service.invoke(body, dict(self.headers.items()))
-        except Exception:  # the toolkit maps handler errors itself; this is a bug in the harness
-            log.exception("invocation failed outside the handler")
-            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, b"internal error\n", "text/plain")
-            return
-        log.info("POST /invocations %d %.1f ms %d bytes", response.status_code,
-                 (time.perf_counter() - started) * 1000, len(body))
-        content_type = response.content_type or "text/plain; charset=utf-8"  # error bodies are text
-        self._send(response.status_code, response.body, content_type, response.reason)
-
-    def _discard_body(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if 0 < length <= MAX_BODY_BYTES:
-            self.rfile.read(length)
-
-    def _send(self, status: int, body: bytes, content_type: str | None, reason: str | None = None) -> None:
-        # A reason phrase is latin-1 on the wire; the toolkit puts the error message there.
-        self.send_response(status, reason.encode("latin-1", "replace").decode("latin-1") if reason else None)
-        if content_type:
-            self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def send_response(self, code, message=None):  # skip http.server's per-request stderr line
-        self.send_response_only(code, message)
-        self.send_header("Server", "serve_local")
-        self.send_header("Date", self.date_time_string())
-
-    def log_message(self, format, *args):  # noqa: A002 - signature fixed by http.server
-        log.debug(format, *args)
-
-
-class ModelServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], service: HandlerService):
-        self.service = service
-        super().__init__(address, InvocationHandler)
-
-
-def _unpack_if_tarball(path: Path, scratch: Path) -> Path:
+def _artifact_names(path: Path) -> list[str]:
     if path.is_dir():
-        return path
+        return sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
     if not tarfile.is_tarfile(path):
         raise SystemExit(f"error: {path} is neither a model directory nor a model.tar.gz")
     with tarfile.open(path) as archive:
-        for member in archive.getmembers():
-            if member.name.startswith(("/", "..")) or ".." in Path(member.name).parts or not (
-                member.isfile() or member.isdir()
-            ):
-                raise SystemExit(f"error: {path} has an unsafe entry {member.name!r}")
-        archive.extractall(scratch)
-    return scratch
+        return sorted(member.name for member in archive.getmembers() if member.isfile())
+
+
+def handler_for(names: list[str], entry_point: str | None, builtin: bool) -> str | None:
+    """The entry point the artifact's code/ provides (None: built-in handler), or an error saying why not."""
+    code = [name[len("code/"):] for name in names if name.startswith("code/")]
+    if builtin:
+        if code:
+            raise SystemExit(f"error: --builtin-handler, but the artifact carries code/ ({', '.join(code[:5])}); "
+                             "the image would not run it")
+        return None
+    if entry_point is not None:
+        if entry_point not in code:
+            raise SystemExit(f"error: the artifact has no code/{entry_point}; its code/: {', '.join(code) or 'none'}")
+        return entry_point
+    if not code:
+        return None  # no handler packed: the framework's built-in handler, as the image would
+    if "inference.py" in code:
+        return "inference.py"
+    raise SystemExit(f"error: name the handler with --entry-point; the artifact's code/ holds {', '.join(code[:8])}")
 
 
 def _stop_on_sigterm(signum, frame):
-    raise KeyboardInterrupt  # unwinds serve_forever so the scratch directory is removed
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.serve_local", description=__doc__.splitlines()[0])
-    parser.add_argument("--model-dir", required=True, type=Path, help="model directory or model.tar.gz")
-    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0 picks a free one)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--model-dir", required=True, type=Path, help="model.tar.gz or model directory")
+    parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0 picks a free one)")
+    parser.add_argument("--framework", choices=sorted({s.framework for s in serving_stacks.STACKS.values()}),
+                        help="image framework (default: xgboost for an xgboost-model, else sklearn)")
+    parser.add_argument("--version", help="image version (default: the one inference_code/framework.py pins)")
+    handler = parser.add_mutually_exclusive_group()
+    handler.add_argument("--entry-point", help="the handler in the artifact's code/ (default: inference.py if present)")
+    handler.add_argument("--builtin-handler", action="store_true", help="serve with the framework's built-in handler")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    names = _artifact_names(args.model_dir)
+    framework = args.framework or ("xgboost" if XGBOOST_MODEL_FILE in names else "sklearn")
+    version = args.version or next(s.version for s in serving_stacks.STACKS.values() if s.framework == framework)
+    entry_point = handler_for(names, args.entry_point, args.builtin_handler)
+    environment = handler_environment(entry_point, None, network_isolation=False)
+    described = f"its handler code/{entry_point}" if entry_point else "the framework's built-in handler"
+    print(f"starting the {framework} {version} image's server for {args.model_dir} with {described} ...",
+          file=sys.stderr, flush=True)
+    try:
+        server = serving_runtime.start(args.model_dir, framework=framework, version=version, environment=environment,
+                                       port=args.port)
+    except (serving_runtime.ServingError, serving_stacks.StackError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    with tempfile.TemporaryDirectory(prefix="serve-local-") as scratch:
-        model_dir = _unpack_if_tarball(args.model_dir, Path(scratch))
-        service = HandlerService(model_dir)  # loads the model before the port opens, as /ping expects
-        with ModelServer((args.host, args.port), service) as server:
-            host, port = server.server_address[:2]
-            print(f"serving {args.model_dir} on http://{host}:{port} (GET /ping, POST /invocations)", flush=True)
-            try:
-                server.serve_forever()
-            except KeyboardInterrupt:
-                pass
-    return 0
+    try:
+        print(f"serving {args.model_dir} on {server.url} (GET /ping, POST /invocations); PID {server.pid}", flush=True)
+        server.process.wait()
+        print(f"error: the server exited with {server.process.returncode}:\n{server.log_tail()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""Run inference.py the way the framework containers do: through sagemaker-inference's Transformer.
+"""Run inference.py in-process through sagemaker-inference's Transformer, as the multi-model server does.
 
-The scikit-learn and XGBoost images hand each request to a DefaultHandlerService whose Transformer
-imports the user module named by SAGEMAKER_PROGRAM, calls model_fn once, then input_fn -> predict_fn
--> output_fn, and maps BaseInferenceToolkitError to the response status. The model server (MMS)
-supplies a context object; RequestContext is the small part of it the toolkit touches, so the local
-server and the tests exercise the same code path as an endpoint.
+The images' multi-model server hands each request to a DefaultHandlerService whose Transformer imports
+the user module named by SAGEMAKER_PROGRAM, calls model_fn once, then input_fn -> predict_fn ->
+output_fn, and maps BaseInferenceToolkitError to the response status. RequestContext is the small part
+of MMS's context the toolkit touches. This is the fast in-process path for unit tests and the
+benchmark, on the project's .venv; the images' real servers, at their own versions, are
+tools/serving_runtime.py (make serve, tests/fidelity).
 """
 from __future__ import annotations
 
@@ -58,9 +59,11 @@ class Response:
 
 
 def code_dir_for(model_dir: Path) -> Path:
-    """model_dir/code when the model carries its handler (as model.tar.gz does), else the repo's."""
+    """model_dir/code: the handler the model carries (as model.tar.gz does). Never silently another one."""
     packed = model_dir / "code"
-    return packed if (packed / PROGRAM).is_file() else REPO_CODE_DIR
+    if not (packed / PROGRAM).is_file():
+        raise FileNotFoundError(f"{model_dir} carries no code/{PROGRAM}; pass code_dir to choose a handler")
+    return packed
 
 
 class HandlerService:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 
 import numpy as np
 import sklearn
@@ -58,11 +59,22 @@ def test_handler_imports_only_what_the_images_ship():
             imported |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
-    stdlib = {"__future__", "csv", "io", "json", "os", "pickle", "sys", "typing"}
     # flask only on the sklearn image's Flask path; xgboost only for xgboost-model.
-    assert imported - stdlib == {"numpy", "joblib", "sagemaker_inference", "xgboost", "flask"}
+    assert imported - set(sys.stdlib_module_names) == {"numpy", "joblib", "sagemaker_inference", "xgboost", "flask"}
 
 
 def test_code_requirements_install_nothing():
     lines = (REPO_ROOT / "inference_code" / "requirements.txt").read_text().splitlines()
     assert [line for line in lines if line.strip() and not line.lstrip().startswith("#")] == []
+
+
+def test_image_pins_agree_with_the_handler_constants():
+    """framework.py states each image twice (constants for the app, IMAGE_PINS for the fidelity stacks)."""
+    sklearn_image = framework.IMAGE_PINS[("sklearn", framework.SKLEARN_FRAMEWORK_VERSION)]
+    xgboost_image = framework.IMAGE_PINS[("xgboost", framework.XGBOOST_FRAMEWORK_VERSION)]
+    assert sklearn_image["scikit-learn"] == framework.SKLEARN_VERSION
+    assert sklearn_image["python"] == "%d.%d" % framework.SKLEARN_CONTAINER_PYTHON
+    assert xgboost_image["xgboost-cpu"] == framework.XGBOOST_VERSION
+    assert xgboost_image["python"] == "%d.%d" % framework.XGBOOST_CONTAINER_PYTHON
+    # the demo model is pickled with the training numpy: it must load in the image's numpy 1.x
+    assert int(sklearn_image["numpy"].split(".")[0]) == int(np.__version__.split(".")[0]) == 1

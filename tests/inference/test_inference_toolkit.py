@@ -117,3 +117,10 @@ def test_toolkit_default_decoder_would_fail_named_json(service, demo_data):
     record = dict(zip(demo_data.feature_names, demo_data.data[0].tolist()))
     decoded = decoder.decode(json.dumps(record), "application/json")
     assert decoded.dtype == object  # a 0-d object array no model can score
+
+
+def test_fails_rather_than_substituting_a_handler_for_a_model_without_code(demo_model_dir):
+    from tools.toolkit_service import code_dir_for
+
+    with pytest.raises(FileNotFoundError, match="carries no code/inference.py; pass code_dir"):
+        code_dir_for(demo_model_dir)

@@ -73,8 +73,28 @@ def test_framework_model_runs_the_handler_from_model_tar(kit):
             "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
             "SAGEMAKER_REGION": "us-east-1",
             "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
+            "PIP_NO_BUILD_ISOLATION": "0",
+            "PIP_NO_INDEX": "1",
         },
     }})
+
+
+def test_named_entry_point_becomes_sagemaker_program(kit):
+    kit.model(image=ModelImage.from_framework("sklearn", "1.2-1", entry_point="serve.py"), network_isolation=False)
+    env = only(kit.template().find_resources("AWS::SageMaker::Model"))["Properties"]["PrimaryContainer"]["Environment"]
+    assert env["SAGEMAKER_PROGRAM"] == "serve.py" and env["SAGEMAKER_SUBMIT_DIRECTORY"] == "/opt/ml/model/code"
+    assert "PIP_NO_INDEX" not in env  # with network access a requirements.txt may still download
+
+
+def test_builtin_handler_gets_no_program_and_no_code_directory(kit):
+    kit.model(image=ModelImage.from_framework("xgboost", "3.0-5", entry_point=None))
+    env = only(kit.template().find_resources("AWS::SageMaker::Model"))["Properties"]["PrimaryContainer"]["Environment"]
+    assert env == {"SAGEMAKER_CONTAINER_LOG_LEVEL": "20", "SAGEMAKER_REGION": "us-east-1"}
+
+
+def test_fails_on_builtin_handler_for_sklearn(kit):
+    with pytest.raises(ValueError, match="the sklearn image has no built-in handler"):
+        kit.model(image=ModelImage.from_framework("sklearn", "1.2-1", entry_point=None))
 
 
 def test_extra_environment_is_merged_over_the_handler_settings(kit):
@@ -178,12 +198,36 @@ def test_fails_on_a_model_data_asset_that_is_not_a_tarball(kit, tmp_path):
         kit.model(model_data=ModelData.from_asset(str(other)))
 
 
-def test_multi_model_mode_serves_a_prefix(kit):
-    model = kit.model(model_data=ModelData.multi_model(kit.models_bucket, "models/multi/"))
-    container = only(kit.template().find_resources("AWS::SageMaker::Model"))["Properties"]["PrimaryContainer"]
+def test_multi_model_mode_serves_a_prefix_with_the_handler_from_s3(kit, tmp_path):
+    source = tmp_path / "sourcedir.tar.gz"
+    source.write_bytes(b"the asset only hashes it")
+    model = kit.model(model_data=ModelData.multi_model(kit.models_bucket, "models/multi/"), handler_source=str(source),
+                      network_isolation=False)
+    template = kit.template()
+    container = only(template.find_resources("AWS::SageMaker::Model"))["Properties"]["PrimaryContainer"]
     assert container["Mode"] == "MultiModel"
     assert dumps(container["ModelDataUrl"]).endswith('/models/multi/"]]}')
     assert model.multi_model
+    submit = dumps(container["Environment"]["SAGEMAKER_SUBMIT_DIRECTORY"])
+    assert submit.startswith('"s3://cdk-hnb659fds-assets-123456789012-us-east-1/')  # the container downloads it
+    reads = [s for s in policy_statements(template) if "cdk-hnb659fds-assets" in dumps(s["Resource"])]
+    assert reads and not any(dumps(s["Resource"]).endswith('/*"]]}') for s in reads)
+
+
+@pytest.mark.parametrize("props, message", [
+    ({"network_isolation": False}, "a multi-model model needs handler_source"),
+    ({"handler_source": "x.tar.gz"}, "needs network access: set network_isolation to False"),
+    ({"network_isolation": False, "handler_source": "x.tar.gz", "environment": {"MAX_CONTENT_LENGTH": "52428800"}},
+     "accepts at most 20971520 bytes"),
+])
+def test_fails_on_multi_model_handler_settings_the_image_cannot_start_with(kit, props, message):
+    with pytest.raises(ValueError, match=message):
+        kit.model(model_data=ModelData.multi_model(kit.models_bucket, "models/multi/"), **props)
+
+
+def test_fails_on_handler_source_for_a_single_model(kit):
+    with pytest.raises(ValueError, match="handler_source is only for multi-model models"):
+        kit.model(handler_source="x.tar.gz")
 
 
 def test_fails_on_a_multi_model_prefix_without_trailing_slash(kit):

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from config import ENVIRONMENTS, ConfigError, load_environments
+from ml_constructs.handler import handler_problems
 from config.serving import (AutoscalingSettings, DeploymentSettings, EndpointSettings, InstanceVariantSettings,
                             ModelSettings, ServingConfig)
 
@@ -144,15 +145,44 @@ def test_invocations_target_is_derived_from_requests_per_second():
       "endpoints": {"api": {"serverless": {"model": "multi"}}}}, "serverless endpoints cannot serve multi-model 'multi'"),
     ({"models": {"main": {}}, "endpoints": {"api": {"serverless": {"model": "main"}}}},
      "serverless endpoints support neither network isolation nor a VPC; set network_isolation=False"),
-    ({"models": {"multi": {"multi_model_prefix": "m/"}}, "endpoints": {"api": {
+    ({"models": {"multi": {"multi_model_prefix": "m/", "network_isolation": False}}, "endpoints": {"api": {
         "variants": [{"name": "a", "model": "multi"}], "shadow_variant": {"name": "s", "model": "multi"}}}},
      "shadow variants are not supported with multi-model 'multi'"),
     ({"endpoints": {"API": {"variants": [VARIANT]}}}, "serving.endpoints.API.[key] = 'API': String should match pattern"),
+    # handlers (bring your own)
+    ({"models": {"main": {"handler": {"builtin": True}}}}, "the sklearn image has no built-in handler"),
+    ({"models": {"main": {"image": {"kind": "framework", "framework": "xgboost", "version": "3.0-5"},
+                          "handler": {"builtin": True, "entry_point": "x.py"}}}}, "builtin=True runs no code of yours; drop entry_point"),
+    ({"models": {"main": {"handler": {"entry_point": "missing.py"}}}},
+     "entry_point 'missing.py' is not a file in source_dir"),
+    ({"models": {"main": {"handler": {"entry_point": "inference"}}}}, "handler.entry_point = 'inference': String should match"),
+    ({"models": {"main": {"image": {"kind": "ecr", "repository_name": "mine", "tag": "v1"}, "handler": {}}}},
+     "handler applies to framework images only"),
+    ({"models": {"multi": {"multi_model_prefix": "m/"}}}, "imports its handler at container start from an S3 sourcedir.tar.gz"),
+    ({"models": {"multi": {"multi_model_prefix": "m/", "network_isolation": False,
+                           "environment": {"MAX_CONTENT_LENGTH": "31457280"}}}}, "accepts at most 20971520 bytes"),
     ({"unknown": 1}, "prod: serving.unknown = 1: Extra inputs are not permitted"),
 ])
 def test_fails_on_bad_serving_config(serving, expected):
     problems = problems_for("prod", serving)
     assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("model", [
+    {"handler": {"entry_point": "inference.py", "source_dir": "examples/byo_sklearn"}},
+    {"image": {"kind": "framework", "framework": "xgboost", "version": "3.0-5"}, "handler": {"builtin": True}},
+    {"multi_model_prefix": "m/", "network_isolation": False, "environment": {"MAX_CONTENT_LENGTH": str(20 * 1024 * 1024)}},
+])
+def test_bring_your_own_handler_settings_validate(model):
+    assert ServingConfig.model_validate({"models": {"main": model}}).models["main"].handler is not None
+
+
+def test_fails_on_requirements_a_network_isolated_model_cannot_install(tmp_path):
+    (tmp_path / "inference.py").write_text("")
+    (tmp_path / "requirements.txt").write_text("# pinned\npandas==2.2.3\n")
+    assert "installs ['pandas==2.2.3'] at container start" in " ".join(
+        handler_problems("sklearn", "inference.py", tmp_path, multi_model=False, network_isolation=True))
+    assert handler_problems("sklearn", "inference.py", tmp_path, multi_model=False, network_isolation=False) == []
 
 
 def test_every_serving_problem_names_the_environment():
