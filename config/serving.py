@@ -26,6 +26,11 @@ S3Prefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]*/$",
 RelativePath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$")]
 InstanceType = Annotated[str, StringConstraints(pattern=r"^ml\.[a-z][a-z0-9-]*\.[a-z0-9]+$")]
 Seconds3600 = Annotated[int, Field(ge=0, le=3600)]
+# A MIME type with optional parameters, as the handler reads Content-Type/Accept (`text/csv; header=present`).
+MimeType = Annotated[str, StringConstraints(
+    pattern=r"^[a-z]+/[a-z0-9.+-]+(\s*;\s*[a-z0-9-]+=[A-Za-z0-9.-]+)*$", max_length=256)]
+# Real-time endpoints accept up to 6 MB (ARCHITECTURE 6.8); a smoke request is a sample, kept far smaller.
+MAX_SMOKE_BODY_BYTES = 64 * 1024
 
 
 # ---------------------------------------------------------------------------------------------- images
@@ -70,6 +75,35 @@ ImageSettings = Annotated[
 ]
 
 
+# ---------------------------------------------------------------------------------------------- smoke requests
+
+
+class SmokeRequest(Section):
+    """One request the smoke test sends after each deploy; the endpoint must answer it with a 2xx.
+
+    A sample the model really accepts (its features, its format), so a model release that breaks the
+    contract fails the stage instead of the first client.
+    """
+
+    content_type: MimeType
+    """e.g. text/csv or application/json."""
+    body: Annotated[str, StringConstraints(min_length=1)]
+    """The request body as text (UTF-8), at most 64 KiB."""
+    accept: Optional[MimeType] = None
+    """Default: the model's default response type."""
+    target_model: Optional[S3Key] = None
+    """Multi-model endpoints only, and required there: the model.tar.gz to load, relative to the model's
+    multi_model_prefix (InvokeEndpoint's TargetModel), e.g. model-v1.tar.gz."""
+
+    @field_validator("body")
+    @classmethod
+    def _small(cls, value: str) -> str:
+        size = len(value.encode("utf-8"))
+        if size > MAX_SMOKE_BODY_BYTES:
+            raise ValueError(f"body is {size} bytes; a smoke request holds at most {MAX_SMOKE_BODY_BYTES}")
+        return value
+
+
 # ---------------------------------------------------------------------------------------------- models
 
 
@@ -104,6 +138,9 @@ class ModelSettings(Section):
     Serverless endpoints do not support it: set False for models they serve."""
     vpc: Optional[VpcSettings] = None
     """Default: no VPC (SageMaker-managed network; with network isolation, no egress at all)."""
+    smoke_request: Optional[SmokeRequest] = None
+    """A request this model answers, sent by the smoke test to every endpoint serving it (unless the
+    endpoint sets its own). Default: none."""
 
     @model_validator(mode="after")
     def _one_data_source(self) -> "ModelSettings":
@@ -377,6 +414,9 @@ class EndpointSettings(Section):
     deployment: Optional[DeploymentSettings] = None
     """Default: SageMaker's plain blue/green update, with no baking or rollback alarms."""
     alarms: EndpointAlarmSettings = Field(default_factory=EndpointAlarmSettings)
+    smoke_request: Optional[SmokeRequest] = None
+    """What the smoke test sends to this endpoint. Default: the smoke_request of the model it serves
+    (its first variant's)."""
 
     @model_validator(mode="after")
     def _shape(self) -> "EndpointSettings":
@@ -469,6 +509,33 @@ class ServingConfig(Section):
                     )
                 if model.is_multi_model and endpoint.shadow_variant is not None:
                     problems.append(f"endpoint {endpoint_name!r}: shadow variants are not supported with multi-model {model_name!r}")
+            problems.extend(self._smoke_request_problems(endpoint_name))
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def smoke_request_for(self, endpoint_name: str) -> Optional[SmokeRequest]:
+        """The endpoint's own smoke_request, else that of the model its first variant serves; None: neither."""
+        endpoint = self.endpoints[endpoint_name]
+        if endpoint.smoke_request is not None:
+            return endpoint.smoke_request
+        model = self.models.get(endpoint.model_names[0]) if endpoint.model_names else None
+        return model.smoke_request if model is not None else None
+
+    def serves_multi_model(self, endpoint_name: str) -> bool:
+        return any(self.models[name].is_multi_model for name in self.endpoints[endpoint_name].model_names
+                   if name in self.models)
+
+    def _smoke_request_problems(self, endpoint_name: str) -> list[str]:
+        # TargetModel is required by a multi-model endpoint and rejected by any other.
+        request = self.smoke_request_for(endpoint_name)
+        if request is None:
+            return []
+        multi = self.serves_multi_model(endpoint_name)
+        if multi and request.target_model is None:
+            return [f"endpoint {endpoint_name!r} is multi-model: its smoke_request needs target_model (a model.tar.gz "
+                    f"under the model's multi_model_prefix), got none"]
+        if not multi and request.target_model is not None:
+            return [f"endpoint {endpoint_name!r} is not multi-model: its smoke_request takes no target_model "
+                    f"(got {request.target_model!r})"]
+        return []
