@@ -7,6 +7,7 @@ Cross-field rules live in model validators whose messages show the values involv
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -337,6 +338,26 @@ class AsyncInferenceSettings(Section):
     """True: KMS-encrypted SNS success and error topics."""
     max_concurrent_invocations_per_instance: Optional[Annotated[int, Field(ge=1, le=1000)]] = None
     """Default: SageMaker chooses."""
+
+
+ASYNC_PREFIX = "async/"
+"""Where async requests and results live: input/ in the input bucket, output/ and failures/ in the output bucket."""
+
+
+@dataclass(frozen=True)
+class AsyncPaths:
+    """An async endpoint's S3 key prefixes: requests (input bucket), results and failures (output bucket)."""
+
+    input_prefix: str
+    output_prefix: str
+    failure_prefix: str
+
+
+def async_paths(endpoint: str, settings: AsyncInferenceSettings) -> AsyncPaths:
+    """The one place these prefixes are decided: the endpoint config, the smoke test and its role use them."""
+    base = f"{ASYNC_PREFIX}{endpoint}/"
+    return AsyncPaths(input_prefix=f"{base}input/", output_prefix=settings.output_prefix or f"{base}output/",
+                      failure_prefix=settings.failure_prefix or f"{base}failures/")
 
 
 class DataCaptureSettings(Section):

@@ -11,6 +11,7 @@ from constructs import Construct
 from ml_constructs.acknowledgments import acknowledge
 
 from config.data import DataConfig
+from config.serving import ASYNC_PREFIX
 
 
 class SecureBucket(Construct):
@@ -77,7 +78,7 @@ class BucketLayout:
     input_prefixes: tuple[str, ...] = ("training/", "validation/", "test/", "batch/")
     batch_output_prefix: str = "batch/"
     data_capture_prefix: str = "data-capture/"
-    async_output_prefix: str = "async/"
+    async_output_prefix: str = ASYNC_PREFIX  # config.serving.async_paths decides what goes under it
     model_prefix: str = "models/"
 
 

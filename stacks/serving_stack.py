@@ -71,6 +71,7 @@ class ServingStack(Stack):
                 alarm_action=data.alarm_action,
                 deployment=settings.deployment,
                 alarms=settings.alarms,
+                endpoint_name=config.endpoint_name(name),
             )
             for variant in settings.variants:
                 if variant.autoscaling is not None:
