@@ -156,13 +156,14 @@ def invoke_async(runtime, s3, probe: Probe, *, input_bucket: str, timeout: float
 
 
 def _read_if_present(s3, location: str) -> Optional[bytes]:
+    # Listed first: a GetObject of a missing key is a 403, not a 404, unless ListBucket is allowed, and the
+    # role's ListBucket is limited to these prefixes by s3:prefix, which only a listing carries.
     parsed = urlparse(location)
-    try:
-        return s3.get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"].read()
-    except ClientError as error:
-        if error.response["Error"]["Code"] in {"NoSuchKey", "404"}:
-            return None
-        raise
+    bucket, key = parsed.netloc, parsed.path.lstrip("/")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", [])
+    if not listed or listed[0]["Key"] != key:
+        return None
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
 def _shown(body: bytes) -> str:

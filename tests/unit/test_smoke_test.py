@@ -91,13 +91,19 @@ def expect_probe(stubs, config, probe, *, async_outcome: str = "output"):
         "InferenceId": "i", "OutputLocation": "s3://out/async/x/output/i.out",
         "FailureLocation": "s3://out/async/x/failures/i-error.out"}, params)
     if async_outcome == "output":
+        expect_listing(stubs, "async/x/output/i.out", present=True)
         stubs["s3"].add_response("get_object", {"Body": body(b'{"predictions": [1]}')},
                                  {"Bucket": "out", "Key": "async/x/output/i.out"})
     else:
-        stubs["s3"].add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=404,
-                                     expected_params={"Bucket": "out", "Key": "async/x/output/i.out"})
+        expect_listing(stubs, "async/x/output/i.out", present=False)
+        expect_listing(stubs, "async/x/failures/i-error.out", present=True)
         stubs["s3"].add_response("get_object", {"Body": body(b"Received client error (400): 3 features, expected 30")},
                                  {"Bucket": "out", "Key": "async/x/failures/i-error.out"})
+
+
+def expect_listing(stubs, key: str, *, present: bool, bucket: str = "out"):
+    stubs["s3"].add_response("list_objects_v2", {"Contents": [{"Key": key}]} if present else {"KeyCount": 0},
+                             {"Bucket": bucket, "Prefix": key, "MaxKeys": 1})
 
 
 def expect_data_outputs(stubs, config):
@@ -152,8 +158,8 @@ def test_the_async_wait_is_bounded(stubbed):
         "InferenceId": "i", "OutputLocation": "s3://out/o.out", "FailureLocation": "s3://out/f.out"}, None)
     now = [0.0]
     for _ in range(3):  # three polls of both objects, 5 s apart, then the 10 s deadline has passed
-        for _ in range(2):
-            stubs["s3"].add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=404)
+        expect_listing(stubs, "o.out", present=False)
+        expect_listing(stubs, "f.out", present=False)
 
     def sleep(seconds):
         now[0] += seconds
