@@ -13,3 +13,22 @@ SKLEARN_CONTAINER_PYTHON = (3, 9)
 # SageMaker XGBoost image whose library matches the xgboost-cpu pin the tests train with.
 XGBOOST_FRAMEWORK_VERSION = "3.0-5"
 XGBOOST_VERSION = "3.0.5"
+
+# The image model packages are registered with (`tools.ops model push --register`); the Serving stack lets the
+# execution role pull it for registry models.
+REGISTRY_PACKAGE_FRAMEWORK = ("sklearn", SKLEARN_FRAMEWORK_VERSION)
+
+# How a framework image finds the handler packed in model.tar.gz under code/ (ARCHITECTURE 6.6). Models built
+# by the CDK and model packages registered by `tools.ops model push` carry the same environment.
+HANDLER_PROGRAM = "inference.py"
+HANDLER_SUBMIT_DIRECTORY = "/opt/ml/model/code"
+CONTAINER_LOG_LEVEL = "20"  # logging.INFO
+
+
+def handler_environment(region: str) -> dict:
+    return {
+        "SAGEMAKER_PROGRAM": HANDLER_PROGRAM,
+        "SAGEMAKER_SUBMIT_DIRECTORY": HANDLER_SUBMIT_DIRECTORY,
+        "SAGEMAKER_CONTAINER_LOG_LEVEL": CONTAINER_LOG_LEVEL,
+        "SAGEMAKER_REGION": region,
+    }

@@ -15,13 +15,9 @@ from aws_cdk import Stack, Token, aws_ecr as ecr, aws_ecr_assets as ecr_assets, 
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from inference_code.framework import handler_environment
 from ml_constructs.execution_role import SageMakerExecutionRole
 from ml_constructs.framework_images import framework_image
-
-# Where the framework containers find the handler when it is packed in model.tar.gz under code/ (guide 6.6).
-HANDLER_PROGRAM = "inference.py"
-HANDLER_SUBMIT_DIRECTORY = "/opt/ml/model/code"
-CONTAINER_LOG_LEVEL = "20"  # logging.INFO
 
 
 @dataclass(frozen=True)
@@ -71,12 +67,7 @@ class _FrameworkImage(ModelImage):
         image = framework_image(self.framework, self.version, region, python_version=self.python_version,
                                 processor=self.processor)
         role.grant_image_pull([image.repository_arn])
-        return BoundImage(uri=image.uri, handler_environment={
-            "SAGEMAKER_PROGRAM": HANDLER_PROGRAM,
-            "SAGEMAKER_SUBMIT_DIRECTORY": HANDLER_SUBMIT_DIRECTORY,
-            "SAGEMAKER_CONTAINER_LOG_LEVEL": CONTAINER_LOG_LEVEL,
-            "SAGEMAKER_REGION": region,
-        })
+        return BoundImage(uri=image.uri, handler_environment=handler_environment(region))
 
 
 class _EcrImage(ModelImage):

@@ -9,15 +9,13 @@ from pathlib import Path
 from aws_cdk import Stack, aws_ecr as ecr
 
 from config.serving import ModelSettings
-from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
+from inference_code.framework import REGISTRY_PACKAGE_FRAMEWORK
 from ml_constructs.execution_role import SageMakerExecutionRole
 from ml_constructs.framework_images import framework_image
 from ml_constructs.model import ModelData, ModelImage, SageMakerModel
 from stacks.data_stack import DataReferences
 from stacks.paths import PROJECT_ROOT
 
-# Registry packages are registered with the scikit-learn framework image; the role must be able to pull it.
-REGISTRY_PACKAGE_FRAMEWORK = ("sklearn", SKLEARN_FRAMEWORK_VERSION)
 
 
 def construct_id(name: str) -> str:

@@ -1,6 +1,6 @@
 """python -m tools.ops COMMAND ...: day-two operations on the deployed stacks (boto3).
 
-Commands: invoke, traffic {show,set,canary}, status, batch run, metrics. Every command takes --region,
+Commands: invoke, traffic {show,set,canary}, status, batch run, metrics, model push, preflight. Every command takes --region,
 --profile and --endpoint-url (http://localhost:PORT for the local emulator, which `make deploy-local` prints).
 """
 
@@ -12,7 +12,7 @@ from typing import Optional
 
 import botocore.exceptions
 
-from tools.ops import batch, invoke, metrics, status, traffic
+from tools.ops import batch, invoke, metrics, model, preflight, status, traffic
 from tools.ops.aws import Aws, OpsError
 
 
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools.ops", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (invoke, traffic, status, batch, metrics):
+    for module in (invoke, traffic, status, batch, metrics, model, preflight):
         module.add_parser(subparsers)
     # The AWS options work before or after the command name.
     for action in subparsers.choices.values():
