@@ -42,7 +42,6 @@ SKIPPED_BY_EMULATOR = {
     "AWS::S3::BucketPolicy",
     "AWS::SNS::TopicPolicy",
     "AWS::SNS::Subscription",  # moto only subscribes the inline Subscription list of an AWS::SNS::Topic
-    "AWS::SageMaker::ModelPackageGroup",
     "AWS::CloudWatch::CompositeAlarm",
     "AWS::ApplicationAutoScaling::ScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy",

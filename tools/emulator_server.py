@@ -32,8 +32,12 @@ What moto 5.2.5 gets wrong without them, found by deploying the Dev stage:
    attached, and deleting the role then fails ("must detach all policies first"). Here the policy is
    detached from its roles and deleted, as CloudFormation does.
 
-Everything else moto skips (autoscaling, schedules, bucket policies, model package groups, ...)
-stays skipped; tools.deploy_local lists it after every deploy so nobody believes it was deployed.
+6.-10. SageMaker: CreateModel checks its model data, model package groups, invocations and transform jobs that
+   run the model (tools.local_runtime), and Step Functions executions including the transform-job .sync
+   integration: see tools/emulator_sagemaker.py.
+
+Everything else moto skips (autoscaling, schedules, bucket policies, ...) stays skipped; tools.deploy_local
+lists it after every deploy so nobody believes it was deployed.
 """
 
 from __future__ import annotations
@@ -343,6 +347,9 @@ def _patch_managed_policies() -> None:
 
 
 def apply_patches() -> None:
+    from tools import emulator_sagemaker
+
+    emulator_sagemaker.apply_patches()
     _patch_cloudwatch_alarms()
     _patch_managed_policies()
     _patch_kms_keys()
