@@ -217,7 +217,7 @@ def _patch_runtime() -> None:
     def invoke_endpoint(self):
         endpoint_name = self.path.split("/")[2]
         status, answer, answer_type, variant = predict(
-            self.current_account, self.region, endpoint_name, self.body or b"",
+            self.current_account, self.region, endpoint_name, _raw(self.raw_body),
             content_type=self.headers.get("Content-Type", "application/octet-stream"),
             accept=self.headers.get("Accept"),
             target_model=self.headers.get("X-Amzn-SageMaker-Target-Model"),
@@ -259,6 +259,11 @@ def _patch_runtime() -> None:
 
     SageMakerRuntimeResponse.invoke_endpoint = invoke_endpoint
     SageMakerRuntimeResponse.invoke_endpoint_async = invoke_endpoint_async
+
+
+def _raw(body) -> bytes:
+    # moto keeps the request body as received in raw_body (body is decoded to text for JSON protocols).
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body or b"")
 
 
 def _mini_batches(lines: list[bytes], max_bytes: int, single_record: bool) -> list[bytes]:
@@ -382,6 +387,14 @@ def _sagemaker_task_service():
         def __init__(self):
             super().__init__(supported_integration_patterns={ResourceCondition.WaitForTaskToken,
                                                              ResourceCondition.Sync})
+
+        def _get_supported_parameters(self):
+            # CreateTransformJob's request fields (the only SageMaker action our state machines use).
+            if self.resource.api_action.lower() == "createtransformjob":
+                return {"TransformJobName", "ModelName", "MaxConcurrentTransforms", "ModelClientConfig",
+                        "MaxPayloadInMB", "BatchStrategy", "Environment", "TransformInput", "TransformOutput",
+                        "DataCaptureConfig", "TransformResources", "DataProcessing", "Tags", "ExperimentConfig"}
+            return None
 
         def _client(self, resource_runtime_part, state_credentials):
             return boto_client_for(region=resource_runtime_part.region, service="sagemaker",

@@ -21,13 +21,16 @@ from __future__ import annotations
 import hashlib
 import tarfile
 import tempfile
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Mapping, Optional
 
 from tools.toolkit_service import PROGRAM, HandlerService
 
-_lock = threading.Lock()
+# One worker thread runs every request: the toolkit's module state is process-wide, and the emulator serves
+# requests inside Flask's request context, which the handler would take for the sklearn image's Flask worker
+# (it answers rejections as values there); a fresh thread carries no request context.
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="local-runtime")
 _services: dict[str, HandlerService] = {}
 _workdir: Optional[tempfile.TemporaryDirectory] = None
 
@@ -46,12 +49,15 @@ def invoke(model_artifact: bytes, environment: Mapping[str, str], body: bytes, c
     headers = {"Content-Type": content_type}
     if accept:
         headers["Accept"] = accept
-    with _lock:  # the toolkit's module state is process-wide
-        try:
-            service = _service_for(model_artifact)
-        except Exception as error:  # whatever model_fn or unpacking raised: the container would not be healthy
-            return 500, f"model failed to load: {type(error).__name__}: {error}".encode(), "text/plain"
-        response = service.invoke(body, headers)
+    return _worker.submit(_invoke, model_artifact, body, headers).result()
+
+
+def _invoke(model_artifact: bytes, body: bytes, headers: dict) -> tuple[int, bytes, str]:
+    try:
+        service = _service_for(model_artifact)
+    except Exception as error:  # whatever model_fn or unpacking raised: the container would not be healthy
+        return 500, f"model failed to load: {type(error).__name__}: {error}".encode(), "text/plain"
+    response = service.invoke(body, headers)
     return response.status_code, response.body, response.content_type or "application/octet-stream"
 
 
