@@ -187,7 +187,8 @@ class PipelineStack(Stack):
         config = stage.config
         role_arn = self.format_arn(service="iam", region="", account=config.account, resource="role",
                                    resource_name=smoke_test_role_name(config))
-        step_role = iam.Role(self, f"SmokeTest{config.stage_id}Role", role_name=pipeline_smoke_test_role_name(config),
+        # In the pipeline construct, where the acknowledgments of the step roles CDK Pipelines generates apply.
+        step_role = iam.Role(self.pipeline, f"SmokeTest{config.stage_id}Role", role_name=pipeline_smoke_test_role_name(config),
                              assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
                              description=f"The pipeline's smoke test of {config.stage_id}")
         return self._tool_step(f"SmokeTest{config.stage_id}", role_arn=role_arn, role=step_role,
@@ -219,6 +220,8 @@ class PipelineStack(Stack):
                 no_repo = ("The project's source is the pipeline's encrypted artifact (type CODEPIPELINE), never a "
                            "repository URL; the Git host is reached only through the CodeStar connection.")
                 acknowledge(project, {"HIPAA.Security-CodeBuildProjectSourceRepoUrl": no_repo})
+        projects_by_role = {project.role.node.path: project for project in self.pipeline.node.find_all()
+                            if isinstance(project, codebuild.Project) and project.role is not None}
         for policy in self.pipeline.node.find_all():
             if not isinstance(policy, iam.Policy):
                 continue
@@ -232,7 +235,8 @@ class PipelineStack(Stack):
                                 "Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::kms:GenerateDataKey*",
                                 "Action::kms:ReEncrypt*", f"Resource::{artifacts}")
             })
-            owner = policy.node.scope.node.scope  # policy -> role -> what the role is for
+            # policy -> role -> what the role is for (a step role we named ourselves: the project using it)
+            owner = projects_by_role.get(policy.node.scope.node.path, policy.node.scope.node.scope)
             if isinstance(owner, codebuild.Project):
                 project = f"<{self.get_logical_id(owner.node.default_child)}>"
                 own_logs = "CodeBuild writes its own project's log streams and test reports; the stream and report names are generated per build."

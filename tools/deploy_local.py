@@ -83,13 +83,16 @@ class LandedRow:
         return "deployed" if self.in_emulator == self.in_template else "MISSING"
 
 
-def cdk_environment(emulator: EmulatorHandle, region: str, stage: str = "Dev") -> dict[str, str]:
-    """The caller's environment with every AWS setting replaced: the emulator, dummy keys, no profile."""
+def cdk_environment(emulator: EmulatorHandle, region: str) -> dict[str, str]:
+    """The caller's environment with every AWS setting replaced: the emulator, dummy keys, no profile; every
+    stage targets moto's account (read by app.py), so one synthesized assembly serves every stage's deploy."""
+    from config import ENVIRONMENTS
+
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "CDK_"))}
     env.update(emulator.client_environment(region))
+    env.update({f"{raw['name'].upper()}_ACCOUNT_ID": ACCOUNT_ID for raw in ENVIRONMENTS})
     env.update(
         {
-            f"{stage.upper()}_ACCOUNT_ID": ACCOUNT_ID,  # read by app.py: the stage targets moto's account
             "CDK_DISABLE_CLI_TELEMETRY": "1",
             "PATH": f"{CDK_CLI.parent}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         }
@@ -134,10 +137,22 @@ def bootstrap(emulator: EmulatorHandle, *, region: str, outdir: Path, log: Optio
             cdk_environment(emulator, region), log=log)
 
 
+def synth(emulator: EmulatorHandle, *, outdir: Path, log: Optional[Path] = None) -> None:
+    """Synthesize the app once into `outdir`; deploy and destroy then read that assembly (`--app outdir`)."""
+    run_cdk(["synth", "--quiet", "--output", str(outdir)], cdk_environment(emulator, "us-east-1"), log=log)
+
+
+def _assembly_args(outdir: Path) -> list[str]:
+    # Synthesis takes tens of seconds (every stage plus the compliance packs): do it once per outdir.
+    if (outdir / "manifest.json").exists():
+        return ["--app", str(outdir)]
+    return ["--output", str(outdir)]
+
+
 def deploy(emulator: EmulatorHandle, *, stage: str, region: str, outdir: Path, log: Optional[Path] = None,
            stacks: str = "*") -> None:
-    run_cdk(["deploy", f"{stage}/{stacks}", "--require-approval", "never", "--output", str(outdir),
-             "--progress", "events"], cdk_environment(emulator, region, stage), log=log)
+    run_cdk(["deploy", f"{stage}/{stacks}", "--require-approval", "never", *_assembly_args(outdir),
+             "--progress", "events"], cdk_environment(emulator, region), log=log)
 
 
 def destroy(emulator: EmulatorHandle, *, stage: str, region: str, outdir: Path, log: Optional[Path] = None,
@@ -157,8 +172,7 @@ def destroy(emulator: EmulatorHandle, *, stage: str, region: str, outdir: Path, 
     if switched and log is not None:
         with open(log, "a") as handle:
             handle.write(f"termination protection switched off: {', '.join(switched)}\n")
-    run_cdk(["destroy", f"{stage}/*", "--force", "--output", str(outdir)],
-            cdk_environment(emulator, region, stage), log=log)
+    run_cdk(["destroy", f"{stage}/*", "--force", *_assembly_args(outdir)], cdk_environment(emulator, region), log=log)
     return switched
 
 
@@ -275,6 +289,18 @@ def release_demo_models(emulator: EmulatorHandle, config: EnvironmentConfig) -> 
     return done
 
 
+def bootstrap_regions(emulator: EmulatorHandle, config: EnvironmentConfig, *, outdir: Path,
+                      log: Optional[Path] = None) -> None:
+    """`cdk bootstrap` each region the stage deploys to that the preflight finds not bootstrapped."""
+    from tools.ops import preflight as checks
+    from tools.ops.stage import StageAccess
+
+    access = StageAccess(ops_aws(emulator, config.region), config)
+    for region in checks.deploy_regions(config):
+        if not checks.check_bootstrap(access, region, ACCOUNT_ID).ok:
+            bootstrap(emulator, region=region, outdir=outdir, log=log)
+
+
 def preflight(emulator: EmulatorHandle, config: EnvironmentConfig):
     from tools.ops import preflight as checks
     from tools.ops.stage import StageAccess
@@ -285,11 +311,12 @@ def preflight(emulator: EmulatorHandle, config: EnvironmentConfig):
 def deploy_stage(emulator: EmulatorHandle, *, stage: str, outdir: Path, log: Optional[Path] = None,
                  demo_models: bool = True) -> tuple[dict[str, dict[str, str]], list[LandedRow]]:
     """Bootstrap, (Data, models, preflight,) deploy, and check what landed. Returns (outputs per stack, rows)."""
-    from tools.ops.preflight import deploy_regions, model_artifacts, package_versions, render
+    from tools.ops.preflight import model_artifacts, package_versions, render
 
     config = stage_config(stage)
-    for region in deploy_regions(config):
-        bootstrap(emulator, region=region, outdir=outdir, log=log)
+    bootstrap_regions(emulator, config, outdir=outdir, log=log)
+    if not (outdir / "manifest.json").exists():
+        synth(emulator, outdir=outdir, log=log)
     if model_artifacts(config) or package_versions(config):
         deploy(emulator, stage=stage, region=config.region, outdir=outdir, log=log, stacks="Data")
         if demo_models:
@@ -321,6 +348,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                 emulator = start(log_file=STATE_FILE.parent / "local-emulator.log")
                 write_state(emulator)
             print(f"emulator: {emulator.endpoint_url} (PID {emulator.pid}); CDK output in {log}")
+            synth(emulator, outdir=args.outdir, log=log)  # always fresh: the assembly is reused by every step below
             outputs, rows = deploy_stage(emulator, stage=args.stage, outdir=args.outdir, log=log,
                                          demo_models=args.demo_models)
             print("\nOutputs\n" + render_outputs(outputs))

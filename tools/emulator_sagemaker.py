@@ -6,6 +6,8 @@ the CDK CLI unchanged):
 6. CreateModel (API and CloudFormation) checks that the model data exists, as SageMaker does ("Could not find
    model data at s3://..."), and that a referenced model package exists; moto accepted anything, so a stage
    deployed whose first real deploy would fail. Multi-model prefixes are not checked (SageMaker loads per request).
+   An `AWS::SageMaker::Endpoint`'s `EndpointName` is its name (moto ignored it and generated one, so a stable
+   endpoint name from the template could not be called).
 7. `AWS::SageMaker::ModelPackageGroup` is created (moto had no CloudFormation model for it), so model packages
    can be registered in the stage's group and models can reference them.
 8. InvokeEndpoint and InvokeEndpointAsync run the model: endpoint -> variant (TargetVariant, else by weight) ->
@@ -22,7 +24,9 @@ the CDK CLI unchanged):
 10. Step Functions runs executions (moto's interpreter, `execute_state_machine`) and the optimised
     `arn:aws:states:::sagemaker:createTransformJob.sync` integration: create the job, then wait until it is
     Completed (succeed) or Failed/Stopped (fail, with the job as the cause). State machines created by
-    CloudFormation live in the interpreter's backend, so executions of a deployed batch stack run.
+    CloudFormation live in the interpreter's backend, so executions of a deployed batch stack run. The context
+    object carries `$$.Execution.RedriveCount` (0: executions here are never redriven), as on AWS; moto's lacked
+    it, and our transform job names use it.
 """
 
 from __future__ import annotations
@@ -107,13 +111,16 @@ def _model_error(message: str, original_status: int) -> Exception:
 
 def predict(account_id: str, region: str, endpoint_name: str, body: bytes, *, content_type: str,
             accept: Optional[str], target_model: Optional[str] = None,
-            target_variant: Optional[str] = None) -> tuple[int, bytes, str, str]:
+            target_variant: Optional[str] = None, asynchronous: bool = False) -> tuple[int, bytes, str, str]:
     """(status, body, content type, variant) of one request to a deployed endpoint."""
     backend = _backend(account_id, region)
     endpoint = backend.endpoints.get(endpoint_name)
     if endpoint is None:
         raise _validation(f"Endpoint {endpoint_name} of account {account_id} not found.")
     config = backend.endpoint_configs[endpoint.endpoint_config_name]
+    if config.async_inference_config and not asynchronous:
+        raise _validation(f"Endpoint {endpoint_name} is an asynchronous endpoint: use InvokeEndpointAsync "
+                          "(InvokeEndpoint is rejected there, ARCHITECTURE 6.11).")
     variants = {v["VariantName"]: v for v in config.production_variants}
     if target_variant is not None:
         if target_variant not in variants:
@@ -165,6 +172,12 @@ def _patch_create_model() -> None:
         return original(self, model_name, execution_role_arn, primary_container, vpc_config, containers, tags)
 
     SageMakerModelBackend.create_model = create_model
+
+
+def _patch_endpoint_names() -> None:
+    from moto.sagemaker.models import FakeEndpoint
+
+    FakeEndpoint.cloudformation_name_type = staticmethod(lambda: "EndpointName")
 
 
 def _patch_model_package_groups() -> None:
@@ -246,7 +259,7 @@ def _patch_runtime() -> None:
             status, answer, _, variant = predict(
                 account, region, endpoint_name, payload,
                 content_type=self.headers.get("X-Amzn-SageMaker-Content-Type", "application/octet-stream"),
-                accept=self.headers.get("X-Amzn-SageMaker-Accept"))
+                accept=self.headers.get("X-Amzn-SageMaker-Accept"), asynchronous=True)
         except Exception as error:  # the container could not answer at all: the failure object says why
             status, answer, variant = 500, str(error).encode(), "-"
         if status < 400:
@@ -355,6 +368,11 @@ def _patch_step_functions() -> None:
     # CloudFormation's StateMachine model looks its backend up by this module-level name at call time.
     sfn_models.stepfunctions_backends = stepfunctions_parser_backends
 
+    from moto.stepfunctions.parser.backend import execution_worker
+
+    execution_data = execution_worker.ExecutionData
+    execution_worker.ExecutionData = lambda **fields: execution_data(**fields, RedriveCount=0)
+
     original = state_task_service_factory.state_task_service_for
 
     def state_task_service_for(service_name: str):
@@ -434,6 +452,7 @@ def _sagemaker_task_service():
 
 def apply_patches() -> None:
     _patch_create_model()
+    _patch_endpoint_names()
     _patch_model_package_groups()
     _patch_runtime()
     _patch_transform_jobs()
