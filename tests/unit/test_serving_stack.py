@@ -41,12 +41,16 @@ def test_default_image_uses_the_handler_framework_version(serving):
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_sagemaker_resources_have_no_physical_names(serving, stage):
-    names = {"AWS::SageMaker::Model": "ModelName", "AWS::SageMaker::EndpointConfig": "EndpointConfigName",
-             "AWS::SageMaker::Endpoint": "EndpointName"}
-    for resource_type, name in names.items():
+def test_models_and_endpoint_configs_have_no_physical_names_endpoints_a_stable_one(serving, synthesized, stage):
+    # ARCHITECTURE section 4: configs are replaced on every change (a fixed name would collide with its own
+    # replacement); endpoints are called by name, <name_prefix>-<endpoint>.
+    for resource_type, name in {"AWS::SageMaker::Model": "ModelName",
+                                "AWS::SageMaker::EndpointConfig": "EndpointConfigName"}.items():
         for logical_id, props in resources_of(serving[stage], resource_type).items():
             assert name not in props, logical_id
+    config = synthesized.stages[stage].config
+    names = sorted(props["EndpointName"] for props in resources_of(serving[stage], "AWS::SageMaker::Endpoint").values())
+    assert names == sorted(f"{config.name_prefix}-{endpoint}" for endpoint in config.serving.endpoints)
 
 
 @pytest.mark.parametrize("stage", STAGES)
