@@ -33,9 +33,10 @@ from urllib.parse import urlparse
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from config import ENVIRONMENTS, ConfigError, EnvironmentConfig, load_environments
+from config import EnvironmentConfig
 from config.serving import SmokeRequest, async_paths
-from tools.ops.aws import Aws
+from tools.ops.aws import Aws, OpsError
+from tools.ops.stage import data_stack_name, find_stage, stack_outputs
 
 DEFAULT_ASYNC_TIMEOUT_SECONDS = 900.0
 POLL_INTERVAL_SECONDS = 5.0
@@ -69,16 +70,16 @@ class Result:
 
 
 def stage_config(stage: str, environments: Optional[Sequence[EnvironmentConfig]] = None) -> EnvironmentConfig:
-    """The environment whose stage id (Staging) or name (staging) is `stage`."""
-    try:
-        environments = environments if environments is not None else load_environments(ENVIRONMENTS)
-    except ConfigError as error:
-        raise SmokeTestError(str(error), exit_code=2) from error
+    """The environment whose stage id (Staging) or name (staging) is `stage` (given `environments`, one of them)."""
+    if environments is None:
+        try:
+            return find_stage(stage)
+        except OpsError as error:
+            raise SmokeTestError(str(error), exit_code=2) from error
     for env in environments:
         if stage in (env.stage_id, env.name):
             return env
-    known = ", ".join(env.stage_id for env in environments)
-    raise SmokeTestError(f"no stage {stage!r} in config/environments.py; known: {known}", exit_code=2)
+    raise SmokeTestError(f"no stage {stage!r} among {[env.stage_id for env in environments]}", exit_code=2)
 
 
 def probes_for(config: EnvironmentConfig) -> list[Probe]:
@@ -100,15 +101,14 @@ def probes_for(config: EnvironmentConfig) -> list[Probe]:
 
 
 def data_stack_output(cloudformation, config: EnvironmentConfig, key: str) -> str:
-    stack = f"{config.stage_id}-Data"
+    stack = data_stack_name(config)
     try:
-        outputs = cloudformation.describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])
+        outputs = stack_outputs(cloudformation, stack)
     except (ClientError, BotoCoreError) as error:
         raise SmokeTestError(f"cannot read the outputs of {stack}: {error}") from error
-    for output in outputs:
-        if output["OutputKey"] == key:
-            return output["OutputValue"]
-    raise SmokeTestError(f"{stack} has no output {key} (is the Data stack deployed?)")
+    if outputs is None or key not in outputs:
+        raise SmokeTestError(f"{stack} has no output {key} (is the Data stack deployed?)")
+    return outputs[key]
 
 
 def invoke_realtime(runtime, probe: Probe) -> Result:

@@ -214,7 +214,7 @@ def test_fails_clearly_when_the_data_stack_is_missing(stubbed, capsys):
                 service_message="Stack with id Staging-Data does not exist")
             break
     assert smoke_test.main(["--stage", "Staging"], session=session) == 1
-    assert "cannot read the outputs of Staging-Data" in capsys.readouterr().err
+    assert "Staging-Data has no output InputBucketName (is the Data stack deployed?)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", ENVIRONMENT_NAMES)
