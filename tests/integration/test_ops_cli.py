@@ -280,3 +280,46 @@ def test_batch_run_fails_clearly(ops):
     assert code == 1 and "no state machine named 'no-such-machine'" in err
     code, _, err = ops("batch", "run", "--state-machine", "x", "--date", "01/05/2024")
     assert code == 1 and "expected YYYY-MM-DD" in err
+
+
+# --- what the emulator checks and runs like SageMaker (tools/emulator_sagemaker.py) ------------------------------
+
+
+def test_create_model_fails_when_its_model_data_does_not_exist(aws):
+    with pytest.raises(aws("sagemaker").exceptions.ClientError,
+                       match=r"Could not find model data at s3://no-such-bucket/model.tar.gz"):
+        aws("sagemaker").create_model(ModelName=f"model-{uuid.uuid4().hex[:8]}", ExecutionRoleArn=ROLE_ARN,
+                                      PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://no-such-bucket/model.tar.gz"})
+
+
+def test_a_rejected_async_request_writes_the_failure_object(ops, aws, make_endpoint, monkeypatch):
+    s3 = aws("s3")
+    bucket = f"async-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    endpoint = make_endpoint({"blue": 1}, async_output=f"s3://{bucket}/async/")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"1,2,3\n")))
+    code, out, err = ops("invoke", endpoint, "--content-type", "text/csv")
+    assert code == 0, err
+    lines = {key: value.strip() for key, value in (line.split(":", 1) for line in out.strip().splitlines())}
+    failure = s3.get_object(Bucket=bucket, Key=lines["failure"].removeprefix(f"s3://{bucket}/"))["Body"].read()
+    assert b"Received error (400) from blue" in failure and b"expects 30 features" in failure
+    with pytest.raises(s3.exceptions.NoSuchKey):
+        s3.get_object(Bucket=bucket, Key=lines["output"].removeprefix(f"s3://{bucket}/"))
+
+
+def test_a_transform_job_with_processing_the_emulator_lacks_fails_saying_so(aws, make_endpoint, demo_model_uri):
+    sagemaker = aws("sagemaker")
+    model = f"model-{uuid.uuid4().hex[:8]}"
+    sagemaker.create_model(ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={
+        "Image": IMAGE, "ModelDataUrl": demo_model_uri, "Environment": handler_environment("us-east-1")})
+    bucket = demo_model_uri.split("/")[2]
+    name = f"job-{uuid.uuid4().hex[:8]}"
+    sagemaker.create_transform_job(
+        TransformJobName=name, ModelName=model, DataProcessing={"InputFilter": "$[1:]"},
+        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/in/"}},
+                        "ContentType": "text/csv", "SplitType": "Line"},
+        TransformOutput={"S3OutputPath": f"s3://{bucket}/out/"},
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+    job = sagemaker.describe_transform_job(TransformJobName=name)
+    assert job["TransformJobStatus"] == "Failed"
+    assert job["FailureReason"] == "the emulator does not implement DataProcessing.InputFilter=$[1:]"
