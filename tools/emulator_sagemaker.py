@@ -96,10 +96,6 @@ def container_of(account_id: str, region: str, model_name: str) -> tuple[str, di
     return container.get("ModelDataUrl", ""), environment, container.get("Mode", "SingleModel")
 
 
-class ModelError(Exception):
-    """SageMaker runtime's ModelError: the container answered with an error status."""
-
-
 def _model_error(message: str, original_status: int) -> Exception:
     from moto.core.exceptions import JsonRESTError
 

@@ -68,7 +68,7 @@ def _service_for(model_artifact: bytes) -> HandlerService:
         if _workdir is None:
             _workdir = tempfile.TemporaryDirectory(prefix="local-runtime-")
         model_dir = Path(_workdir.name) / digest
-        model_dir.mkdir()
+        model_dir.mkdir(exist_ok=True)  # a failed earlier load may have left it
         archive_path = model_dir.parent / f"{digest}.tar.gz"
         archive_path.write_bytes(model_artifact)
         # SageMaker unpacks model.tar.gz into /opt/ml/model; the data filter refuses links and paths outside it.
