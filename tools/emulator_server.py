@@ -32,14 +32,14 @@ What moto 5.2.5 gets wrong without them, found by deploying the Dev stage:
    attached, and deleting the role then fails ("must detach all policies first"). Here the policy is
    detached from its roles and deleted, as CloudFormation does.
 
+6.-10. SageMaker: CreateModel checks its model data, model package groups, invocations and transform jobs that
+   run the model (tools.local_runtime), and Step Functions executions including the transform-job .sync
+   integration: see tools/emulator_sagemaker.py.
+
 11. Termination protection: moto has no UpdateTerminationProtection (the CDK CLI calls it after deploying a
    stack with `terminationProtection`, so Staging and Prod could not deploy), and DeleteStack ignored the flag.
    Here the call sets it, DescribeStacks reports it, and DeleteStack of a protected stack fails with
    CloudFormation's message, so a destroy must switch it off first, as an operator must on AWS.
-
-6.-10. SageMaker: CreateModel checks its model data, model package groups, invocations and transform jobs that
-   run the model (tools.local_runtime), and Step Functions executions including the transform-job .sync
-   integration: see tools/emulator_sagemaker.py.
 
 Everything else moto skips (autoscaling, schedules, bucket policies, ...) stays skipped; tools.deploy_local
 lists it after every deploy so nobody believes it was deployed.
