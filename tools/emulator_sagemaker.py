@@ -19,8 +19,10 @@ the CDK CLI unchanged):
 9. CreateTransformJob runs the job before answering: every object under the S3 prefix, split by line and sent in
    mini-batches of at most MaxPayloadInMB (MultiRecord) or one line per request (SingleRecord), each answer
    assembled by line into `<key>.out` under S3OutputPath with the output KMS key; the job ends Completed, or
-   Failed with the reason (moto marked every job Completed and wrote nothing). DataProcessing filters, joins and
-   compressed input are not implemented: such a job fails saying so.
+   Failed with the reason (moto marked every job Completed and wrote nothing). Gzip input is decompressed.
+   DataProcessing on CSV follows the documented row-as-array semantics: InputFilter selects what the model
+   gets, JoinSource=Input appends each prediction to its input row, OutputFilter selects from that; the
+   JSONPath subset is `$`, `$[a:b]` and `$[i,j,...]` (anything else, or JSON data, fails saying so).
 10. Step Functions runs executions (moto's interpreter, `execute_state_machine`) and the optimised
     `arn:aws:states:::sagemaker:createTransformJob.sync` integration: create the job, then wait until it is
     Completed (succeed) or Failed/Stopped (fail, with the job as the cause). State machines created by
@@ -31,8 +33,12 @@ the CDK CLI unchanged):
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import json
 import random
+import re
 import uuid
 from typing import Any, Optional
 from urllib.parse import urlparse
@@ -290,21 +296,51 @@ def _mini_batches(lines: list[bytes], max_bytes: int, single_record: bool) -> li
     return batches
 
 
+def select(expression: Optional[str], values: list[str], field: str) -> list[str]:
+    """The JSONPath subset batch transform documents for CSV rows (each row taken as an array): `$`, a slice
+    `$[a:b]` and a union of indices `$[i,j,...]`, negative indices counting from the end."""
+    if expression in (None, "", "$"):
+        return values
+    sliced = re.fullmatch(r"\$\[(-?\d*):(-?\d*)\]", expression)
+    if sliced:
+        start, stop = sliced.groups()
+        return values[int(start) if start else None:int(stop) if stop else None]
+    indices = re.fullmatch(r"\$\[\s*(-?\d+(?:\s*,\s*-?\d+)*)\s*\]", expression)
+    if indices:
+        try:
+            return [values[int(i)] for i in indices.group(1).split(",")]
+        except IndexError:
+            raise RuntimeError(f"ClientError: {field} {expression} selects past the end of a row of {len(values)}") from None
+    raise RuntimeError(f"the emulator does not implement DataProcessing.{field}={expression} (only $, $[a:b] and "
+                       "$[i,j,...] on CSV)")
+
+
+def _csv_row(line: bytes) -> list[str]:
+    return next(csv.reader([line.decode("utf-8")]), [])
+
+
+def _csv_line(values: list[str]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(values)
+    return out.getvalue().encode("utf-8")
+
+
 def run_transform_job(account_id: str, region: str, job: Any) -> None:
     """Run the job to its end state (Completed or Failed with the reason)."""
     from moto.s3.models import FakeKey
 
     try:
         processing = job.data_processing or {}
-        unsupported = [f"DataProcessing.{k}={processing[k]}" for k in ("InputFilter", "OutputFilter")
-                       if processing.get(k) not in (None, "$")]
-        if processing.get("JoinSource", "None") != "None":
-            unsupported.append(f"DataProcessing.JoinSource={processing['JoinSource']}")
-        if job.transform_input.get("CompressionType", "None") != "None":
-            unsupported.append(f"TransformInput.CompressionType={job.transform_input['CompressionType']}")
+        join_input = processing.get("JoinSource", "None") == "Input"
+        content_type = job.transform_input.get("ContentType", "text/csv")
+        processed = join_input or any(processing.get(k) not in (None, "", "$") for k in ("InputFilter", "OutputFilter"))
+        compression = job.transform_input.get("CompressionType", "None")
         source = job.transform_input["DataSource"]["S3DataSource"]
-        if source.get("S3DataType", "S3Prefix") != "S3Prefix":
-            unsupported.append(f"S3DataType={source['S3DataType']}")
+        unsupported = [f"S3DataType={source['S3DataType']}"] if source.get("S3DataType", "S3Prefix") != "S3Prefix" else []
+        if processed and (content_type.split(";")[0] != "text/csv" or job.transform_output.get("Accept", "text/csv") != "text/csv"):
+            unsupported.append(f"DataProcessing on {content_type} (only text/csv in and out)")
+        if compression not in ("None", "Gzip"):
+            unsupported.append(f"CompressionType={compression}")
         if unsupported:
             raise RuntimeError(f"the emulator does not implement {', '.join(unsupported)}")
         uri, environment, _ = container_of(account_id, region, job.model_name)
@@ -320,18 +356,30 @@ def run_transform_job(account_id: str, region: str, job: Any) -> None:
         output = job.transform_output
         split_by_line = job.transform_input.get("SplitType", "None") == "Line"
         max_bytes = int(job.max_payload_in_mb or 6) * 1024 * 1024
+        single = job.batch_strategy == "SingleRecord" or not split_by_line
         for key in keys:
             data = bytes(bucket.keys[key].value)
+            if compression == "Gzip":
+                data = gzip.decompress(data)
             lines = [line for line in data.splitlines() if line.strip()] if split_by_line else [data]
+            rows = [_csv_row(line) for line in lines] if processed else []
+            model_input = [_csv_line(select(processing.get("InputFilter"), row, "InputFilter")) for row in rows] \
+                if processed else lines
             answers = []
-            for batch in _mini_batches(lines, max_bytes, job.batch_strategy == "SingleRecord" or not split_by_line):
-                status, answer, _ = local_runtime.invoke(artifact, environment, batch,
-                                                         job.transform_input.get("ContentType", "text/csv"),
-                                                         output.get("Accept"))
+            for batch in _mini_batches(model_input, max_bytes, single):
+                status, answer, _ = local_runtime.invoke(artifact, environment, batch, content_type, output.get("Accept"))
                 if status >= 400:
                     raise RuntimeError(f"ClientError: the model answered {status} for s3://{bucket_name}/{key}: "
                                        f"{answer.decode('utf-8', errors='replace')[:300]}")
                 answers.append(answer.rstrip(b"\n"))
+            if processed:
+                predictions = b"\n".join(answers).splitlines()
+                if len(predictions) != len(rows):
+                    raise RuntimeError(f"ClientError: {len(predictions)} output lines for {len(rows)} input records "
+                                       f"of s3://{bucket_name}/{key}")
+                answers = [_csv_line(select(processing.get("OutputFilter"),
+                                            (row if join_input else []) + _csv_row(prediction), "OutputFilter"))
+                           for row, prediction in zip(rows, predictions)]
             joiner = b"\n" if output.get("AssembleWith", "None") == "Line" else b""
             relative = key[len(prefix):].lstrip("/") or key.rsplit("/", 1)[-1]  # SageMaker: <key under prefix>.out
             write_object(account_id, f"{output['S3OutputPath'].rstrip('/')}/{relative}.out",

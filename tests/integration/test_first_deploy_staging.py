@@ -137,3 +137,38 @@ def test_the_calls_the_old_smoke_test_made_are_rejected(walkthrough, emulator):
         with pytest.raises(runtime.exceptions.ClientError, match="InvokeEndpointAsync|needs TargetModel"):
             runtime.invoke_endpoint(EndpointName=probe.name, ContentType=probe.request.content_type,
                                     Body=probe.request.body.encode())
+
+
+def test_a_batch_run_keeps_each_record_with_its_prediction(walkthrough, emulator, monkeypatch):
+    # Each output line is the transform's output_filter applied to (input row, if join_source is Input) + the
+    # prediction, one per input line (the row's first column is an id the input_filter keeps from the model).
+    import time
+
+    from tools.emulator_sagemaker import select
+
+    config, _ = walkthrough
+    transform = config.batch.transforms["scoring"]
+    outputs = _data_outputs(emulator, config)
+    features = config.serving.smoke_request_for("realtime").body
+    assert select(transform.input_filter, ["id", *features.split(",")], "InputFilter") == features.split(","), \
+        "this walk-through sends an id column that the transform's input_filter drops"
+    s3 = client(emulator, config.region, "s3")
+    s3.put_object(Bucket=outputs["InputBucketName"], Key="batch/scoring/2024-06-03/part-1.csv",
+                  Body="".join(f"id-{i},{features}\n" for i in range(3)).encode())
+    stack = client(emulator, config.region, "cloudformation").describe_stacks(StackName=f"{STAGE}-Batch")["Stacks"][0]
+    machine = next(o["OutputValue"] for o in stack["Outputs"] if o["OutputKey"] == "ScoringStateMachineArn")
+    real_sleep = time.sleep
+    monkeypatch.setattr(time, "sleep", lambda seconds: real_sleep(min(seconds, 0.2)))
+    code, out, err = run_cli(ops_main, ["batch", "run", "--state-machine", machine, "--date", "2024-06-03", "--wait",
+                                        "--timeout", "60", "--endpoint-url", emulator.endpoint_url, "--region",
+                                        config.region])
+    assert code == 0, out + err
+    lines = s3.get_object(Bucket=outputs["OutputBucketName"], Key="batch/scoring/2024-06-03/part-1.csv.out")[
+        "Body"].read().decode().splitlines()
+    assert len(lines) == 3
+    for i, line in enumerate(lines):
+        source = ([f"id-{i}", *features.split(",")] if transform.join_source == "Input" else []) + ["<prediction>"]
+        expected = select(transform.output_filter, source, "OutputFilter")
+        fields = line.split(",")
+        assert len(fields) == len(expected), line
+        assert all(got == want for got, want in zip(fields, expected) if want != "<prediction>"), line

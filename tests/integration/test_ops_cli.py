@@ -313,13 +313,15 @@ def test_a_transform_job_with_processing_the_emulator_lacks_fails_saying_so(aws,
     sagemaker.create_model(ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={
         "Image": IMAGE, "ModelDataUrl": demo_model_uri, "Environment": handler_environment("us-east-1")})
     bucket = demo_model_uri.split("/")[2]
+    aws("s3").put_object(Bucket=bucket, Key="in/rows.csv", Body=f"id-1,{DEMO_ROW}\n".encode())
     name = f"job-{uuid.uuid4().hex[:8]}"
     sagemaker.create_transform_job(
-        TransformJobName=name, ModelName=model, DataProcessing={"InputFilter": "$[1:]"},
+        TransformJobName=name, ModelName=model, DataProcessing={"InputFilter": "$.features"},
         TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/in/"}},
                         "ContentType": "text/csv", "SplitType": "Line"},
         TransformOutput={"S3OutputPath": f"s3://{bucket}/out/"},
         TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
     job = sagemaker.describe_transform_job(TransformJobName=name)
     assert job["TransformJobStatus"] == "Failed"
-    assert job["FailureReason"] == "the emulator does not implement DataProcessing.InputFilter=$[1:]"
+    assert job["FailureReason"] == ("the emulator does not implement DataProcessing.InputFilter=$.features "
+                                    "(only $, $[a:b] and $[i,j,...] on CSV)")
