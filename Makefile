@@ -16,6 +16,7 @@ CDK := cdk
 .PHONY: deploy-local destroy-local
 
 DEMO_MODEL := build/demo-model.tar.gz
+STAGE ?= Dev
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -106,10 +107,11 @@ bench-inference: setup
 clean:
 	rm -rf cdk.out .pytest_cache build
 
-## Deploy the Dev stage to a local AWS emulator (moto on 127.0.0.1, free port) and print what landed.
+## Deploy a stage (STAGE=Dev by default; Staging, Prod) to a local AWS emulator (moto on 127.0.0.1, free port)
+## and print what landed.
 deploy-local: setup $(DEMO_MODEL)
-	$(PY) -m tools.deploy_local deploy --stage Dev
+	$(PY) -m tools.deploy_local deploy --stage $(STAGE)
 
-## Destroy the locally deployed Dev stage and stop the emulator deploy-local started (by its PID).
+## Destroy the locally deployed stage (STAGE=Dev by default) and stop the emulator deploy-local started (by its PID).
 destroy-local: setup $(DEMO_MODEL)
-	$(PY) -m tools.deploy_local destroy --stage Dev
+	$(PY) -m tools.deploy_local destroy --stage $(STAGE)

@@ -59,6 +59,11 @@ class EnvironmentConfig(Section):
     def stage_id(self) -> str:
         return self.name.capitalize()
 
+    def endpoint_name(self, endpoint: str) -> str:
+        """The stable physical name of the endpoint `endpoint` (a key of serving.endpoints): clients, the smoke
+        test and the smoke-test role's policy all find it by this name (ARCHITECTURE section 4)."""
+        return endpoint_name(self.name_prefix, endpoint)
+
     @property
     def tags(self) -> dict[str, str]:
         return {

@@ -9,6 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+# One CSV row the demo model (tools/train_demo.py, packaged by `make package-model`) answers: the 30
+# breast-cancer features of its first training sample. Every environment below serves that model today;
+# a model with other features brings its own smoke_request.
+_DEMO_SMOKE_REQUEST: dict[str, Any] = {
+    "content_type": "text/csv",
+    "accept": "application/json",
+    "body": (
+        "17.99,10.38,122.8,1001.0,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871,1.095,0.9053,8.589,153.4,"
+        "0.006399,0.04904,0.05373,0.01587,0.03003,0.006193,25.38,17.33,184.6,2019.0,0.1622,0.6656,0.7119,"
+        "0.2654,0.4601,0.1189"
+    ),
+}
+
 _TEAM = {
     "project": "sagemaker-inference",
     "owner": "ml-platform",
@@ -34,7 +47,8 @@ DEV: dict[str, Any] = {
     # instance cost. Serverless supports no network isolation, so this model runs without it.
     "serving": {
         "models": {
-            "demo": {"model_data_asset": "build/demo-model.tar.gz", "network_isolation": False},
+            "demo": {"model_data_asset": "build/demo-model.tar.gz", "network_isolation": False,
+                     "smoke_request": _DEMO_SMOKE_REQUEST},
         },
         "endpoints": {
             "realtime": {
@@ -84,11 +98,13 @@ STAGING: dict[str, Any] = {
     "serving": {
         "default_model_data_key": "models/model-v1.tar.gz",
         "models": {
-            "main": {},
-            "registered": {"model_package_version": 1},
+            "main": {"smoke_request": _DEMO_SMOKE_REQUEST},
+            "registered": {"model_package_version": 1, "smoke_request": _DEMO_SMOKE_REQUEST},
             # Multi-model containers import the handler at start, before any model exists, from an S3
             # sourcedir.tar.gz (README "Bring your own model and handler"): that download needs network access.
-            "multi": {"multi_model_prefix": "models/multi/", "network_isolation": False},
+            # The smoke test loads models/multi/model-v1.tar.gz (push it there as well as models/model-v1.tar.gz).
+            "multi": {"multi_model_prefix": "models/multi/", "network_isolation": False,
+                      "smoke_request": {**_DEMO_SMOKE_REQUEST, "target_model": "model-v1.tar.gz"}},
         },
         "endpoints": {
             "realtime": {
@@ -151,8 +167,8 @@ PROD: dict[str, Any] = {
     # shift 10% first and roll back on the endpoint's 5XX or latency alarm.
     "serving": {
         "models": {
-            "champion": {"model_data_key": "models/model-v1.tar.gz"},
-            "challenger": {"model_data_key": "models/model-v2.tar.gz"},
+            "champion": {"model_data_key": "models/model-v1.tar.gz", "smoke_request": _DEMO_SMOKE_REQUEST},
+            "challenger": {"model_data_key": "models/model-v2.tar.gz", "smoke_request": _DEMO_SMOKE_REQUEST},
         },
         "endpoints": {
             "realtime": {

@@ -8,12 +8,14 @@ Cross-field rules live in model validators whose messages show the values involv
 from __future__ import annotations
 
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from config.base import Section, TimeZoneName
 from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
+from ml_constructs.s3_layout import ASYNC_PREFIX
 from ml_constructs.handler import DEFAULT_ENTRY_POINT, handler_problems
 from ml_constructs.instance_types import has_instance_storage, instance_family, is_burstable
 
@@ -30,6 +32,11 @@ S3Prefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]*/$",
 RelativePath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$")]
 InstanceType = Annotated[str, StringConstraints(pattern=r"^ml\.[a-z][a-z0-9-]*\.[a-z0-9]+$")]
 Seconds3600 = Annotated[int, Field(ge=0, le=3600)]
+# A MIME type with optional parameters, as the handler reads Content-Type/Accept (`text/csv; header=present`).
+MimeType = Annotated[str, StringConstraints(
+    pattern=r"^[a-z]+/[a-z0-9.+-]+(\s*;\s*[a-z0-9-]+=[A-Za-z0-9.-]+)*$", max_length=256)]
+# Real-time endpoints accept up to 6 MB (ARCHITECTURE 6.8); a smoke request is a sample, kept far smaller.
+MAX_SMOKE_BODY_BYTES = 64 * 1024
 
 
 # ---------------------------------------------------------------------------------------------- images
@@ -72,6 +79,35 @@ class AssetImageSettings(Section):
 ImageSettings = Annotated[
     Union[FrameworkImageSettings, EcrImageSettings, AssetImageSettings], Field(discriminator="kind")
 ]
+
+
+# ---------------------------------------------------------------------------------------------- smoke requests
+
+
+class SmokeRequest(Section):
+    """One request the smoke test sends after each deploy; the endpoint must answer it with a 2xx.
+
+    A sample the model really accepts (its features, its format), so a model release that breaks the
+    contract fails the stage instead of the first client.
+    """
+
+    content_type: MimeType
+    """e.g. text/csv or application/json."""
+    body: Annotated[str, StringConstraints(min_length=1)]
+    """The request body as text (UTF-8), at most 64 KiB."""
+    accept: Optional[MimeType] = None
+    """Default: the model's default response type."""
+    target_model: Optional[S3Key] = None
+    """Multi-model endpoints only, and required there: the model.tar.gz to load, relative to the model's
+    multi_model_prefix (InvokeEndpoint's TargetModel), e.g. model-v1.tar.gz."""
+
+    @field_validator("body")
+    @classmethod
+    def _small(cls, value: str) -> str:
+        size = len(value.encode("utf-8"))
+        if size > MAX_SMOKE_BODY_BYTES:
+            raise ValueError(f"body is {size} bytes; a smoke request holds at most {MAX_SMOKE_BODY_BYTES}")
+        return value
 
 
 # ---------------------------------------------------------------------------------------------- models
@@ -130,6 +166,9 @@ class ModelSettings(Section):
     """Default: no VPC (SageMaker-managed network; with network isolation, no egress at all)."""
     handler: HandlerSettings = Field(default_factory=HandlerSettings)
     """Framework images only. Default: the project's handler, inference_code/inference.py."""
+    smoke_request: Optional[SmokeRequest] = None
+    """A request this model answers, sent by the smoke test to every endpoint serving it (unless the
+    endpoint sets its own). Default: none."""
 
     @model_validator(mode="after")
     def _one_data_source(self) -> "ModelSettings":
@@ -346,6 +385,22 @@ class AsyncInferenceSettings(Section):
     """Default: SageMaker chooses."""
 
 
+@dataclass(frozen=True)
+class AsyncPaths:
+    """An async endpoint's S3 key prefixes: requests (input bucket), results and failures (output bucket)."""
+
+    input_prefix: str
+    output_prefix: str
+    failure_prefix: str
+
+
+def async_paths(endpoint: str, settings: AsyncInferenceSettings) -> AsyncPaths:
+    """The one place these prefixes are decided: the endpoint config, the smoke test and its role use them."""
+    base = f"{ASYNC_PREFIX}{endpoint}/"
+    return AsyncPaths(input_prefix=f"{base}input/", output_prefix=settings.output_prefix or f"{base}output/",
+                      failure_prefix=settings.failure_prefix or f"{base}failures/")
+
+
 class DataCaptureSettings(Section):
     """Capture requests and/or responses to the output bucket (for Model Monitor and debugging)."""
 
@@ -421,6 +476,9 @@ class EndpointSettings(Section):
     deployment: Optional[DeploymentSettings] = None
     """Default: SageMaker's plain blue/green update, with no baking or rollback alarms."""
     alarms: EndpointAlarmSettings = Field(default_factory=EndpointAlarmSettings)
+    smoke_request: Optional[SmokeRequest] = None
+    """What the smoke test sends to this endpoint. Default: the smoke_request of the model it serves
+    (its first variant's)."""
 
     @model_validator(mode="after")
     def _shape(self) -> "EndpointSettings":
@@ -513,6 +571,33 @@ class ServingConfig(Section):
                     )
                 if model.is_multi_model and endpoint.shadow_variant is not None:
                     problems.append(f"endpoint {endpoint_name!r}: shadow variants are not supported with multi-model {model_name!r}")
+            problems.extend(self._smoke_request_problems(endpoint_name))
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def smoke_request_for(self, endpoint_name: str) -> Optional[SmokeRequest]:
+        """The endpoint's own smoke_request, else that of the model its first variant serves; None: neither."""
+        endpoint = self.endpoints[endpoint_name]
+        if endpoint.smoke_request is not None:
+            return endpoint.smoke_request
+        model = self.models.get(endpoint.model_names[0]) if endpoint.model_names else None
+        return model.smoke_request if model is not None else None
+
+    def serves_multi_model(self, endpoint_name: str) -> bool:
+        return any(self.models[name].is_multi_model for name in self.endpoints[endpoint_name].model_names
+                   if name in self.models)
+
+    def _smoke_request_problems(self, endpoint_name: str) -> list[str]:
+        # TargetModel is required by a multi-model endpoint and rejected by any other.
+        request = self.smoke_request_for(endpoint_name)
+        if request is None:
+            return []
+        multi = self.serves_multi_model(endpoint_name)
+        if multi and request.target_model is None:
+            return [f"endpoint {endpoint_name!r} is multi-model: its smoke_request needs target_model (a model.tar.gz "
+                    f"under the model's multi_model_prefix), got none"]
+        if not multi and request.target_model is not None:
+            return [f"endpoint {endpoint_name!r} is not multi-model: its smoke_request takes no target_model "
+                    f"(got {request.target_model!r})"]
+        return []

@@ -54,3 +54,8 @@ IMAGE_PINS = {
         "sagemaker-inference": "1.5.5",
     },
 }
+
+
+# The image model packages are registered with (`tools.ops model push --register`); the Serving stack lets the
+# execution role pull it for registry models.
+REGISTRY_PACKAGE_FRAMEWORK = ("sklearn", SKLEARN_FRAMEWORK_VERSION)

@@ -9,6 +9,7 @@ from aws_cdk import Duration, RemovalPolicy, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
 
 from ml_constructs.acknowledgments import acknowledge
+from ml_constructs.s3_layout import ASYNC_PREFIX
 
 from config.data import DataConfig
 
@@ -77,9 +78,7 @@ class BucketLayout:
     input_prefixes: tuple[str, ...] = ("training/", "validation/", "test/", "batch/")
     batch_output_prefix: str = "batch/"
     data_capture_prefix: str = "data-capture/"
-    async_output_prefix: str = "async/"
-    async_input_prefix: str = "async-input/"
-    """Where callers upload async inference input (in the output bucket; `tools.ops invoke` does)."""
+    async_output_prefix: str = ASYNC_PREFIX  # config.serving.async_paths decides what goes under it
     model_prefix: str = "models/"
 
 

@@ -7,7 +7,7 @@ from typing import Mapping, Optional
 from aws_cdk import aws_kms as kms, aws_s3 as s3, aws_sagemaker as sagemaker, aws_sns as sns
 from constructs import Construct
 
-from config.serving import EndpointSettings, InstanceVariantSettings
+from config.serving import EndpointSettings, InstanceVariantSettings, async_paths
 from ml_constructs.acknowledgments import acknowledge
 from ml_constructs.buckets import BucketLayout
 from ml_constructs.execution_role import SageMakerExecutionRole
@@ -77,7 +77,7 @@ class EndpointConfiguration(Construct):
             production_variants=production_variants,
             shadow_production_variants=shadow,
             kms_key_id=volume_key.key_arn if self.volume_key_used else None,
-            async_inference_config=self._async_config(label, output_bucket, data_key, role, layout),
+            async_inference_config=self._async_config(label, output_bucket, data_key, role),
             data_capture_config=self._data_capture(label, output_bucket, data_key, layout),
         )
         if needs_output:
@@ -140,15 +140,11 @@ class EndpointConfiguration(Construct):
                       "CreateEndpointConfig rejects a KmsKeyId for such instance types.")
         acknowledge(self.endpoint_config, {rule: reason for rule in _VOLUME_KMS_RULES})
 
-    def _async_config(self, label, output_bucket, data_key, role, layout):
+    def _async_config(self, label, output_bucket, data_key, role):
         settings = self.settings.async_inference
         if settings is None:
             return None
-        base = f"{layout.async_output_prefix}{label}/"
-        # SageMaker reads each request from where the caller uploaded it, with this role.
-        output_bucket.grant_read(role.role, f"{layout.async_input_prefix}*")
-        role.acknowledge_object_wildcard(output_bucket.arn_for_objects(f"{layout.async_input_prefix}*"),
-                                         "reads async inference requests callers upload")
+        paths = async_paths(label, settings)
         notification = None
         if settings.notifications:
             self.success_topic = sns.Topic(self, "SuccessTopic", master_key=data_key, enforce_ssl=True)
@@ -163,8 +159,8 @@ class EndpointConfiguration(Construct):
                 max_concurrent_invocations_per_instance=settings.max_concurrent_invocations_per_instance)
         return sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty(
             output_config=sagemaker.CfnEndpointConfig.AsyncInferenceOutputConfigProperty(
-                s3_output_path=output_bucket.s3_url_for_object(settings.output_prefix or f"{base}output/"),
-                s3_failure_path=output_bucket.s3_url_for_object(settings.failure_prefix or f"{base}failures/"),
+                s3_output_path=output_bucket.s3_url_for_object(paths.output_prefix),
+                s3_failure_path=output_bucket.s3_url_for_object(paths.failure_prefix),
                 kms_key_id=data_key.key_arn,
                 notification_config=notification,
             ),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 DEFAULT_ENTRY_POINT = "inference.py"
+CONTAINER_LOG_LEVEL = "20"  # logging.INFO
 PACKED_SUBMIT_DIRECTORY = "/opt/ml/model/code"
 # Frameworks whose image serves a handler-less artifact itself. The scikit-learn image has no default
 # model_fn: without SAGEMAKER_PROGRAM its server never becomes healthy (tests/fidelity/test_model_code.py).
@@ -82,3 +83,16 @@ def handler_environment(entry_point: Optional[str], submit_directory: Optional[s
     if network_isolation:
         environment["PIP_NO_INDEX"] = "1"  # fail at once instead of waiting on an index it cannot reach
     return environment
+
+
+def framework_environment(region: str) -> dict[str, str]:
+    """What every framework-image model gets besides its handler: the toolkit's log level and the region."""
+    return {"SAGEMAKER_CONTAINER_LOG_LEVEL": CONTAINER_LOG_LEVEL, "SAGEMAKER_REGION": region}
+
+
+def framework_model_environment(region: str, *, entry_point: Optional[str] = DEFAULT_ENTRY_POINT,
+                                network_isolation: bool = True) -> dict[str, str]:
+    """The whole container environment of a framework model whose handler is packed under code/: what the
+    Model construct sets, and what `tools.ops model push --register` registers a package version with."""
+    return {**handler_environment(entry_point, None, network_isolation=network_isolation),
+            **framework_environment(region)}

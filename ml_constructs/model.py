@@ -17,9 +17,7 @@ from constructs import Construct
 
 from ml_constructs.execution_role import SageMakerExecutionRole
 from ml_constructs.framework_images import framework_image
-from ml_constructs.handler import DEFAULT_ENTRY_POINT, handler_environment, handler_problems
-
-CONTAINER_LOG_LEVEL = "20"  # logging.INFO
+from ml_constructs.handler import DEFAULT_ENTRY_POINT, framework_environment, handler_environment, handler_problems
 
 
 @dataclass(frozen=True)
@@ -78,10 +76,8 @@ class _FrameworkImage(ModelImage):
         image = framework_image(self.framework, self.version, region, python_version=self.python_version,
                                 processor=self.processor)
         role.grant_image_pull([image.repository_arn])
-        return BoundImage(uri=image.uri, framework=self.framework, entry_point=self.entry_point, framework_environment={
-            "SAGEMAKER_CONTAINER_LOG_LEVEL": CONTAINER_LOG_LEVEL,
-            "SAGEMAKER_REGION": region,
-        })
+        return BoundImage(uri=image.uri, framework=self.framework, entry_point=self.entry_point,
+                          framework_environment=framework_environment(region))
 
 
 class _EcrImage(ModelImage):

@@ -12,7 +12,7 @@ from typing import Optional
 from aws_cdk import Stack, aws_ecr as ecr
 
 from config.serving import ModelSettings
-from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
+from inference_code.framework import REGISTRY_PACKAGE_FRAMEWORK
 from ml_constructs.execution_role import SageMakerExecutionRole
 from ml_constructs.framework_images import framework_image
 from ml_constructs.model import ModelData, ModelImage, SageMakerModel
@@ -22,8 +22,6 @@ from tools import package_model
 
 HANDLER_SOURCE_DIR = PROJECT_ROOT / "build" / "handler-source"
 
-# Registry packages are registered with the scikit-learn framework image; the role must be able to pull it.
-REGISTRY_PACKAGE_FRAMEWORK = ("sklearn", SKLEARN_FRAMEWORK_VERSION)
 
 
 def construct_id(name: str) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 from aws_cdk import (
+    DefaultStackSynthesizer,
     Duration,
     Environment,
     RemovalPolicy,
@@ -23,7 +24,7 @@ from constructs import Construct
 from config import EnvironmentConfig, PipelineSettings
 from ml_constructs.acknowledgments import acknowledge
 from ml_constructs.buckets import SecureBucket
-from stacks.smoke_test_access import SmokeTestAccessStack, smoke_test_role_name
+from stacks.smoke_test_access import SmokeTestAccessStack, pipeline_smoke_test_role_name, smoke_test_role_name
 from stacks.stage import InferenceStage
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ def add_smoke_test_access(stage: InferenceStage, *, tooling_account: str) -> Smo
     """The role the pipeline's smoke test assumes in the stage's account. Added to every stage by the
     app builder (top level and in the pipeline) so the two stay identical."""
     return SmokeTestAccessStack(
-        stage, "SmokeTestAccess", config=stage.config, tooling_account=tooling_account,
+        stage, "SmokeTestAccess", config=stage.config, data=stage.data, tooling_account=tooling_account,
         description=f"SageMaker inference smoke-test access for the pipeline ({stage.config.name})",
     )
 
@@ -159,12 +160,16 @@ class PipelineStack(Stack):
             # config and ids as the app's top-level stages, so `Dev-Data` is one stack either way.
             stage = InferenceStage(self, config=config)
             add_smoke_test_access(stage, tooling_account=settings.account)
-            pre = []
+            pre: list[pipelines.Step] = []
             if config.name in settings.approval_before:
                 pre.append(pipelines.ManualApprovalStep(
                     f"Approve{config.stage_id}",
                     comment=f"Promote to {config.stage_id}: review the earlier stages' smoke tests first.",
                 ))
+            preflight = self._preflight(stage)
+            for earlier in pre:
+                preflight.add_step_dependency(earlier)  # after the approval: the accounts may change while waiting
+            pre.append(preflight)
             self.pipeline.add_stage(stage, pre=pre, post=[self._smoke_test(stage)])
             self.stages.append(stage)
 
@@ -193,26 +198,43 @@ class PipelineStack(Stack):
         raise ValueError(f"no statement granting {CDK_CONNECTION_ACTION} on {connection_arn} in the pipeline: "
                          "CDK Pipelines changed how it grants the connection; revisit _grant_connection_use")
 
+    def _tool_step(self, step_id: str, *, command: str, role_arn: str, role: Optional[iam.IRole] = None
+                   ) -> pipelines.CodeBuildStep:
+        """A step running one of our tools from the source: only the tested boto3 and pydantic (config) installed,
+        allowed only to assume `role_arn` (in the stage's account), which is passed as $ROLE_ARN."""
+        return pipelines.CodeBuildStep(
+            step_id,
+            input=self.source,
+            install_commands=[f"pip install --quiet '{pinned_requirement('boto3')}' '{pinned_requirement('pydantic')}'"],
+            commands=[command],
+            env={"ROLE_ARN": role_arn},
+            role=role,
+            role_policy_statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[role_arn])],
+        )
+
     def _smoke_test(self, stage: InferenceStage) -> pipelines.CodeBuildStep:
-        """Invokes every endpoint the stage outputs, from the tooling account via the stage's smoke-test role."""
+        """Sends every configured endpoint its smoke request, from the tooling account via the stage's
+        smoke-test role, which trusts only this step's role (a fixed name, as the trust crosses accounts)."""
         config = stage.config
         role_arn = self.format_arn(service="iam", region="", account=config.account, resource="role",
                                    resource_name=smoke_test_role_name(config))
-        # The stage's own stacks (not the access stack): narrow DescribeStacks calls, no listing of the account.
-        stacks = sorted(child.stack_name for child in stage.node.children
-                        if isinstance(child, Stack) and not isinstance(child, SmokeTestAccessStack))
-        stack_args = " ".join(f"--stack {name}" for name in stacks)
-        return pipelines.CodeBuildStep(
-            f"SmokeTest{config.stage_id}",
-            input=self.source,
-            install_commands=[f"pip install --quiet '{pinned_requirement('boto3')}'"],
-            commands=[
-                f"python -m tools.smoke_test --stage {config.stage_id} --region {config.region} "
-                f"--role-arn \"$SMOKE_TEST_ROLE_ARN\" {stack_args}"
-            ],
-            env={"SMOKE_TEST_ROLE_ARN": role_arn},
-            role_policy_statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[role_arn])],
-        )
+        # In the pipeline construct, where the acknowledgments of the step roles CDK Pipelines generates apply.
+        step_role = iam.Role(self.pipeline, f"SmokeTest{config.stage_id}Role", role_name=pipeline_smoke_test_role_name(config),
+                             assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+                             description=f"The pipeline's smoke test of {config.stage_id}")
+        return self._tool_step(f"SmokeTest{config.stage_id}", role_arn=role_arn, role=step_role,
+                               command=f'python -m tools.smoke_test --stage {config.stage_id} --role-arn "$ROLE_ARN"')
+
+    def _preflight(self, stage: InferenceStage) -> pipelines.CodeBuildStep:
+        """Before the stage deploys: its model artifacts, package versions, bootstrap stacks and the billing
+        metric exist (tools/ops/preflight.py), read through the stage account's CDK lookup role (read-only,
+        trusted by the tooling account when bootstrapped with --trust)."""
+        config = stage.config
+        qualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        role_arn = self.format_arn(service="iam", region="", account=config.account, resource="role",
+                                   resource_name=f"cdk-{qualifier}-lookup-role-{config.account}-{config.region}")
+        return self._tool_step(f"Preflight{config.stage_id}", role_arn=role_arn,
+                               command=f'python -m tools.ops preflight --stage {config.stage_id} --role-arn "$ROLE_ARN"')
 
     def _acknowledge_generated_policies(self) -> None:
         """CDK Pipelines generates one role and default policy per action; acknowledge, per policy,
@@ -229,6 +251,8 @@ class PipelineStack(Stack):
                 no_repo = ("The project's source is the pipeline's encrypted artifact (type CODEPIPELINE), never a "
                            "repository URL; the Git host is reached only through the CodeStar connection.")
                 acknowledge(project, {"HIPAA.Security-CodeBuildProjectSourceRepoUrl": no_repo})
+        projects_by_role = {project.role.node.path: project for project in self.pipeline.node.find_all()
+                            if isinstance(project, codebuild.Project) and project.role is not None}
         for policy in self.pipeline.node.find_all():
             if not isinstance(policy, iam.Policy):
                 continue
@@ -242,7 +266,8 @@ class PipelineStack(Stack):
                                 "Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::kms:GenerateDataKey*",
                                 "Action::kms:ReEncrypt*", f"Resource::{artifacts}")
             })
-            owner = policy.node.scope.node.scope  # policy -> role -> what the role is for
+            # policy -> role -> what the role is for (a step role we named ourselves: the project using it)
+            owner = projects_by_role.get(policy.node.scope.node.path, policy.node.scope.node.scope)
             if isinstance(owner, codebuild.Project):
                 project = f"<{self.get_logical_id(owner.node.default_child)}>"
                 own_logs = "CodeBuild writes its own project's log streams and test reports; the stream and report names are generated per build."

@@ -19,7 +19,6 @@ from ml_constructs.endpoint import InferenceEndpoint
 from ml_constructs.endpoint_alarms import EndpointAlarms
 from ml_constructs.endpoint_config import EndpointConfiguration
 from ml_constructs.execution_role import SageMakerExecutionRole
-from ml_constructs.endpoint_naming import endpoint_name
 from stacks.batch_stack import batch_state_machine_name
 from stacks.data_stack import DataReferences, DataStack
 from stacks.model_factory import construct_id, model_from_config
@@ -68,7 +67,7 @@ class ServingStack(Stack):
             endpoint = InferenceEndpoint(
                 self,
                 f"{prefix}Endpoint",
-                endpoint_name=endpoint_name(config.name_prefix, name),
+                endpoint_name=config.endpoint_name(name),
                 endpoint_config=endpoint_config,
                 alarm_action=data.alarm_action,
                 deployment=settings.deployment,

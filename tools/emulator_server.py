@@ -35,8 +35,17 @@ What moto 5.2.5 gets wrong without them, found by deploying the Dev stage:
    endpoint is not found by the stable name the template gives it. Here the property names it, as in
    CloudFormation (a template without it still gets a generated name).
 
-Everything else moto skips (autoscaling, schedules, bucket policies, model package groups, ...)
-stays skipped; tools.deploy_local lists it after every deploy so nobody believes it was deployed.
+6.-10. SageMaker: CreateModel checks its model data, model package groups, invocations and transform jobs that
+   run the model (tools.local_runtime), and Step Functions executions including the transform-job .sync
+   integration: see tools/emulator_sagemaker.py.
+
+11. Termination protection: moto has no UpdateTerminationProtection (the CDK CLI calls it after deploying a
+   stack with `terminationProtection`, so Staging and Prod could not deploy), and DeleteStack ignored the flag.
+   Here the call sets it, DescribeStacks reports it, and DeleteStack of a protected stack fails with
+   CloudFormation's message, so a destroy must switch it off first, as an operator must on AWS.
+
+Everything else moto skips (autoscaling, schedules, bucket policies, ...) stays skipped; tools.deploy_local
+lists it after every deploy so nobody believes it was deployed.
 """
 
 from __future__ import annotations
@@ -345,20 +354,40 @@ def _patch_managed_policies() -> None:
     ManagedPolicy.delete = delete
 
 
-def _patch_sagemaker_endpoint_names() -> None:
-    from moto.sagemaker.models import FakeEndpoint
+def _patch_termination_protection() -> None:
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import CloudFormationBackend
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult
 
-    # moto's CloudFormation parser takes the resource's name from this property when the template sets it.
-    FakeEndpoint.cloudformation_name_type = staticmethod(lambda: "EndpointName")
+    def update_termination_protection(self) -> ActionResult:
+        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+        stack.enable_termination_protection = str(self._get_param("EnableTerminationProtection")).lower() == "true"
+        return ActionResult({"StackId": stack.stack_id})
+
+    original_delete = CloudFormationBackend.delete_stack
+
+    def delete_stack(self, name_or_stack_id: str) -> None:
+        for stack in self.stacks.values():
+            if name_or_stack_id in (stack.stack_id, stack.name) and stack.enable_termination_protection:
+                raise ValidationError(message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection "
+                                              "is enabled")
+        original_delete(self, name_or_stack_id)
+
+    CloudFormationResponse.update_termination_protection = update_termination_protection
+    CloudFormationBackend.delete_stack = delete_stack
 
 
 def apply_patches() -> None:
-    _patch_sagemaker_endpoint_names()
+    from tools import emulator_sagemaker
+
+    emulator_sagemaker.apply_patches()
     _patch_cloudwatch_alarms()
     _patch_managed_policies()
     _patch_kms_keys()
     _patch_change_sets()
     _patch_custom_resources()
+    _patch_termination_protection()
 
 
 def main(argv: Optional[list[str]] = None) -> None:

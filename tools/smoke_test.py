@@ -1,14 +1,22 @@
-"""Smoke-tests one deployed stage: invokes every endpoint its stacks output, once, and fails on any error.
+"""Smoke-tests one deployed stage: sends every configured endpoint its configured request, the way its kind
+needs, and fails on any error.
 
 Usage:
-    python -m tools.smoke_test --stage Dev [--region us-east-1] [--endpoint-url URL]
-                               [--stack Dev-Serving ...] [--role-arn ARN]
-                               [--payload TEXT | --payload @file] [--content-type text/csv]
+    python -m tools.smoke_test --stage Staging [--region us-east-1] [--endpoint-url URL] [--role-arn ARN]
+                               [--async-timeout 900]
 
-Endpoints are found through the stage's CloudFormation stack outputs whose keys end in `EndpointName`
-(stacks named `<Stage>-*`, or only the --stack names given). The default payload is one row of the demo
-model's input (30 breast-cancer features, CSV); pass --payload/--content-type for another model.
---role-arn assumes that role first: the pipeline uses it to reach the stage's account.
+The endpoints, their kinds and their requests come from the stage's config (config/environments.py):
+an endpoint is called by its stable name `<name_prefix>-<endpoint>` and sent its `smoke_request` (the
+endpoint's own, else its model's). Per kind:
+
+- real-time and serverless: InvokeEndpoint;
+- multi-model: InvokeEndpoint with TargetModel (the request's target_model);
+- async: the request is uploaded to the input bucket under async/<endpoint>/input/, InvokeEndpointAsync,
+  then the output or failure object is awaited in the output bucket (at most --async-timeout seconds).
+  The input bucket's name is the Data stack's InputBucketName output.
+
+--role-arn assumes that role first: the pipeline uses the stage's SmokeTestAccess role, which allows
+exactly these calls. Only the stage's own region is called (the Billing stack, in us-east-1, has no endpoint).
 Exit codes: 0 every endpoint answered, 1 an endpoint or AWS call failed, 2 nothing to test / bad usage.
 """
 
@@ -16,21 +24,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+import uuid
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
+from urllib.parse import urlparse
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-OUTPUT_SUFFIX = "EndpointName"
-DEFAULT_CONTENT_TYPE = "text/csv"
-# The first sample of sklearn's breast-cancer set: what tools/train_demo.py's model expects.
-DEFAULT_PAYLOAD = (
-    "17.99,10.38,122.8,1001.0,0.1184,0.2776,0.3001,0.1471,0.2419,0.07871,1.095,0.9053,8.589,153.4,"
-    "0.006399,0.04904,0.05373,0.01587,0.03003,0.006193,25.38,17.33,184.6,2019.0,0.1622,0.6656,0.7119,"
-    "0.2654,0.4601,0.1189"
-)
+from config import EnvironmentConfig
+from config.serving import SmokeRequest, async_paths
+from tools.ops.aws import Aws, OpsError
+from tools.ops.stage import data_stack_name, find_stage, stack_outputs
+
+DEFAULT_ASYNC_TIMEOUT_SECONDS = 900.0
+POLL_INTERVAL_SECONDS = 5.0
+SHOWN_CHARACTERS = 200
 
 
 class SmokeTestError(Exception):
@@ -42,69 +52,159 @@ class SmokeTestError(Exception):
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    stack: str
-    output_key: str
+class Probe:
+    """One endpoint to test: its config key, physical name, kind and request."""
+
+    endpoint: str
     name: str
+    kind: str  # real-time | serverless | multi-model | async
+    request: Optional[SmokeRequest]
+    async_input_prefix: Optional[str] = None
 
 
 @dataclass(frozen=True)
 class Result:
-    endpoint: Endpoint
+    probe: Probe
     ok: bool
     detail: str
 
 
-def find_endpoints(cloudformation, stage: str, stacks: Sequence[str] = ()) -> list[Endpoint]:
-    """Outputs ending in `EndpointName` of the given stacks, or of every stack named `<stage>-*`."""
-    described = []
-    try:
-        if stacks:
-            for stack in stacks:
-                described.extend(cloudformation.describe_stacks(StackName=stack)["Stacks"])
+def stage_config(stage: str, environments: Optional[Sequence[EnvironmentConfig]] = None) -> EnvironmentConfig:
+    """The environment whose stage id (Staging) or name (staging) is `stage` (given `environments`, one of them)."""
+    if environments is None:
+        try:
+            return find_stage(stage)
+        except OpsError as error:
+            raise SmokeTestError(str(error), exit_code=2) from error
+    for env in environments:
+        if stage in (env.stage_id, env.name):
+            return env
+    raise SmokeTestError(f"no stage {stage!r} among {[env.stage_id for env in environments]}", exit_code=2)
+
+
+def probes_for(config: EnvironmentConfig) -> list[Probe]:
+    serving = config.serving
+    probes = []
+    for endpoint, settings in serving.endpoints.items():
+        input_prefix = None
+        if settings.async_inference is not None:
+            kind, input_prefix = "async", async_paths(endpoint, settings.async_inference).input_prefix
+        elif serving.serves_multi_model(endpoint):
+            kind = "multi-model"
+        elif settings.serverless is not None:
+            kind = "serverless"
         else:
-            for page in cloudformation.get_paginator("describe_stacks").paginate():
-                described.extend(s for s in page["Stacks"] if s["StackName"].startswith(f"{stage}-"))
-    except (ClientError, BotoCoreError) as error:
-        raise SmokeTestError(f"cannot read the {stage} stacks' outputs: {error}") from error
-    return [
-        Endpoint(stack=s["StackName"], output_key=o["OutputKey"], name=o["OutputValue"])
-        for s in sorted(described, key=lambda s: s["StackName"])
-        for o in sorted(s.get("Outputs", []), key=lambda o: o["OutputKey"])
-        if o["OutputKey"].endswith(OUTPUT_SUFFIX)
-    ]
+            kind = "real-time"
+        probes.append(Probe(endpoint=endpoint, name=config.endpoint_name(endpoint), kind=kind,
+                            request=serving.smoke_request_for(endpoint), async_input_prefix=input_prefix))
+    return probes
 
 
-def invoke(runtime, endpoint: Endpoint, payload: bytes, content_type: str) -> Result:
-    """One request; any AWS error or an error status from the model is a failed result, not an exception."""
+def data_stack_output(cloudformation, config: EnvironmentConfig, key: str) -> str:
+    stack = data_stack_name(config)
     try:
-        response = runtime.invoke_endpoint(
-            EndpointName=endpoint.name, ContentType=content_type, Accept="application/json", Body=payload
-        )
-        body = response["Body"].read().decode("utf-8", errors="replace")
+        outputs = stack_outputs(cloudformation, stack)
     except (ClientError, BotoCoreError) as error:
-        return Result(endpoint, ok=False, detail=str(error))
-    return Result(endpoint, ok=True, detail=body[:200])
+        raise SmokeTestError(f"cannot read the outputs of {stack}: {error}") from error
+    if outputs is None or key not in outputs:
+        raise SmokeTestError(f"{stack} has no output {key} (is the Data stack deployed?)")
+    return outputs[key]
 
 
-def run(session: boto3.session.Session, *, stage: str, stacks: Sequence[str] = (),
-        endpoint_url: Optional[str] = None, payload: bytes = DEFAULT_PAYLOAD.encode(),
-        content_type: str = DEFAULT_CONTENT_TYPE) -> list[Result]:
-    """Find the stage's endpoints and invoke each. Raises SmokeTestError when there is nothing to test."""
-    cloudformation = session.client("cloudformation", endpoint_url=endpoint_url)
-    endpoints = find_endpoints(cloudformation, stage, stacks)
-    if not endpoints:
-        where = ", ".join(stacks) if stacks else f"stacks named {stage}-*"
-        raise SmokeTestError(
-            f"no stack output ending in {OUTPUT_SUFFIX!r} in {where}: nothing to smoke-test "
-            "(is the stage deployed, and does it output its endpoint names?)", exit_code=2)
+def invoke_realtime(runtime, probe: Probe) -> Result:
+    request = probe.request
+    params = {"EndpointName": probe.name, "ContentType": request.content_type, "Body": request.body.encode()}
+    if request.accept:
+        params["Accept"] = request.accept
+    if request.target_model:
+        params["TargetModel"] = request.target_model
+    try:
+        body = runtime.invoke_endpoint(**params)["Body"].read()
+    except (ClientError, BotoCoreError) as error:
+        return Result(probe, ok=False, detail=str(error))
+    return Result(probe, ok=True, detail=_shown(body))
+
+
+def invoke_async(runtime, s3, probe: Probe, *, input_bucket: str, timeout: float,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> Result:
+    """Upload the request, InvokeEndpointAsync, then wait for the output (ok) or failure (not ok) object."""
+    request = probe.request
+    inference_id = f"smoke-test-{uuid.uuid4()}"
+    key = f"{probe.async_input_prefix}{inference_id}"
+    try:
+        # The bucket's default encryption (the stage's data key) applies, as for any async request.
+        s3.put_object(Bucket=input_bucket, Key=key, Body=request.body.encode(), ContentType=request.content_type)
+        params = {"EndpointName": probe.name, "InputLocation": f"s3://{input_bucket}/{key}",
+                  "ContentType": request.content_type, "InferenceId": inference_id}
+        if request.accept:
+            params["Accept"] = request.accept
+        response = runtime.invoke_endpoint_async(**params)
+    except (ClientError, BotoCoreError) as error:
+        return Result(probe, ok=False, detail=str(error))
+    output, failure = response["OutputLocation"], response.get("FailureLocation")
+    deadline = clock() + timeout
+    while True:
+        try:
+            for location, ok in ((output, True), (failure, False)):
+                body = _read_if_present(s3, location) if location else None
+                if body is not None:
+                    return Result(probe, ok=ok, detail=f"{location}: {_shown(body)}")
+        except (ClientError, BotoCoreError) as error:
+            return Result(probe, ok=False, detail=str(error))
+        if clock() >= deadline:
+            return Result(probe, ok=False, detail=f"neither {output} nor {failure} appeared within {timeout:g} s")
+        sleep(POLL_INTERVAL_SECONDS)
+
+
+def _read_if_present(s3, location: str) -> Optional[bytes]:
+    # Listed first: a GetObject of a missing key is a 403, not a 404, unless ListBucket is allowed, and the
+    # role's ListBucket is limited to these prefixes by s3:prefix, which only a listing carries.
+    parsed = urlparse(location)
+    bucket, key = parsed.netloc, parsed.path.lstrip("/")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", [])
+    if not listed or listed[0]["Key"] != key:
+        return None
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def _shown(body: bytes) -> str:
+    return body.decode("utf-8", errors="replace")[:SHOWN_CHARACTERS]
+
+
+def run(session: boto3.session.Session, config: EnvironmentConfig, *, endpoint_url: Optional[str] = None,
+        async_timeout: float = DEFAULT_ASYNC_TIMEOUT_SECONDS, sleep: Callable[[float], None] = time.sleep) -> list[Result]:
+    """Probe every configured endpoint of the stage. Raises SmokeTestError when there is nothing to test."""
+    probes = probes_for(config)
+    if not probes:
+        raise SmokeTestError(f"{config.name} configures no endpoint (serving.endpoints): nothing to smoke-test",
+                             exit_code=2)
     runtime = session.client("sagemaker-runtime", endpoint_url=endpoint_url)
-    return [invoke(runtime, endpoint, payload, content_type) for endpoint in endpoints]
+    input_bucket, s3 = None, None
+    results = []
+    for probe in probes:
+        if probe.request is None:
+            results.append(Result(probe, ok=False, detail=(
+                f"no smoke request: set serving.endpoints.{probe.endpoint}.smoke_request (or the smoke_request of "
+                f"the model it serves) in config/environments.py")))
+        elif probe.kind == "async":
+            if s3 is None:
+                s3 = session.client("s3", endpoint_url=endpoint_url)
+                input_bucket = data_stack_output(session.client("cloudformation", endpoint_url=endpoint_url),
+                                                 config, "InputBucketName")
+            results.append(invoke_async(runtime, s3, probe, input_bucket=input_bucket, timeout=async_timeout,
+                                        sleep=sleep))
+        else:
+            results.append(invoke_realtime(runtime, probe))
+    return results
 
 
 def session_for(region: Optional[str], role_arn: Optional[str], endpoint_url: Optional[str]) -> boto3.session.Session:
     """The default credentials, or a role assumed with them (the stage's account seen from the pipeline)."""
     session = boto3.session.Session(region_name=region)
+    if Aws(endpoint_url=endpoint_url).is_local and session.get_credentials() is None:
+        # The local emulator accepts any keys; the calls cannot leave the machine.
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name=region)
     if not role_arn:
         return session
     try:
@@ -122,36 +222,29 @@ def session_for(region: Optional[str], role_arn: Optional[str], endpoint_url: Op
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tools.smoke_test", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stage", required=True, help="the stage id, e.g. Dev")
-    parser.add_argument("--region", help="the stage's region (default: the AWS SDK's default region)")
+    parser.add_argument("--stage", required=True, help="the stage id or environment name, e.g. Staging or staging")
+    parser.add_argument("--region", help="the stage's region (default: the region in its config)")
     parser.add_argument("--endpoint-url", help="an AWS endpoint override, e.g. a local emulator")
-    parser.add_argument("--stack", action="append", default=[], dest="stacks",
-                        help="a stack to read outputs from (repeatable; default: every <stage>-* stack)")
     parser.add_argument("--role-arn", help="assume this role first (default: use the current credentials)")
-    parser.add_argument("--payload", default=DEFAULT_PAYLOAD,
-                        help="request body, or @path to read it from a file (default: one demo CSV row)")
-    parser.add_argument("--content-type", default=DEFAULT_CONTENT_TYPE,
-                        help=f"request Content-Type (default: {DEFAULT_CONTENT_TYPE})")
+    parser.add_argument("--async-timeout", type=float, default=DEFAULT_ASYNC_TIMEOUT_SECONDS,
+                        help=f"seconds to wait for an async result (default {DEFAULT_ASYNC_TIMEOUT_SECONDS:g})")
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str], session: Optional[boto3.session.Session] = None) -> int:
+def main(argv: Sequence[str], session: Optional[boto3.session.Session] = None,
+         environments: Optional[Sequence[EnvironmentConfig]] = None, sleep: Callable[[float], None] = time.sleep) -> int:
     args = parse_args(argv)
     try:
-        payload = Path(args.payload[1:]).read_bytes() if args.payload.startswith("@") else args.payload.encode()
-        session = session or session_for(args.region, args.role_arn, args.endpoint_url)
-        results = run(session, stage=args.stage, stacks=args.stacks, endpoint_url=args.endpoint_url,
-                      payload=payload, content_type=args.content_type)
-    except OSError as error:
-        print(f"error: cannot read the payload: {error}", file=sys.stderr)
-        return 2
+        config = stage_config(args.stage, environments)
+        session = session or session_for(args.region or config.region, args.role_arn, args.endpoint_url)
+        results = run(session, config, endpoint_url=args.endpoint_url, async_timeout=args.async_timeout, sleep=sleep)
     except SmokeTestError as error:
         print(f"error: {args.stage}: {error}", file=sys.stderr)
         return error.exit_code
     for result in results:
         status = "ok  " if result.ok else "FAIL"
-        print(f"{status} {result.endpoint.stack}.{result.endpoint.output_key} "
-              f"({result.endpoint.name}): {result.detail}")
+        probe = result.probe
+        print(f"{status} {probe.endpoint} ({probe.name}, {probe.kind}): {result.detail}")
     failed = [r for r in results if not r.ok]
     if failed:
         print(f"error: {args.stage}: {len(failed)} of {len(results)} endpoint(s) failed", file=sys.stderr)

@@ -129,3 +129,5 @@ def test_pushes_to_main_deploy_dev():
     assert runs[deploy] == "node_modules/.bin/cdk deploy --app cdk.out 'Dev/*' --require-approval never --no-color"
     assert deploy > runs.index("make test")
     assert any(run.startswith(".venv/bin/python -m tools.smoke_test --stage Dev") for run in runs[deploy:])
+    preflight = next(i for i, run in enumerate(runs) if run.startswith(".venv/bin/python -m tools.ops preflight --stage Dev"))
+    assert runs.index("make test") < preflight < deploy

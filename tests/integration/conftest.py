@@ -1,4 +1,5 @@
-"""One emulator and one Dev deploy per test session, shared by every integration test.
+"""One emulator and one synthesized assembly per test session, shared by every integration test; Dev, Staging
+and Prod are deployed into it by their fixtures (each once per session).
 
 The emulator is always stopped in teardown (also when the deploy or a test failed), and every wait is
 bounded: the server must answer within 30 s, each CDK command within tools.deploy_local.CDK_TIMEOUT_SECONDS.
@@ -11,14 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tools.deploy_local import LandedRow, client, deploy_stage, stage_region, stage_templates
+import contextlib
+import io
+
+from tools.deploy_local import LandedRow, client, deploy_stage, stage_region, stage_templates, synth
 from tools.local_emulator import EmulatorHandle, LocalEmulator
 
 DESTROYS_STAGE = "destroys_stage"
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", f"{DESTROYS_STAGE}: tears the shared Dev deploy down; runs after the others")
+    config.addinivalue_line("markers", f"{DESTROYS_STAGE}: tears a shared stage deploy down; runs after the others")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -56,12 +60,36 @@ def emulator(tmp_path_factory) -> EmulatorHandle:
 
 
 @pytest.fixture(scope="session")
-def dev_stage(emulator, tmp_path_factory) -> DeployedStage:
+def assembly(emulator, tmp_path_factory) -> Path:
+    """The app synthesized once (every stage in the emulator's account); every deploy reads it."""
     outdir = tmp_path_factory.mktemp("cdk.out.local")
-    log = outdir.parent / "cdk.log"
-    outputs, landed = deploy_stage(emulator, stage="Dev", outdir=outdir, log=log)
-    return DeployedStage(emulator=emulator, stage="Dev", region=stage_region("Dev"), outdir=outdir,
+    synth(emulator, outdir=outdir, log=outdir.parent / "cdk.log")
+    return outdir
+
+
+def deployed(emulator, assembly: Path, stage: str) -> DeployedStage:
+    outputs, landed = deploy_stage(emulator, stage=stage, outdir=assembly, log=assembly.parent / "cdk.log")
+    return DeployedStage(emulator=emulator, stage=stage, region=stage_region(stage), outdir=assembly,
                          outputs=outputs, landed=landed)
+
+
+@pytest.fixture(scope="session")
+def dev_stage(emulator, assembly) -> DeployedStage:
+    return deployed(emulator, assembly, "Dev")
+
+
+@pytest.fixture(scope="session")
+def prod_stage(emulator, assembly) -> DeployedStage:
+    """Prod as tools.deploy_local deploys it: bootstrap both regions, Data, the demo model as v1 and v2, the rest."""
+    return deployed(emulator, assembly, "Prod")
+
+
+def run_cli(main, argv: list[str]) -> tuple[int, str, str]:
+    """A CLI's main() in-process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

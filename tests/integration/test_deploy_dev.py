@@ -7,9 +7,12 @@ there, so nobody believes it was deployed.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
+from tests.integration.conftest import run_cli
+from tools import smoke_test
 from tools.ops.__main__ import main
 
 pytestmark = pytest.mark.integration
@@ -141,3 +144,36 @@ def test_batch_state_machine_exists_with_its_role_and_runs_on_demand(dev_stage):
                  "--endpoint-url", dev_stage.emulator.endpoint_url, "--region", dev_stage.region]) == 0
     executions = stepfunctions.list_executions(stateMachineArn=arn)["executions"]
     assert any(e["name"].startswith("run-2024-05-01-manual-") for e in executions)
+
+
+def test_the_smoke_test_passes(dev_stage):
+    code, out, err = run_cli(smoke_test.main, ["--stage", "Dev", "--endpoint-url", dev_stage.emulator.endpoint_url])
+    assert code == 0, out + err
+    assert "ok   realtime (mlinf-dev-realtime, serverless): " in out
+
+
+def _batch_run(dev_stage, run_date: str, monkeypatch) -> tuple[int, str, str]:
+    real_sleep = time.sleep  # ops polls every 10 s; the emulator's job is done in well under a second
+    monkeypatch.setattr(time, "sleep", lambda seconds: real_sleep(min(seconds, 0.2)))
+    return run_cli(main, ["batch", "run", "--state-machine", dev_stage.output("ScoringStateMachineArn"), "--date",
+                          run_date, "--wait", "--timeout", "60", "--endpoint-url", dev_stage.emulator.endpoint_url,
+                          "--region", dev_stage.region])
+
+
+def test_batch_run_waits_for_the_job_and_writes_one_output_line_per_input_line(dev_stage, monkeypatch):
+    s3 = dev_stage.client("s3")
+    row = smoke_test.stage_config("Dev").serving.smoke_request_for("realtime").body
+    rows = "\n".join([row] * 5) + "\n"
+    s3.put_object(Bucket=dev_stage.output("InputBucketName"), Key="batch/scoring/2024-06-01/part-1.csv", Body=rows)
+    code, out, err = _batch_run(dev_stage, "2024-06-01", monkeypatch)
+    assert code == 0, out + err
+    assert "finished: SUCCEEDED" in out
+    result = s3.get_object(Bucket=dev_stage.output("OutputBucketName"), Key="batch/scoring/2024-06-01/part-1.csv.out")
+    assert len(result["Body"].read().decode().splitlines()) == 5
+    assert result["SSEKMSKeyId"] == dev_stage.output("DataKeyArn")
+
+
+def test_batch_run_reports_a_failed_job(dev_stage, monkeypatch):
+    code, out, _ = _batch_run(dev_stage, "2024-06-02", monkeypatch)  # no input for that date
+    assert code == 1
+    assert "finished: FAILED" in out

@@ -1,21 +1,24 @@
 """Every ops command run against the emulator, on SageMaker, CloudWatch and Step Functions resources the
-tests create with boto3 (the Serving and Batch stacks are not deployed by this branch yet).
+tests create with boto3.
 
-What the emulator cannot show: it runs no model (invoke_endpoint answers from a queue the test fills through
-moto's API), endpoints are InService at once, and alarms change state only when set.
+The emulator runs the demo model for invocations (tools/local_runtime.py); what it cannot show: endpoints are
+InService at once, and alarms change state only when set.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import urllib.request
 import uuid
 
 import pytest
 
+from config import ENVIRONMENTS, load_environments
+from ml_constructs.handler import framework_model_environment
 from tools.ops.__main__ import main
 from tools.ops.traffic import ROLLED_BACK_EXIT_CODE
+from tools.deploy_local import client
+from tools.local_emulator import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -33,15 +36,29 @@ def ops(emulator, capsys):
     return run
 
 
+# A request the demo model answers (Dev serves it; its smoke request is one row of its input).
+DEMO_ROW = next(env for env in load_environments(ENVIRONMENTS) if env.name == "dev").serving.smoke_request_for(
+    "realtime").body
+
+
+@pytest.fixture(scope="module")
+def demo_model_uri(emulator) -> str:
+    s3 = client(emulator, "us-east-1", "s3")
+    bucket = f"ops-models-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="model.tar.gz", Body=(PROJECT_ROOT / "build" / "demo-model.tar.gz").read_bytes())
+    return f"s3://{bucket}/model.tar.gz"
+
+
 @pytest.fixture
-def make_endpoint(aws):
+def make_endpoint(aws, demo_model_uri):
     sagemaker = aws("sagemaker")
 
     def make(weights: dict[str, float], *, async_output: str | None = None, instances: int = 1) -> str:
         suffix = uuid.uuid4().hex[:8]
         model = f"model-{suffix}"
-        sagemaker.create_model(ModelName=model, ExecutionRoleArn=ROLE_ARN,
-                               PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://models/model.tar.gz"})
+        sagemaker.create_model(ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={
+            "Image": IMAGE, "ModelDataUrl": demo_model_uri, "Environment": framework_model_environment("us-east-1")})
         config = {
             "EndpointConfigName": f"config-{suffix}",
             "ProductionVariants": [
@@ -65,14 +82,6 @@ def _weights(aws, endpoint: str) -> dict[str, float]:
     return {v["VariantName"]: v.get("CurrentWeight") for v in variants}
 
 
-def _queue_realtime_result(emulator, **result) -> None:
-    request = urllib.request.Request(
-        f"{emulator.endpoint_url}/moto-api/static/sagemaker/endpoint-results",
-        data=json.dumps({"results": [result]}).encode(), headers={"Content-Type": "application/json"}, method="POST",
-    )
-    urllib.request.urlopen(request, timeout=10).close()
-
-
 def _alarm(aws, endpoint: str, variant: str, state: str) -> str:
     cloudwatch = aws("cloudwatch")
     name = f"{endpoint}-5xx"
@@ -88,43 +97,51 @@ def _alarm(aws, endpoint: str, variant: str, state: str) -> str:
 # --- invoke -------------------------------------------------------------------------------------------------
 
 
-def test_invoke_realtime_from_a_file(ops, emulator, make_endpoint, tmp_path):
-    endpoint = make_endpoint({"blue": 1})
-    _queue_realtime_result(emulator, Body="[0.93]", ContentType="application/json", InvokedProductionVariant="blue",
-                           CustomAttributes="")
+def test_invoke_realtime_from_a_file(ops, make_endpoint, tmp_path):
+    endpoint = make_endpoint({"blue": 1, "green": 1})
     payload = tmp_path / "rows.csv"
-    payload.write_text("5.1,3.5,1.4,0.2\n")
+    payload.write_text(DEMO_ROW + "\n")
     code, out, err = ops("invoke", endpoint, "--body", str(payload), "--content-type", "text/csv",
                          "--accept", "application/json", "--target-variant", "blue")
     assert code == 0, err
-    assert out.strip() == "[0.93]"
+    assert len(json.loads(out)["predictions"]) == 1
     assert "variant: blue" in err and "application/json" in err
 
 
-def test_invoke_realtime_from_stdin_writes_the_output_file(ops, emulator, make_endpoint, tmp_path, monkeypatch):
+def test_invoke_realtime_from_stdin_writes_the_output_file(ops, make_endpoint, tmp_path, monkeypatch):
     endpoint = make_endpoint({"blue": 1})
-    _queue_realtime_result(emulator, Body="1", ContentType="text/csv", InvokedProductionVariant="blue",
-                           CustomAttributes="")
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"5.1,3.5,1.4,0.2\n")))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(f"{DEMO_ROW}\n{DEMO_ROW}\n".encode())))
     result = tmp_path / "out.csv"
-    code, _, err = ops("invoke", endpoint, "--target-model", "iris/model.tar.gz", "--output", str(result))
+    code, _, err = ops("invoke", endpoint, "--accept", "text/csv", "--output", str(result))
     assert code == 0, err
-    assert result.read_text() == "1"
+    assert len(result.read_text().splitlines()) == 2  # one line per record
 
 
-def test_invoke_async_uploads_the_input_and_prints_the_output_location(ops, aws, make_endpoint, monkeypatch):
+def test_invoke_reports_the_model_error(ops, make_endpoint, tmp_path):
+    endpoint = make_endpoint({"blue": 1})
+    payload = tmp_path / "rows.csv"
+    payload.write_text("5.1,3.5,1.4,0.2\n")
+    code, _, err = ops("invoke", endpoint, "--body", str(payload))
+    assert code == 1
+    assert "ModelError: Received client error (400) from blue" in err and "expects 30 features" in err
+
+
+def test_invoke_async_uploads_the_input_and_the_result_appears(ops, aws, make_endpoint, monkeypatch):
     s3 = aws("s3")
     bucket = f"async-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket)
     endpoint = make_endpoint({"blue": 1}, async_output=f"s3://{bucket}/async/")
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"5.1,3.5,1.4,0.2\n")))
-    code, out, err = ops("invoke", endpoint, "--content-type", "text/csv")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(f"{DEMO_ROW}\n".encode())))
+    code, out, err = ops("invoke", endpoint, "--content-type", "text/csv",
+                         "--input-location", f"s3://{bucket}/async/{endpoint}/input/")
     assert code == 0, err
     lines = {key: value.strip() for key, value in (line.split(":", 1) for line in out.strip().splitlines())}
-    assert lines["input"].startswith(f"s3://{bucket}/async-input/")
+    assert lines["input"].startswith(f"s3://{bucket}/async/{endpoint}/input/")
     key = lines["input"].removeprefix(f"s3://{bucket}/")
-    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"5.1,3.5,1.4,0.2\n"
-    assert lines["output"].startswith("s3://")
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == f"{DEMO_ROW}\n".encode()
+    assert lines["output"] == f"s3://{bucket}/async/{lines['inference id']}.out"
+    result = s3.get_object(Bucket=bucket, Key=lines["output"].removeprefix(f"s3://{bucket}/"))["Body"].read()
+    assert len(json.loads(result)["predictions"]) == 1
 
 
 def test_invoke_async_refuses_a_target_variant(ops, make_endpoint, tmp_path):
@@ -269,25 +286,25 @@ def test_batch_run_fails_clearly(ops):
 # --- names from config --------------------------------------------------------------------------------------
 
 
-def _configured_endpoint(aws, name: str) -> None:
+def _configured_endpoint(aws, name: str, demo_model_uri: str) -> None:
     """The endpoint Dev's config names, under its stable physical name (made here unless a deploy made it)."""
     sagemaker = aws("sagemaker")
     if name in {e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]}:
         return
     suffix = uuid.uuid4().hex[:8]
-    sagemaker.create_model(ModelName=f"model-{suffix}", ExecutionRoleArn=ROLE_ARN,
-                           PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://models/model.tar.gz"})
+    sagemaker.create_model(ModelName=f"model-{suffix}", ExecutionRoleArn=ROLE_ARN, PrimaryContainer={
+        "Image": IMAGE, "ModelDataUrl": demo_model_uri, "Environment": framework_model_environment("us-east-1")})
     sagemaker.create_endpoint_config(EndpointConfigName=f"config-{suffix}", ProductionVariants=[
         {"VariantName": "AllTraffic", "ModelName": f"model-{suffix}", "InitialInstanceCount": 1,
          "InstanceType": "ml.m5.large", "InitialVariantWeight": 1}])
     sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"config-{suffix}")
 
 
-def test_status_takes_the_config_name_and_the_stage_in_any_case(ops, aws, environments):
+def test_status_takes_the_config_name_and_the_stage_in_any_case(ops, aws, environments, demo_model_uri):
     dev = environments["dev"]  # the stage the emulator runs (in Dev's region)
     name = next(iter(dev.serving.endpoints))  # e.g. `realtime`: `ops status realtime --stage dev`
     physical = f"{dev.name_prefix}-{name}"
-    _configured_endpoint(aws, physical)
+    _configured_endpoint(aws, physical, demo_model_uri)
     for stage in (dev.name, dev.stage_id):
         code, out, err = ops("status", name, "--stage", stage)
         assert code == 0, err
@@ -300,3 +317,51 @@ def test_a_config_name_without_the_stage_says_to_add_it(ops, environments):
     name = next(iter(environments["dev"].serving.endpoints))
     code, _, err = ops("traffic", "show", name)
     assert code == 1 and f"endpoint {name!r} not found" in err and "add --stage STAGE" in err
+
+
+# --- what the emulator checks and runs like SageMaker (tools/emulator_sagemaker.py) ------------------------------
+
+
+def test_create_model_fails_when_its_model_data_does_not_exist(aws):
+    with pytest.raises(aws("sagemaker").exceptions.ClientError,
+                       match=r"Could not find model data at s3://no-such-bucket/model.tar.gz"):
+        aws("sagemaker").create_model(ModelName=f"model-{uuid.uuid4().hex[:8]}", ExecutionRoleArn=ROLE_ARN,
+                                      PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://no-such-bucket/model.tar.gz"})
+
+
+def test_a_rejected_async_request_writes_the_failure_object(ops, aws, make_endpoint, monkeypatch):
+    s3 = aws("s3")
+    bucket = f"async-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    endpoint = make_endpoint({"blue": 1}, async_output=f"s3://{bucket}/async/")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"1,2,3\n")))
+    code, _, err = ops("invoke", endpoint, "--content-type", "text/csv")
+    assert code == 1 and "is asynchronous: add --stage STAGE" in err  # no guess at a bucket the role cannot read
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"1,2,3\n")))
+    code, out, err = ops("invoke", endpoint, "--content-type", "text/csv", "--input-location", f"s3://{bucket}/in/")
+    assert code == 0, err
+    lines = {key: value.strip() for key, value in (line.split(":", 1) for line in out.strip().splitlines())}
+    failure = s3.get_object(Bucket=bucket, Key=lines["failure"].removeprefix(f"s3://{bucket}/"))["Body"].read()
+    assert b"Received error (400) from blue" in failure and b"expects 30 features" in failure
+    with pytest.raises(s3.exceptions.NoSuchKey):
+        s3.get_object(Bucket=bucket, Key=lines["output"].removeprefix(f"s3://{bucket}/"))
+
+
+def test_a_transform_job_with_processing_the_emulator_lacks_fails_saying_so(aws, make_endpoint, demo_model_uri):
+    sagemaker = aws("sagemaker")
+    model = f"model-{uuid.uuid4().hex[:8]}"
+    sagemaker.create_model(ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={
+        "Image": IMAGE, "ModelDataUrl": demo_model_uri, "Environment": framework_model_environment("us-east-1")})
+    bucket = demo_model_uri.split("/")[2]
+    aws("s3").put_object(Bucket=bucket, Key="in/rows.csv", Body=f"id-1,{DEMO_ROW}\n".encode())
+    name = f"job-{uuid.uuid4().hex[:8]}"
+    sagemaker.create_transform_job(
+        TransformJobName=name, ModelName=model, DataProcessing={"InputFilter": "$.features"},
+        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/in/"}},
+                        "ContentType": "text/csv", "SplitType": "Line"},
+        TransformOutput={"S3OutputPath": f"s3://{bucket}/out/"},
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+    job = sagemaker.describe_transform_job(TransformJobName=name)
+    assert job["TransformJobStatus"] == "Failed"
+    assert job["FailureReason"] == ("the emulator does not implement DataProcessing.InputFilter=$.features "
+                                    "(only $, $[a:b] and $[i,j,...] on CSV)")

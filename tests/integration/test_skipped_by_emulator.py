@@ -12,7 +12,6 @@ pytestmark = pytest.mark.integration
 # Resource types the emulator skips, and why each is still covered.
 ASSERTED_FROM_TEMPLATE = {
     "AWS::S3::BucketPolicy": "TLS-only bucket policies (test_bucket_policies_deny_plain_http)",
-    "AWS::SageMaker::ModelPackageGroup": "the model registry (test_model_package_group_is_named_for_the_stage)",
     "AWS::SNS::TopicPolicy": "TLS-only alarm topic (test_alarm_topic_policy_requires_tls)",
     "AWS::SNS::Subscription": "alarm recipients from config (test_alarm_recipients_are_subscribed)",
     "AWS::Scheduler::Schedule": "batch schedule (test_batch_schedule_targets_the_state_machine_and_is_off_in_dev)",
@@ -49,10 +48,12 @@ def test_bucket_policies_deny_plain_http(dev_stage):
     })
 
 
-def test_model_package_group_is_named_for_the_stage(dev_stage):
-    _template(dev_stage).has_resource_properties("AWS::SageMaker::ModelPackageGroup", {
-        "ModelPackageGroupName": dev_stage.output("ModelPackageGroupName"),
-    })
+def test_model_package_group_is_deployed_and_named_for_the_stage(dev_stage):
+    # Deployed by the emulator since it creates model package groups (tools/emulator_sagemaker.py, fix 7).
+    name = dev_stage.output("ModelPackageGroupName")
+    _template(dev_stage).has_resource_properties("AWS::SageMaker::ModelPackageGroup", {"ModelPackageGroupName": name})
+    assert dev_stage.client("sagemaker").describe_model_package_group(ModelPackageGroupName=name)[
+        "ModelPackageGroupName"] == name
 
 
 def test_bucket_settings_the_emulator_ignores_are_in_the_template(dev_stage):

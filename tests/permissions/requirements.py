@@ -128,7 +128,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
       "the stage's smoke-test role: its trust must name the smoke-test step, not the account", CONFUSED_DEPUTY,
       t.smoke_assume_by_others, allowed=False),
     R("smoke-outputs", "smoke test: read outputs", "smoke-test role", ("cloudformation:DescribeStacks",),
-      "every stack of the stage, in its own region", DESCRIBE_STACKS, t.smoke_stacks),
+      "the stage's Data stack (async probes: the input bucket's name)", DESCRIBE_STACKS, t.smoke_stacks),
     R("smoke-invoke", "smoke test: real-time, serverless, multi-model probe", "smoke-test role",
       ("sagemaker:InvokeEndpoint",), "each synchronous endpoint", INVOKE, t.smoke_invoke),
     R("smoke-invoke-async", "smoke test: async probe", "smoke-test role", ("sagemaker:InvokeEndpointAsync",),

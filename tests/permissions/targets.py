@@ -8,10 +8,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
+from config.serving import async_paths
 from ml_constructs.buckets import BucketLayout
 from ml_constructs.framework_images import framework_image
 from stacks.model_factory import REGISTRY_PACKAGE_FRAMEWORK
 from tests.permissions.evaluator import Principal
+from tests.environments import BY_STAGE
 from tests.permissions.world import PARTITION, StackTemplate, World
 
 _IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)")
@@ -192,16 +194,21 @@ def async_output_keys(world: World, stage: str) -> list[Target]:
             for stack, logical_id, props, principal in _configs(world, stage, "AsyncInferenceConfig")]
 
 
-def async_input_uri(props: dict) -> str:
-    """Where callers (tools.ops invoke, the smoke test) upload async input: `async-input/` in the bucket of the
-    endpoint's output path."""
-    bucket = props["AsyncInferenceConfig"]["OutputConfig"]["S3OutputPath"].removeprefix("s3://").split("/", 1)[0]
-    return f"s3://{bucket}/{LAYOUT.async_input_prefix}"
+def async_input_uri(world: World, stage: str, stack: StackTemplate, endpoint: dict) -> str:
+    """Where callers (tools.ops invoke, the smoke test) upload an async endpoint's requests:
+    async/<endpoint>/input/ in the stage's input bucket (config.serving.async_paths)."""
+    env = BY_STAGE[stage]
+    name = world.resolve(stack, endpoint["EndpointName"])
+    key = next(key for key in env.serving.endpoints if env.endpoint_name(key) == name)
+    bucket_arn = world.resolve(stack, {"Fn::ImportValue": f"{env.name_prefix}-InputBucketArn"})
+    prefix = async_paths(key, env.serving.endpoints[key].async_inference).input_prefix
+    return f"s3://{bucket_arn.split(':::', 1)[1]}/{prefix}"
 
 
 def async_inputs(world: World, stage: str) -> list[Target]:
-    return [Target(principal, s3_object_arn(async_input_uri(props)), f"{stack.label}/{logical_id}")
-            for stack, logical_id, props, principal in _configs(world, stage, "AsyncInferenceConfig")]
+    return [Target(role(arn), s3_object_arn(async_input_uri(world, stage, stack, props)), f"{stack.label}/{logical_id}")
+            for stack, logical_id, props, config in _endpoints(world, stage, asynchronous=True)
+            for arn in _config_roles(world, stack, config)]
 
 
 def async_input_keys(world: World, stage: str) -> list[Target]:
@@ -453,8 +460,11 @@ def smoke_assume_by_others(world: World, stage: str) -> list[Target]:
 
 
 def smoke_stacks(world: World, stage: str) -> list[Target]:
+    """The smoke test reads the Data stack's outputs (the input bucket's name) for its async probes only."""
+    if not any(_endpoints(world, stage, asynchronous=True)):
+        return []
     return [Target(role(_smoke_role(world, stage)), _arn("cloudformation", s, f"stack/{s.name}/{_OBJECT}"), s.label)
-            for s in stage_stacks(world, stage) if not s.label.endswith("/SmokeTestAccess")]
+            for s in stage_stacks(world, stage) if s.label == f"{stage}/Data"]
 
 
 def _endpoints(world: World, stage: str, *, asynchronous: bool):
@@ -475,8 +485,9 @@ def smoke_invoke_async(world: World, stage: str) -> list[Target]:
 
 
 def smoke_async_input(world: World, stage: str) -> list[Target]:
-    return [Target(role(_smoke_role(world, stage)), s3_object_arn(async_input_uri(config)), f"{stack.label}/{logical_id}")
-            for stack, logical_id, _, config in _endpoints(world, stage, asynchronous=True)]
+    return [Target(role(_smoke_role(world, stage)), s3_object_arn(async_input_uri(world, stage, stack, props)),
+                   f"{stack.label}/{logical_id}")
+            for stack, logical_id, props, _ in _endpoints(world, stage, asynchronous=True)]
 
 
 def smoke_async_result(world: World, stage: str) -> list[Target]:

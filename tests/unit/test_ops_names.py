@@ -5,11 +5,9 @@ from __future__ import annotations
 import pytest
 
 from config import ENVIRONMENTS, load_environments
-from ml_constructs.buckets import BucketLayout
 from tools.ops import names
 from tools.ops.__main__ import build_parser
 from tools.ops.aws import OpsError
-from tools.ops.invoke import ASYNC_INPUT_PREFIX
 
 CONFIGS = load_environments(ENVIRONMENTS)
 ENDPOINTS = [(c, e) for c in CONFIGS for e in c.serving.endpoints]
@@ -54,7 +52,3 @@ def test_fails_on_an_unknown_stage_or_name_listing_what_exists():
         parse("invoke", "nope", "--stage", config.name)
     with pytest.raises(OpsError, match=rf"{config.name}: no batch transform 'nope' in batch.transforms"):
         parse("batch", "run", "--state-machine", "nope", "--stage", config.name)
-
-
-def test_async_input_goes_where_the_execution_role_may_read():
-    assert ASYNC_INPUT_PREFIX == BucketLayout().async_input_prefix

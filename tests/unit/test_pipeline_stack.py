@@ -10,7 +10,7 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
 from stacks.pipeline_stack import CDK_ASSETS_VERSION, CDK_CLI_VERSION, connection_use_action, pinned_requirement
-from stacks.smoke_test_access import SmokeTestAccessStack
+from stacks.smoke_test_access import SmokeTestAccessStack, pipeline_smoke_test_role_name
 
 from tests.environments import STAGE_IDS as STAGES
 
@@ -94,38 +94,60 @@ def test_each_stage_deploys_its_stacks_by_the_workstation_names(synthesized, pip
     assert {f"{stage}-Data", f"{stage}-SmokeTestAccess"} <= set(names)
 
 
-@pytest.mark.parametrize("stage", STAGES)
-def test_smoke_test_runs_after_the_stage_deploys(synthesized, template, pipeline_stages, stage, environments):
-    config = next(env for env in environments.values() if env.stage_id == stage)
-    kinds = actions_by_kind(pipeline_stages[stage])
-    (smoke,) = kinds["CodeBuild"]
-    assert smoke["Name"] == f"SmokeTest{stage}"
-    assert smoke["RunOrder"] > max(a["RunOrder"] for a in kinds["CloudFormation"])
-    spec = build_spec(template, smoke["Configuration"]["ProjectName"])
-    assert spec["phases"]["install"]["commands"] == [f"pip install --quiet '{pinned_requirement('boto3')}'"]
-    (command,) = spec["phases"]["build"]["commands"]
-    stacks = " ".join(f"--stack {name}" for name in stack_names(synthesized, stage, with_access=False))
-    assert f"--stack {stage}-Data" in stacks and "SmokeTestAccess" not in stacks
-    assert command == (f'python -m tools.smoke_test --stage {stage} --region {config.region} '
-                       f'--role-arn "$SMOKE_TEST_ROLE_ARN" {stacks}')
+def step(stage: dict, name: str) -> dict:
+    (action,) = [a for a in stage["Actions"] if a["Name"] == name]
+    return action
 
 
-@pytest.mark.parametrize("stage, role_arn", [
-    ("Dev", "arn:aws:iam::111111111111:role/mlinf-dev-smoke-test"),
-    ("Staging", "arn:aws:iam::222222222222:role/mlinf-staging-smoke-test"),
-    ("Prod", "arn:aws:iam::333333333333:role/mlinf-prod-smoke-test"),
-])
-def test_smoke_test_may_assume_only_its_stage_role(template, pipeline_stages, stage, role_arn):
-    (smoke,) = actions_by_kind(pipeline_stages[stage])["CodeBuild"]
-    project_id = smoke["Configuration"]["ProjectName"]["Ref"]
-    project = template.to_json()["Resources"][project_id]
-    assert project["Properties"]["Environment"]["EnvironmentVariables"] == [
-        {"Name": "SMOKE_TEST_ROLE_ARN", "Type": "PLAINTEXT", "Value": role_arn}]
+def step_project(template: Template, action: dict) -> dict:
+    return template.to_json()["Resources"][action["Configuration"]["ProjectName"]["Ref"]]
+
+
+def assumable_roles(template: Template, project: dict) -> list:
     role_id = project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
     policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": role_id}]}})
     statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
-    assume = [s for s in statements if s["Action"] == "sts:AssumeRole"]
-    assert assume == [{"Action": "sts:AssumeRole", "Effect": "Allow", "Resource": role_arn}]
+    return [s["Resource"] for s in statements if s["Action"] == "sts:AssumeRole"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_preflight_runs_before_and_the_smoke_test_after_the_stage_deploys(template, pipeline_stages, stage):
+    kinds = actions_by_kind(pipeline_stages[stage])
+    deploys = [a["RunOrder"] for a in kinds["CloudFormation"]]
+    preflight, smoke = step(pipeline_stages[stage], f"Preflight{stage}"), step(pipeline_stages[stage], f"SmokeTest{stage}")
+    assert preflight["RunOrder"] < min(deploys) and smoke["RunOrder"] > max(deploys)
+    approvals = kinds.get("Manual", [])
+    assert all(preflight["RunOrder"] > a["RunOrder"] for a in approvals)  # after the approval, right before deploying
+    tools_only = [f"pip install --quiet '{pinned_requirement('boto3')}' '{pinned_requirement('pydantic')}'"]
+    for action, command in ((preflight, f'python -m tools.ops preflight --stage {stage} --role-arn "$ROLE_ARN"'),
+                            (smoke, f'python -m tools.smoke_test --stage {stage} --role-arn "$ROLE_ARN"')):
+        spec = build_spec(template, action["Configuration"]["ProjectName"])
+        assert spec["phases"]["install"]["commands"] == tools_only
+        assert spec["phases"]["build"]["commands"] == [command]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_smoke_test_runs_as_the_named_role_that_may_assume_only_its_stage_role(template, pipeline_stages, stage,
+                                                                               environments, pipeline_settings):
+    config = next(env for env in environments.values() if env.stage_id == stage)
+    project = step_project(template, step(pipeline_stages[stage], f"SmokeTest{stage}"))
+    role_arn = f"arn:aws:iam::{config.account}:role/{config.name_prefix}-smoke-test"
+    assert project["Properties"]["Environment"]["EnvironmentVariables"] == [
+        {"Name": "ROLE_ARN", "Type": "PLAINTEXT", "Value": role_arn}]
+    assert assumable_roles(template, project) == [role_arn]
+    role = template.to_json()["Resources"][project["Properties"]["ServiceRole"]["Fn::GetAtt"][0]]
+    # The stage's SmokeTestAccess role trusts exactly this name (test_smoke_test_access.py).
+    assert role["Properties"]["RoleName"] == pipeline_smoke_test_role_name(config)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_preflight_reads_through_the_stage_account_cdk_lookup_role(template, pipeline_stages, stage, environments):
+    config = next(env for env in environments.values() if env.stage_id == stage)
+    project = step_project(template, step(pipeline_stages[stage], f"Preflight{stage}"))
+    role_arn = f"arn:aws:iam::{config.account}:role/cdk-hnb659fds-lookup-role-{config.account}-{config.region}"
+    assert project["Properties"]["Environment"]["EnvironmentVariables"] == [
+        {"Name": "ROLE_ARN", "Type": "PLAINTEXT", "Value": role_arn}]
+    assert assumable_roles(template, project) == [role_arn]
 
 
 def test_artifacts_use_a_rotating_kms_key_in_every_region(template):
@@ -188,22 +210,6 @@ def test_pipeline_deploys_the_same_stages_as_the_app(synthesized):
     top_level = {name: t for name, t in synthesized.templates().items() if "/" in name}
     assert synthesized.pipeline_stage_templates() == top_level
     assert [type(s).__name__ for s in synthesized.pipeline.stages] == ["InferenceStage"] * len(STAGES)
-
-
-@pytest.mark.parametrize("stage", STAGES)
-def test_smoke_test_role_trusts_the_tooling_account_and_can_only_read_and_invoke(synthesized, stage, pipeline_settings):
-    access = synthesized.templates()[f"{stage}/SmokeTestAccess"]
-    template = Template.from_json(access)
-    template.has_resource_properties("AWS::IAM::Role", {
-        "RoleName": f"mlinf-{stage.lower()}-smoke-test",
-        "AssumeRolePolicyDocument": {"Statement": [Match.object_like({
-            "Action": "sts:AssumeRole",
-            "Principal": {"AWS": f"arn:aws:iam::{pipeline_settings.account}:root"}})]},
-    })
-    (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
-    actions = sorted(s["Action"] for s in policy["Properties"]["PolicyDocument"]["Statement"])
-    assert actions == ["cloudformation:DescribeStacks", "sagemaker:InvokeEndpoint"]
-    assert isinstance(synthesized.stages[stage].node.find_child("SmokeTestAccess"), SmokeTestAccessStack)
 
 
 def test_pinned_requirement_reads_requirements_txt():

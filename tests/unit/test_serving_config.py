@@ -161,6 +161,25 @@ def test_invocations_target_is_derived_from_requests_per_second():
     ({"models": {"multi": {"multi_model_prefix": "m/"}}}, "imports its handler at container start from an S3 sourcedir.tar.gz"),
     ({"models": {"multi": {"multi_model_prefix": "m/", "network_isolation": False,
                            "environment": {"MAX_CONTENT_LENGTH": "31457280"}}}}, "accepts at most 20971520 bytes"),
+    # smoke requests
+    (endpoint(variants=[VARIANT], smoke_request={"content_type": "csv", "body": "1,2"}),
+     "serving.endpoints.api.smoke_request.content_type = 'csv': String should match pattern"),
+    (endpoint(variants=[VARIANT], smoke_request={"content_type": "text/csv", "body": ""}),
+     "serving.endpoints.api.smoke_request.body = '': String should have at least 1 character"),
+    (endpoint(variants=[VARIANT], smoke_request={"content_type": "text/csv", "body": "1," * 40000}),
+     "body is 80000 bytes; a smoke request holds at most 65536"),
+    (endpoint(variants=[VARIANT], smoke_request={"content_type": "text/csv"}),
+     "serving.endpoints.api.smoke_request.body = {'content_type': 'text/csv'}: Field required"),
+    (endpoint(variants=[VARIANT], smoke_request={"content_type": "text/csv", "body": "1", "accept": "json"}),
+     "smoke_request.accept = 'json': String should match pattern"),
+    (endpoint(variants=[VARIANT], smoke_request={"content_type": "text/csv", "body": "1", "target_model": "m.tar.gz"}),
+     "endpoint 'api' is not multi-model: its smoke_request takes no target_model (got 'm.tar.gz')"),
+    ({"models": {"multi": {"multi_model_prefix": "m/", "network_isolation": False,
+                           "smoke_request": {"content_type": "text/csv", "body": "1"}}},
+      "endpoints": {"api": {"variants": [{"name": "a", "model": "multi"}]}}},
+     "endpoint 'api' is multi-model: its smoke_request needs target_model"),
+    ({"models": {"main": {"smoke_request": {"content_type": "text/csv", "body": "1", "timeout": 3}}}},
+     "serving.models.main.smoke_request.timeout = 3: Extra inputs are not permitted"),
     ({"unknown": 1}, "prod: serving.unknown = 1: Extra inputs are not permitted"),
 ])
 def test_fails_on_bad_serving_config(serving, expected):
@@ -183,6 +202,25 @@ def test_fails_on_requirements_a_network_isolated_model_cannot_install(tmp_path)
     assert "installs ['pandas==2.2.3'] at container start" in " ".join(
         handler_problems("sklearn", "inference.py", tmp_path, multi_model=False, network_isolation=True))
     assert handler_problems("sklearn", "inference.py", tmp_path, multi_model=False, network_isolation=False) == []
+def test_a_smoke_request_comes_from_the_endpoint_or_else_its_model():
+    own = {"content_type": "application/json", "body": "[[1]]"}
+    of_model = {"content_type": "text/csv", "body": "1"}
+    serving = ServingConfig(models={"main": {"smoke_request": of_model}, "bare": {}}, endpoints={
+        "own": {"variants": [{"name": "v", "model": "main"}], "smoke_request": own},
+        "inherits": {"variants": [{"name": "v", "model": "main"}]},
+        "none": {"variants": [{"name": "v", "model": "bare"}]},
+    })
+    assert serving.smoke_request_for("own").content_type == "application/json"
+    assert serving.smoke_request_for("inherits").body == "1"
+    assert serving.smoke_request_for("none") is None
+
+
+@pytest.mark.parametrize("environment", [env.name for env in load_environments(ENVIRONMENTS)])
+def test_every_configured_endpoint_can_be_smoke_tested(environment):
+    # The pipeline smoke-tests every endpoint after each deploy: one without a request would fail the stage.
+    serving = next(env for env in load_environments(ENVIRONMENTS) if env.name == environment).serving
+    for name in serving.endpoints:
+        assert serving.smoke_request_for(name) is not None, name
 
 
 def test_every_serving_problem_names_the_environment():

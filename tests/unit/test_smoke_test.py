@@ -1,7 +1,12 @@
-"""tools/smoke_test.py against stubbed AWS clients (botocore Stubber): no network, no credentials."""
+"""tools/smoke_test.py against stubbed AWS clients (botocore Stubber): no network, no credentials.
+
+The probes follow the configured environments: every endpoint is called the way its kind requires
+(ARCHITECTURE 6.11: real-time InvokeEndpoint is rejected on async endpoints, multi-model needs TargetModel).
+"""
 
 from __future__ import annotations
 
+import copy
 import io
 from contextlib import ExitStack
 
@@ -10,27 +15,31 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
+from config import ENVIRONMENTS, load_environments
 from tools import smoke_test
 
-REGION = "us-east-1"
+ENVIRONMENT_NAMES = [env["name"] for env in ENVIRONMENTS]
+INPUT_BUCKET = "staging-input-bucket"
 
 
-def stack(name: str, outputs: dict[str, str]) -> dict:
-    return {
-        "StackName": name, "CreationTime": "2024-01-01T00:00:00Z", "StackStatus": "UPDATE_COMPLETE",
-        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
-    }
+def configured(name: str):
+    return next(env for env in load_environments(ENVIRONMENTS) if env.name == name)
 
 
-def body(text: str) -> StreamingBody:
-    data = text.encode()
+def with_serving(name: str, serving: dict):
+    raw = copy.deepcopy(list(ENVIRONMENTS))
+    next(env for env in raw if env["name"] == name)["serving"] = serving
+    return next(env for env in load_environments(raw) if env.name == name)
+
+
+def body(data: bytes) -> StreamingBody:
     return StreamingBody(io.BytesIO(data), len(data))
 
 
 class FakeSession:
     """Hands out the stubbed clients run() asks for; a client it was not given is a test failure."""
 
-    def __init__(self, **clients):
+    def __init__(self, clients):
         self.clients = clients
 
     def client(self, name, endpoint_url=None):
@@ -38,135 +47,220 @@ class FakeSession:
 
 
 @pytest.fixture
-def clients():
-    cloudformation = boto3.client("cloudformation", region_name=REGION, aws_access_key_id="x",
-                                  aws_secret_access_key="x")
-    runtime = boto3.client("sagemaker-runtime", region_name=REGION, aws_access_key_id="x",
-                           aws_secret_access_key="x")
-    stubs = {"cloudformation": Stubber(cloudformation), "sagemaker-runtime": Stubber(runtime)}
-    with ExitStack() as stack_:
-        for stub in stubs.values():
-            stack_.enter_context(stub)
-        yield FakeSession(**{"cloudformation": cloudformation, "sagemaker-runtime": runtime}), stubs
-        for stub in stubs.values():
-            stub.assert_no_pending_responses()
+def stubbed():
+    def make(region: str):
+        names = ("cloudformation", "sagemaker-runtime", "s3")
+        clients = {name: boto3.client(name, region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
+                   for name in names}
+        return clients, {name: Stubber(client) for name, client in clients.items()}
+
+    with ExitStack() as stack:
+        made = []
+
+        def factory(region: str = "us-east-1"):
+            clients, stubs = make(region)
+            for stub in stubs.values():
+                stack.enter_context(stub)
+            made.append(stubs)
+            return FakeSession(clients), stubs
+
+        yield factory
+        for stubs in made:
+            for stub in stubs.values():
+                stub.assert_no_pending_responses()
 
 
-def expect_invoke(stubs, endpoint: str, response: str = '{"predictions": [1]}'):
-    stubs["sagemaker-runtime"].add_response(
-        "invoke_endpoint", {"Body": body(response), "ContentType": "application/json"},
-        {"EndpointName": endpoint, "ContentType": "text/csv", "Accept": "application/json",
-         "Body": smoke_test.DEFAULT_PAYLOAD.encode()},
-    )
+def expect_probe(stubs, config, probe, *, async_outcome: str = "output"):
+    """Queue exactly the calls the probe's kind needs, with the configured request."""
+    request = probe.request
+    if probe.kind != "async":
+        params = {"EndpointName": probe.name, "ContentType": request.content_type, "Body": request.body.encode()}
+        if request.accept:
+            params["Accept"] = request.accept
+        if probe.kind == "multi-model":
+            params["TargetModel"] = request.target_model
+        stubs["sagemaker-runtime"].add_response("invoke_endpoint", {"Body": body(b'{"predictions": [0]}')}, params)
+        return
+    stubs["s3"].add_response("put_object", {}, {"Bucket": INPUT_BUCKET, "Key": ANY, "Body": request.body.encode(),
+                                                "ContentType": request.content_type})
+    params = {"EndpointName": probe.name, "InputLocation": ANY, "ContentType": request.content_type,
+              "InferenceId": ANY}
+    if request.accept:
+        params["Accept"] = request.accept
+    stubs["sagemaker-runtime"].add_response("invoke_endpoint_async", {
+        "InferenceId": "i", "OutputLocation": "s3://out/async/x/output/i.out",
+        "FailureLocation": "s3://out/async/x/failures/i-error.out"}, params)
+    if async_outcome == "output":
+        expect_listing(stubs, "async/x/output/i.out", present=True)
+        stubs["s3"].add_response("get_object", {"Body": body(b'{"predictions": [1]}')},
+                                 {"Bucket": "out", "Key": "async/x/output/i.out"})
+    else:
+        expect_listing(stubs, "async/x/output/i.out", present=False)
+        expect_listing(stubs, "async/x/failures/i-error.out", present=True)
+        stubs["s3"].add_response("get_object", {"Body": body(b"Received client error (400): 3 features, expected 30")},
+                                 {"Bucket": "out", "Key": "async/x/failures/i-error.out"})
 
 
-def test_invokes_every_endpoint_output_of_the_stage_stacks(clients, capsys):
-    session, stubs = clients
-    stubs["cloudformation"].add_response("describe_stacks", {"Stacks": [
-        stack("Dev-Serving", {"RealtimeEndpointName": "ep-a", "ServerlessEndpointName": "ep-b", "DashboardUrl": "x"}),
-        stack("Dev-Data", {"InputBucketName": "bucket"}),
-        stack("Staging-Serving", {"RealtimeEndpointName": "not-this-stage"}),
-    ]}, {})
-    expect_invoke(stubs, "ep-a")
-    expect_invoke(stubs, "ep-b")
-    assert smoke_test.main(["--stage", "Dev"], session=session) == 0
+def expect_listing(stubs, key: str, *, present: bool, bucket: str = "out"):
+    stubs["s3"].add_response("list_objects_v2", {"Contents": [{"Key": key}]} if present else {"KeyCount": 0},
+                             {"Bucket": bucket, "Prefix": key, "MaxKeys": 1})
+
+
+def expect_data_outputs(stubs, config):
+    stubs["cloudformation"].add_response("describe_stacks", {"Stacks": [{
+        "StackName": f"{config.stage_id}-Data", "CreationTime": "2024-01-01T00:00:00Z", "StackStatus": "CREATE_COMPLETE",
+        "Outputs": [{"OutputKey": "InputBucketName", "OutputValue": INPUT_BUCKET}]}]},
+        {"StackName": f"{config.stage_id}-Data"})
+
+
+@pytest.mark.parametrize("name", ENVIRONMENT_NAMES)
+def test_every_endpoint_is_called_by_its_stable_name_the_way_its_kind_requires(name, stubbed, capsys):
+    config = configured(name)
+    session, stubs = stubbed(config.region)
+    probes = smoke_test.probes_for(config)
+    assert [p.endpoint for p in probes] == list(config.serving.endpoints)
+    if any(p.kind == "async" for p in probes):
+        expect_data_outputs(stubs, config)
+    for probe in probes:
+        assert probe.name == f"{config.name_prefix}-{probe.endpoint}"
+        settings = config.serving.endpoints[probe.endpoint]
+        assert (probe.kind == "async") == (settings.async_inference is not None)
+        assert (probe.kind == "multi-model") == config.serving.serves_multi_model(probe.endpoint)
+        expect_probe(stubs, config, probe)
+    assert smoke_test.main(["--stage", config.stage_id], session=session, sleep=lambda s: None) == 0
     out = capsys.readouterr().out
-    assert "ok   Dev-Serving.RealtimeEndpointName (ep-a)" in out
-    assert "ok   Dev-Serving.ServerlessEndpointName (ep-b)" in out
-    assert "Dev: 2 endpoint(s) answered" in out
+    assert f"{config.stage_id}: {len(probes)} endpoint(s) answered" in out
 
 
-def test_reads_only_the_named_stacks(clients):
-    session, stubs = clients
-    stubs["cloudformation"].add_response(
-        "describe_stacks", {"Stacks": [stack("Dev-Serving", {"RealtimeEndpointName": "ep-a"})]},
-        {"StackName": "Dev-Serving"})
-    expect_invoke(stubs, "ep-a")
-    assert smoke_test.main(["--stage", "Dev", "--stack", "Dev-Serving"], session=session) == 0
+def test_an_async_endpoint_waits_for_its_result_and_fails_on_the_failure_object(stubbed, capsys):
+    config = with_serving("staging", {"models": {"main": {"smoke_request": {"content_type": "text/csv", "body": "1,2,3"}}},
+                                      "endpoints": {"queue": {"variants": [{"name": "a", "model": "main"}],
+                                                              "async_inference": {}}}})
+    session, stubs = stubbed(config.region)
+    expect_data_outputs(stubs, config)
+    probe = smoke_test.probes_for(config)[0]
+    assert probe.async_input_prefix == "async/queue/input/"
+    expect_probe(stubs, config, probe, async_outcome="failure")
+    assert smoke_test.main(["--stage", "staging"], session=session, environments=[config], sleep=lambda s: None) == 1
+    captured = capsys.readouterr()
+    assert "FAIL queue (mlinf-staging-queue, async): s3://out/async/x/failures/i-error.out: Received client error" in captured.out
+    assert "error: staging: 1 of 1 endpoint(s) failed" in captured.err
 
 
-def test_fails_when_an_endpoint_errors(clients, capsys):
-    session, stubs = clients
-    stubs["cloudformation"].add_response("describe_stacks", {"Stacks": [
-        stack("Dev-Serving", {"AEndpointName": "ep-a", "BEndpointName": "ep-b"})]}, {})
+def test_the_async_wait_is_bounded(stubbed):
+    config = with_serving("staging", {"models": {"main": {"smoke_request": {"content_type": "text/csv", "body": "1"}}},
+                                      "endpoints": {"queue": {"variants": [{"name": "a", "model": "main"}],
+                                                              "async_inference": {}}}})
+    session, stubs = stubbed(config.region)
+    probe = smoke_test.probes_for(config)[0]
+    stubs["s3"].add_response("put_object", {}, None)
+    stubs["sagemaker-runtime"].add_response("invoke_endpoint_async", {
+        "InferenceId": "i", "OutputLocation": "s3://out/o.out", "FailureLocation": "s3://out/f.out"}, None)
+    now = [0.0]
+    for _ in range(3):  # three polls of both objects, 5 s apart, then the 10 s deadline has passed
+        expect_listing(stubs, "o.out", present=False)
+        expect_listing(stubs, "f.out", present=False)
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    result = smoke_test.invoke_async(session.client("sagemaker-runtime"), session.client("s3"), probe,
+                                     input_bucket=INPUT_BUCKET, timeout=10, sleep=sleep, clock=lambda: now[0])
+    assert not result.ok and result.detail == "neither s3://out/o.out nor s3://out/f.out appeared within 10 s"
+
+
+def test_fails_when_an_endpoint_errors(stubbed, capsys):
+    config = configured("dev")
+    session, stubs = stubbed(config.region)
     stubs["sagemaker-runtime"].add_client_error(
         "invoke_endpoint", service_error_code="ModelError", http_status_code=424,
         service_message="Received client error (400) from primary: feature count 3, expected 30")
-    expect_invoke(stubs, "ep-b")
     assert smoke_test.main(["--stage", "Dev"], session=session) == 1
     captured = capsys.readouterr()
-    assert "FAIL Dev-Serving.AEndpointName (ep-a): An error occurred (ModelError)" in captured.out
+    assert "FAIL realtime (mlinf-dev-realtime, serverless): An error occurred (ModelError)" in captured.out
     assert "expected 30" in captured.out
-    assert "ok   Dev-Serving.BEndpointName (ep-b)" in captured.out
-    assert "error: Dev: 1 of 2 endpoint(s) failed" in captured.err
 
 
-def test_fails_when_the_stage_outputs_no_endpoint(clients, capsys):
-    session, stubs = clients
-    stubs["cloudformation"].add_response("describe_stacks", {"Stacks": [stack("Dev-Data", {"InputBucketName": "b"})]}, {})
-    assert smoke_test.main(["--stage", "Dev"], session=session) == 2
-    err = capsys.readouterr().err
-    assert "error: Dev: no stack output ending in 'EndpointName' in stacks named Dev-*" in err
+def test_fails_naming_the_field_when_an_endpoint_has_no_smoke_request(stubbed, capsys):
+    config = with_serving("staging", {"models": {"main": {}},
+                                      "endpoints": {"api": {"variants": [{"name": "a", "model": "main"}]}}})
+    session, _ = stubbed(config.region)
+    assert smoke_test.main(["--stage", "Staging"], session=session, environments=[config]) == 1
+    assert "FAIL api (mlinf-staging-api, real-time): no smoke request: set serving.endpoints.api.smoke_request" \
+        in capsys.readouterr().out
 
 
-def test_fails_clearly_when_a_named_stack_does_not_exist(clients, capsys):
-    session, stubs = clients
-    stubs["cloudformation"].add_client_error(
-        "describe_stacks", service_error_code="ValidationError",
-        service_message="Stack with id Dev-Serving does not exist", expected_params={"StackName": "Dev-Serving"})
-    assert smoke_test.main(["--stage", "Dev", "--stack", "Dev-Serving"], session=session) == 1
-    err = capsys.readouterr().err
-    assert "error: Dev: cannot read the Dev stacks' outputs" in err and "does not exist" in err
+def test_fails_when_the_stage_configures_no_endpoint(capsys):
+    config = with_serving("staging", {"models": {"main": {}}, "endpoints": {}})
+    assert smoke_test.main(["--stage", "staging"], session=FakeSession({}), environments=[config]) == 2
+    assert "error: staging: staging configures no endpoint (serving.endpoints): nothing to smoke-test" \
+        in capsys.readouterr().err
 
 
-def test_sends_the_given_payload_and_content_type(clients, tmp_path):
-    session, stubs = clients
-    payload = tmp_path / "request.json"
-    payload.write_text('{"instances": [[1, 2]]}')
-    stubs["cloudformation"].add_response("describe_stacks", {"Stacks": [stack("Dev-Serving", {"EndpointName": "ep"})]}, {})
-    stubs["sagemaker-runtime"].add_response(
-        "invoke_endpoint", {"Body": body("[0]")},
-        {"EndpointName": "ep", "ContentType": "application/json", "Accept": ANY, "Body": b'{"instances": [[1, 2]]}'})
-    assert smoke_test.main(["--stage", "Dev", "--payload", f"@{payload}", "--content-type", "application/json"],
-                           session=session) == 0
+def test_fails_on_an_unknown_stage(capsys):
+    from config import ENVIRONMENTS
+
+    names = ", ".join(raw["name"] for raw in ENVIRONMENTS)
+    assert smoke_test.main(["--stage", "Nosuch"], session=FakeSession({})) == 2
+    assert (f"error: Nosuch: --stage 'Nosuch' is not a configured environment; environments: {names}"
+            in capsys.readouterr().err)
 
 
-def test_fails_on_an_unreadable_payload_file(capsys, tmp_path):
-    assert smoke_test.main(["--stage", "Dev", "--payload", f"@{tmp_path}/missing.csv"], session=FakeSession()) == 2
-    assert "error: cannot read the payload" in capsys.readouterr().err
+def test_fails_clearly_when_the_data_stack_is_missing(stubbed, capsys):
+    config = configured("staging")
+    session, stubs = stubbed(config.region)
+    for probe in smoke_test.probes_for(config):
+        if probe.kind != "async":
+            expect_probe(stubs, config, probe)
+        else:
+            stubs["cloudformation"].add_client_error(
+                "describe_stacks", service_error_code="ValidationError",
+                service_message="Stack with id Staging-Data does not exist")
+            break
+    assert smoke_test.main(["--stage", "Staging"], session=session) == 1
+    assert "Staging-Data has no output InputBucketName (is the Data stack deployed?)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ENVIRONMENT_NAMES)
+def test_calls_only_the_stage_region(name, monkeypatch):
+    # Prod's Billing stack lives in us-east-1: the smoke test must not look for anything there.
+    config = configured(name)
+    regions = []
+
+    def fake_session_for(region, role_arn, endpoint_url):
+        regions.append(region)
+        raise smoke_test.SmokeTestError("stop here")
+
+    monkeypatch.setattr(smoke_test, "session_for", fake_session_for)
+    assert smoke_test.main(["--stage", config.stage_id]) == 1
+    assert regions == [config.region]
 
 
 def test_assumes_the_role_when_given(monkeypatch):
-    sts = boto3.client("sts", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    sts = boto3.client("sts", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(sts) as stub:
         stub.add_response("assume_role", {"Credentials": {
             "AccessKeyId": "AKIAEXAMPLEEXAMPLE12", "SecretAccessKey": "s" * 40, "SessionToken": "token",
             "Expiration": "2030-01-01T00:00:00Z"}},
             {"RoleArn": "arn:aws:iam::111111111111:role/mlinf-dev-smoke-test", "RoleSessionName": "smoke-test"})
         monkeypatch.setattr(boto3.session.Session, "client", lambda self, name, **kw: sts)
-        session = smoke_test.session_for(REGION, "arn:aws:iam::111111111111:role/mlinf-dev-smoke-test", None)
+        session = smoke_test.session_for("us-east-1", "arn:aws:iam::111111111111:role/mlinf-dev-smoke-test", None)
         stub.assert_no_pending_responses()
     credentials = session.get_credentials()
     assert (credentials.access_key, credentials.token) == ("AKIAEXAMPLEEXAMPLE12", "token")
-    assert session.region_name == REGION
+    assert session.region_name == "us-east-1"
 
 
 def test_fails_clearly_when_the_role_cannot_be_assumed(monkeypatch):
-    sts = boto3.client("sts", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    sts = boto3.client("sts", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(sts) as stub:
         stub.add_client_error("assume_role", service_error_code="AccessDenied", service_message="not authorized")
         monkeypatch.setattr(boto3.session.Session, "client", lambda self, name, **kw: sts)
         with pytest.raises(smoke_test.SmokeTestError, match=r"cannot assume arn:aws:iam::1:role/r: .*AccessDenied"):
-            smoke_test.session_for(REGION, "arn:aws:iam::1:role/r", None)
+            smoke_test.session_for("us-east-1", "arn:aws:iam::1:role/r", None)
 
 
 def test_stage_is_required(capsys):
     with pytest.raises(SystemExit) as raised:
         smoke_test.parse_args([])
     assert raised.value.code == 2 and "--stage" in capsys.readouterr().err
-
-
-def test_default_payload_is_one_row_of_the_demo_model_input():
-    from sklearn.datasets import load_breast_cancer
-    values = [float(v) for v in smoke_test.DEFAULT_PAYLOAD.split(",")]
-    assert values == [float(v) for v in load_breast_cancer().data[0]]

@@ -1,6 +1,6 @@
 """python -m tools.ops COMMAND ...: day-two operations on the deployed stacks (boto3).
 
-Commands: invoke, traffic {show,set,canary}, status, batch run, metrics. Every command takes --region,
+Commands: invoke, traffic {show,set,canary}, status, batch run, metrics, model push, preflight. Every command takes --region,
 --profile and --endpoint-url (http://localhost:PORT for the local emulator, which `make deploy-local` prints),
 and --stage: then endpoints and batch transforms may be named as in config (`status realtime --stage dev`),
 and the region defaults to the stage's.
@@ -14,7 +14,7 @@ from typing import Optional
 
 import botocore.exceptions
 
-from tools.ops import batch, invoke, metrics, names, status, traffic
+from tools.ops import batch, invoke, metrics, model, names, preflight, status, traffic
 from tools.ops.aws import Aws, OpsError
 
 
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools.ops", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (invoke, traffic, status, batch, metrics):
+    for module in (invoke, traffic, status, batch, metrics, model, preflight):
         module.add_parser(subparsers)
     # The AWS options work before or after the command name.
     for action in subparsers.choices.values():
@@ -39,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_common(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    own = {option for action in parser._actions for option in action.option_strings}
     for action in common._actions:
+        if set(action.option_strings) & own:
+            continue  # the command defines it itself (e.g. `model push --stage`, which it requires)
         parser.add_argument(*action.option_strings, dest=action.dest, default=argparse.SUPPRESS, help=action.help)
     for sub in parser._subparsers._group_actions[0].choices.values() if parser._subparsers else ():
         _add_common(sub, common)

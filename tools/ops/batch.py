@@ -67,9 +67,12 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
         return 0
     deadline = time.monotonic() + args.timeout
     while True:
-        status = stepfunctions.describe_execution(executionArn=execution["executionArn"])["status"]
+        described = stepfunctions.describe_execution(executionArn=execution["executionArn"])
+        status = described["status"]
         if status != "RUNNING":
             print(f"finished: {status}")
+            if status != "SUCCEEDED":  # the state machine's error and cause say what the job did
+                print(f"error: {described.get('error', '-')}: {described.get('cause', '-')}")
             return 0 if status == "SUCCEEDED" else 1
         if time.monotonic() >= deadline:
             raise OpsError(f"execution still RUNNING after {args.timeout:g} s")

@@ -9,12 +9,12 @@ import uuid
 from typing import Optional
 from urllib.parse import urlparse
 
+from config.serving import async_paths
 from tools.ops.aws import Aws, OpsError
 from tools.ops.endpoints import describe, endpoint_config
+from tools.ops.names import stage_config
+from tools.ops.stage import data_stack_name, stack_outputs
 
-# Where async requests are uploaded by default, in the bucket of the endpoint's output path; the endpoints'
-# execution role may read there (ml_constructs.buckets.BucketLayout.async_input_prefix).
-ASYNC_INPUT_PREFIX = "async-input/"
 
 
 def add_parser(subparsers) -> None:
@@ -34,8 +34,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--output", default="-", metavar="FILE",
                         help="real-time: where to write the response body ('-', the default: stdout)")
     parser.add_argument("--input-location", default=None, metavar="S3_URI",
-                        help="async: S3 prefix to upload the payload to. Default: async-input/ in the bucket of "
-                             "the endpoint's async output path")
+                        help="async: S3 prefix to upload the payload to. Default (with --stage): the endpoint's "
+                             "async/<endpoint>/input/ in the stage's input bucket, which its execution role reads")
     parser.set_defaults(handler=run)
 
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
             raise OpsError("--target-model and --target-variant apply to real-time endpoints; an asynchronous "
                            "endpoint picks the variant by weight (InvokeEndpointAsync has neither)")
         result = invoke_async(aws, args.endpoint, payload, content_type=args.content_type, accept=args.accept,
-                              input_location=args.input_location or _default_input_prefix(async_config))
+                              input_location=args.input_location or default_input_location(aws, args.endpoint, args.stage))
         print(f"input:  {result['InputLocation']}")
         print(f"output: {result['OutputLocation']}")
         if result.get("FailureLocation"):
@@ -103,12 +103,21 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
     return parsed.netloc, parsed.path.lstrip("/")
 
 
-def _default_input_prefix(async_config: dict) -> str:
-    output_path = async_config.get("OutputConfig", {}).get("S3OutputPath")
-    if not output_path:
-        raise OpsError("the endpoint's async config has no S3OutputPath; pass --input-location s3://bucket/prefix/")
-    bucket, _ = parse_s3_uri(output_path)
-    return f"s3://{bucket}/{ASYNC_INPUT_PREFIX}"
+def default_input_location(aws: Aws, endpoint: str, stage: Optional[str]) -> str:
+    """Where the stage's async requests go: async/<endpoint>/input/ in its input bucket (config.serving.async_paths),
+    which the endpoint's execution role reads and the smoke test uses too."""
+    if not stage:
+        raise OpsError(f"{endpoint} is asynchronous: add --stage STAGE (requests go to the stage's input bucket) or "
+                       "--input-location s3://bucket/prefix/")
+    config = stage_config(stage)
+    name = next((key for key in config.serving.endpoints if config.endpoint_name(key) == endpoint), None)
+    settings = config.serving.endpoints[name].async_inference if name else None
+    if settings is None:
+        raise OpsError(f"{config.name}: {endpoint} is no async endpoint of serving.endpoints; pass --input-location")
+    outputs = stack_outputs(aws.client("cloudformation"), data_stack_name(config)) or {}
+    if "InputBucketName" not in outputs:
+        raise OpsError(f"{data_stack_name(config)} is not deployed (no InputBucketName output); pass --input-location")
+    return f"s3://{outputs['InputBucketName']}/{async_paths(name, settings).input_prefix}"
 
 
 def _read_payload(source: str) -> bytes:

@@ -9,20 +9,16 @@ from __future__ import annotations
 import argparse
 from typing import Optional
 
-from config import ENVIRONMENTS, EnvironmentConfig, load_environments
+from config import EnvironmentConfig
 from ml_constructs.batch_naming import state_machine_name
 from ml_constructs.endpoint_naming import endpoint_name
 from tools.ops.aws import OpsError
+from tools.ops.stage import find_stage
 
 
 def stage_config(stage: str) -> EnvironmentConfig:
     """The environment `stage` names, case-insensitively: `dev`, `Dev` and `DEV` are the same stage."""
-    environments = load_environments(ENVIRONMENTS)
-    for config in environments:
-        if stage.lower() == config.name:
-            return config
-    raise OpsError(f"--stage {stage!r} is not a configured environment; environments: "
-                   f"{', '.join(c.name for c in environments)} (case does not matter)")
+    return find_stage(stage)
 
 
 def endpoint(name: str, config: Optional[EnvironmentConfig]) -> str:

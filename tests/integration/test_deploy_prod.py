@@ -1,0 +1,80 @@
+"""Prod deployed to the emulator as `deploy_local --stage Prod` does it, including its Billing stack in us-east-1
+(the stage's own region is another), smoke-tested, then destroyed: termination protection must be switched off
+first, and the retained data survives."""
+
+from __future__ import annotations
+
+import botocore.exceptions
+import pytest
+
+from tests.integration.conftest import run_cli
+from tools import smoke_test
+from tools.deploy_local import DeployError, destroy, stack_regions
+from tools.local_emulator import ACCOUNT_ID
+from tools.ops.preflight import BILLING_REGION
+from stacks.smoke_test_access import smoke_test_role_name
+
+pytestmark = pytest.mark.integration
+
+
+def test_every_stack_completed_in_its_own_region(prod_stage):
+    regions = stack_regions(prod_stage.outdir, "Prod")
+    assert regions["Prod-Billing"] == BILLING_REGION != prod_stage.region
+    for name, region in regions.items():
+        stack = _client(prod_stage, region, "cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+        assert stack["StackStatus"] == "CREATE_COMPLETE", name
+    assert [row for row in prod_stage.landed if row.status == "MISSING"] == []
+
+
+def test_every_endpoint_answers_its_smoke_request(prod_stage):
+    config = smoke_test.stage_config("Prod")
+    role = f"arn:aws:iam::{ACCOUNT_ID}:role/{smoke_test_role_name(config)}"
+    code, out, err = run_cli(smoke_test.main, ["--stage", "Prod", "--endpoint-url", prod_stage.emulator.endpoint_url,
+                                               "--role-arn", role])
+    assert code == 0, out + err
+    assert f"Prod: {len(config.serving.endpoints)} endpoint(s) answered" in out
+
+
+def _client(stage, region, service):
+    from tools.deploy_local import client
+
+    return client(stage.emulator, region, service)
+
+
+def _exists(call) -> bool:
+    try:
+        call()
+        return True
+    except botocore.exceptions.ClientError:
+        return False
+
+
+@pytest.mark.destroys_stage
+def test_destroy_needs_termination_protection_off_and_keeps_the_data(prod_stage):
+    regions = stack_regions(prod_stage.outdir, "Prod")
+    templates = prod_stage.templates()
+    physical = {
+        name: {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in _client(prod_stage, region, "cloudformation")
+               .list_stack_resources(StackName=name)["StackResourceSummaries"]}
+        for name, region in regions.items()
+    }
+    with pytest.raises(DeployError, match=r"Stack \[Prod-Data\] cannot be deleted while TerminationProtection is enabled"):
+        destroy(prod_stage.emulator, stage="Prod", region=prod_stage.region, outdir=prod_stage.outdir,
+                disable_termination_protection=False)
+    switched = destroy(prod_stage.emulator, stage="Prod", region=prod_stage.region, outdir=prod_stage.outdir)
+    assert "Prod-Data" in switched
+    for name, region in regions.items():
+        assert not _exists(lambda: _client(prod_stage, region, "cloudformation").describe_stacks(StackName=name)), name
+    s3, kms = prod_stage.client("s3"), prod_stage.client("kms")
+    retained = 0
+    for logical_id, resource in templates["Prod-Data"]["Resources"].items():
+        if resource.get("DeletionPolicy") != "Retain":
+            continue
+        physical_id = physical["Prod-Data"][logical_id]
+        if resource["Type"] == "AWS::S3::Bucket":
+            assert _exists(lambda: s3.head_bucket(Bucket=physical_id)), logical_id
+            retained += 1
+        elif resource["Type"] == "AWS::KMS::Key":
+            assert kms.describe_key(KeyId=physical_id)["KeyMetadata"]["KeyState"] == "Enabled", logical_id
+            retained += 1
+    assert retained >= 4  # the key and the input, output and model buckets (prod keeps its data)
