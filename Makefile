@@ -32,10 +32,14 @@ $(DEMO_MODEL): $(wildcard inference_code/*) tools/train_demo.py tools/package_mo
 ## requirements*.txt are the lock's inputs (`make lock`).
 SOURCE_BUILDS := sagemaker-inference
 BINARY_ONLY = --only-binary :all: $(addprefix --no-binary ,$(SOURCE_BUILDS))
-$(VENV)/.installed: requirements.lock requirements-dev.lock
+## The construct library (packages/), installed editable: the app is its first consumer. Building it fetches
+## its build backend (setuptools) unhashed, as SOURCE_BUILDS do; it installs no dependency of its own (--no-deps).
+LIBRARY := packages/sagemaker-serving-cdk
+$(VENV)/.installed: requirements.lock requirements-dev.lock $(LIBRARY)/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps $(BINARY_ONLY) \
 		-r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e $(LIBRARY)
 	$(PY) -m pip check
 	touch $@
 
