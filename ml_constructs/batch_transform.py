@@ -25,11 +25,11 @@ from aws_cdk import (
 from constructs import Construct
 
 from config.batch import RetrySettings, TransformSettings
-from ml_constructs.acknowledgments import acknowledge, nag_reference
+from sagemaker_serving_cdk import acknowledge, nag_reference
 from ml_constructs.batch_naming import (
     CAPACITY_ATTEMPT_PATH, DATE_AS_TIMESTAMP, SCHEDULED_DATE, job_name_expression, s3_uri_expression,
 )
-from ml_constructs.execution_role import SageMakerExecutionRole
+from sagemaker_serving_cdk import SageMakerExecutionRole
 
 # Errors of the optimized SageMaker integration: modeled exceptions keep their SDK class name; throttling and
 # other unmodeled API errors arrive as SageMaker.AmazonSageMakerException.

@@ -13,9 +13,9 @@ from constructs import Construct
 from config import EnvironmentConfig
 from ml_constructs.batch_naming import state_machine_name
 from ml_constructs.batch_transform import ScheduledBatchTransform
-from ml_constructs.execution_role import SageMakerExecutionRole
 from stacks.data_stack import DataReferences, DataStack
-from stacks.model_factory import construct_id, model_from_config
+from sagemaker_serving_cdk import SageMakerExecutionRole
+from stacks.adapter import construct_id, model_from_config
 
 
 class BatchStack(Stack):

@@ -6,9 +6,9 @@ from aws_cdk import CfnOutput, Duration, Environment, RemovalPolicy, Stack
 from constructs import Construct
 
 from config import EnvironmentConfig
-from ml_constructs.alarm_subscriptions import AlarmSubscriptions
+from stacks.alarm_subscriptions import AlarmSubscriptions
 from ml_constructs.alarm_topic import AlarmTopic, cloudwatch_alarms
-from ml_constructs.billing_alarms import BILLING_REGION, BillingAlarms
+from stacks.billing_alarms import BILLING_REGION, BillingAlarms
 from ml_constructs.encryption import DataKey
 
 

@@ -10,7 +10,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from config import EnvironmentConfig
-from ml_constructs.alarm_subscriptions import AlarmSubscriptions
+from stacks.alarm_subscriptions import AlarmSubscriptions
 from ml_constructs.alarm_topic import AlarmTopic, cloudwatch_alarms
 from ml_constructs.buckets import BucketLayout, DataBuckets
 from ml_constructs.encryption import DataKey

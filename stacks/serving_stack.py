@@ -13,15 +13,12 @@ from aws_cdk import CfnOutput, Stack, aws_stepfunctions as sfn
 from constructs import Construct
 
 from config import EnvironmentConfig
-from ml_constructs.autoscaling import VariantAutoscaling
-from ml_constructs.dashboard import InferenceDashboard
-from ml_constructs.endpoint import InferenceEndpoint
-from ml_constructs.endpoint_alarms import EndpointAlarms
-from ml_constructs.endpoint_config import EndpointConfiguration
-from ml_constructs.execution_role import SageMakerExecutionRole
+from sagemaker_serving_cdk import Endpoint, EndpointAlarms, SageMakerExecutionRole
+from stacks import adapter
+from stacks.adapter import construct_id, model_from_config
 from stacks.batch_stack import batch_state_machine_name
+from stacks.dashboard import InferenceDashboard
 from stacks.data_stack import DataReferences, DataStack
-from stacks.model_factory import construct_id, model_from_config
 
 # The image registry packages are registered with (the training side builds on the handler's image).
 
@@ -49,34 +46,22 @@ class ServingStack(Stack):
             for name, settings in serving.models.items()
             if name in used
         }
-        self.endpoints: dict[str, InferenceEndpoint] = {}
+        self.endpoints: dict[str, Endpoint] = {}
         for name, settings in serving.endpoints.items():
             prefix = construct_id(name)
-            endpoint_config = EndpointConfiguration(
-                self,
-                f"{prefix}Config",
-                settings=settings,
-                models=self.models,
-                role=self.execution_role,
-                label=name,
-                volume_key=data.key,
-                output_bucket=data.output,
-                data_key=data.key,
-                layout=data.layout,
-            )
-            endpoint = InferenceEndpoint(
+            endpoint_config = adapter.endpoint_config(self, f"{prefix}Config", name=name, settings=settings,
+                                                      models=self.models, data=data)
+            endpoint = Endpoint(
                 self,
                 f"{prefix}Endpoint",
                 endpoint_name=config.endpoint_name(name),
                 endpoint_config=endpoint_config,
-                alarm_action=data.alarm_action,
-                deployment=settings.deployment,
-                alarms=settings.alarms,
+                deployment=adapter.deployment(settings.deployment),
+                health_alarms=adapter.health_alarms(settings.alarms, data.alarm_action),
             )
             for variant in settings.variants:
                 if variant.autoscaling is not None:
-                    VariantAutoscaling(self, f"{prefix}{construct_id(variant.name)}Scaling", endpoint=endpoint,
-                                       variant=variant, is_async=endpoint_config.is_async)
+                    adapter.autoscale(self, f"{prefix}{construct_id(variant.name)}Scaling", endpoint, variant)
             self.endpoints[name] = endpoint
             CfnOutput(self, f"{prefix}EndpointName", value=endpoint.endpoint_name,
                       description=f"The {name} endpoint (invoke it by this name)")
@@ -85,7 +70,8 @@ class ServingStack(Stack):
         monitoring = config.monitoring
         self.endpoint_alarms = {
             name: EndpointAlarms(self, f"{construct_id(name)}Alarms", endpoint=endpoint,
-                                 thresholds=monitoring.endpoint_alarms, action=data.alarm_action,
+                                 thresholds=adapter.endpoint_alarm_thresholds(monitoring.endpoint_alarms),
+                                 action=data.alarm_action,
                                  name_prefix=f"{config.name_prefix}-{name}")
             for name, endpoint in self.endpoints.items()
         }
@@ -93,6 +79,7 @@ class ServingStack(Stack):
             self.dashboard = InferenceDashboard(
                 self, "Dashboard", dashboard_name=f"{config.name_prefix}-inference",
                 title=f"SageMaker inference: {config.name} ({config.region})", endpoints=self.endpoints,
+                settings=serving.endpoints,
                 alarms=[alarm for alarms in self.endpoint_alarms.values() for alarm in alarms.all_alarms],
                 state_machines={
                     name: sfn.StateMachine.from_state_machine_name(

@@ -7,7 +7,7 @@ from constructs import Construct
 
 from config import EnvironmentConfig
 from config.serving import async_paths
-from ml_constructs.acknowledgments import acknowledge
+from sagemaker_serving_cdk import acknowledge
 from stacks.data_stack import DataStack
 
 

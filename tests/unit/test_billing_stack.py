@@ -7,7 +7,7 @@ from aws_cdk import App, Stack, aws_cloudwatch_actions as cw_actions, aws_sns as
 from aws_cdk.assertions import Match, Template
 
 from config.monitoring import Billing
-from ml_constructs.billing_alarms import BillingAlarms
+from stacks.billing_alarms import BillingAlarms
 from stacks.application import cdk_context
 
 from tests.environments import STAGE_IDS as STAGES

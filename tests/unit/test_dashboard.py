@@ -11,7 +11,7 @@ from aws_cdk.assertions import Template
 
 from config import ENVIRONMENTS, load_environments
 from config.monitoring import EndpointAlarmThresholds
-from ml_constructs.dashboard import InferenceDashboard
+from stacks.dashboard import InferenceDashboard
 from ml_constructs.endpoint_alarms import EndpointAlarms
 from stacks.application import build_app
 from tests.unit.serving_kit import make_kit

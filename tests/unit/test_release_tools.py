@@ -15,7 +15,7 @@ from botocore.stub import ANY, Stubber
 
 from config import ENVIRONMENTS, load_environments
 from ml_constructs.handler import framework_model_environment
-from ml_constructs.billing_alarms import BILLING_REGION
+from stacks.billing_alarms import BILLING_REGION
 from tools.ops import model as model_push
 from tools.ops import preflight
 from tools.ops.aws import OpsError

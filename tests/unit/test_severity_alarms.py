@@ -7,7 +7,7 @@ from aws_cdk import App, Duration, Stack, aws_cloudwatch as cloudwatch, aws_clou
 from aws_cdk.assertions import Match, Template
 
 from config.monitoring import Subscriptions, Thresholds
-from ml_constructs.alarm_subscriptions import AlarmSubscriptions
+from stacks.alarm_subscriptions import AlarmSubscriptions
 from ml_constructs.severity_alarms import SeverityAlarms
 
 

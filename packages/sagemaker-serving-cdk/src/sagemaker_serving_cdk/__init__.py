@@ -1,3 +1,43 @@
-"""AWS CDK constructs for SageMaker inference."""
+"""AWS CDK constructs for SageMaker inference.
+
+The public API is importable from here. It loads lazily (PEP 562): importing a pure submodule (such as the
+rules) does not import aws_cdk, so validating config does not boot jsii's Node process.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "model": ("ContainerImage", "IModel", "Model", "ModelData"),
+    "endpoint_config": ("AsyncInference", "DataCapture", "EndpointConfig", "IEndpointConfig", "InstanceVariant",
+                        "ServerlessVariant", "ShadowVariant"),
+    "endpoint": ("BlueGreenDeployment", "CapacitySize", "Endpoint", "EndpointVariant", "HealthAlarms", "IEndpoint",
+                 "TrafficRouting"),
+    "scaling": ("ScalableInstanceCount",),
+    "alarms": ("EndpointAlarmThresholds", "EndpointAlarms", "NoTraffic"),
+    "severity_alarms": ("AlarmLevels", "SeverityAlarms"),
+    "execution_role": ("SageMakerExecutionRole",),
+    "naming": ("name_in_stack", "path_in_stage"),
+    "errors": ("PropsError",),
+    "_acknowledge": ("acknowledge", "nag_reference"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

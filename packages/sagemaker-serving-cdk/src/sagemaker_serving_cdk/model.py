@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional, Protocol, Sequence, runtime_checkable
 
-from aws_cdk import Stack, Token, aws_ecr as ecr, aws_ecr_assets as ecr_assets, aws_s3 as s3, aws_s3_assets as s3_assets
+from aws_cdk import ArnFormat, IResource, Resource, Stack, Token
+from aws_cdk import aws_ecr as ecr, aws_ecr_assets as ecr_assets, aws_iam as iam, aws_s3 as s3, aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from ml_constructs.execution_role import SageMakerExecutionRole
+# The pure rule modules still live in the app's ml_constructs/ until they move into sagemaker_serving_cdk.rules
+# (issue 14, deliverable 4); tests/test_no_app_imports.py lists them as the only pending exception.
 from ml_constructs.framework_images import framework_image
 from ml_constructs.handler import DEFAULT_ENTRY_POINT, framework_environment, handler_environment, handler_problems
+from sagemaker_serving_cdk.errors import PropsError
+from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole
 
 
 @dataclass(frozen=True)
@@ -29,12 +33,12 @@ class BoundImage:
     entry_point: Optional[str] = None
 
 
-class ModelImage(ABC):
+class ContainerImage(ABC):
     """Where a model's container image comes from. Binding it grants the role permission to pull it."""
 
     @staticmethod
     def from_framework(framework: str, version: str, *, python_version: Optional[str] = None,
-                       processor: str = "cpu", entry_point: Optional[str] = DEFAULT_ENTRY_POINT) -> "ModelImage":
+                       processor: str = "cpu", entry_point: Optional[str] = DEFAULT_ENTRY_POINT) -> "ContainerImage":
         """A SageMaker framework image (sklearn, xgboost, pytorch) for the stack's region, with the
         handler environment (SAGEMAKER_PROGRAM, SAGEMAKER_SUBMIT_DIRECTORY, ...) set on the model.
 
@@ -45,14 +49,14 @@ class ModelImage(ABC):
 
     @staticmethod
     def from_ecr_repository(repository: ecr.IRepository, *, tag: Optional[str] = None,
-                            digest: Optional[str] = None) -> "ModelImage":
+                            digest: Optional[str] = None) -> "ContainerImage":
         """An image in your ECR repository, by tag or by digest (exactly one)."""
         if (tag is None) == (digest is None):
             raise ValueError(f"from_ecr_repository needs exactly one of tag or digest (got tag={tag!r}, digest={digest!r})")
         return _EcrImage(repository, tag, digest)
 
     @staticmethod
-    def from_asset(directory: str, **asset_props) -> "ModelImage":
+    def from_asset(directory: str, **asset_props) -> "ContainerImage":
         """Bring your own container: build `directory`'s Dockerfile into the CDK asset repository."""
         return _AssetImage(directory, asset_props)
 
@@ -60,7 +64,7 @@ class ModelImage(ABC):
     def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage: ...
 
 
-class _FrameworkImage(ModelImage):
+class _FrameworkImage(ContainerImage):
     def __init__(self, framework: str, version: str, python_version: Optional[str], processor: str,
                  entry_point: Optional[str]) -> None:
         self.framework, self.version, self.python_version, self.processor = framework, version, python_version, processor
@@ -69,10 +73,8 @@ class _FrameworkImage(ModelImage):
     def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage:
         region = Stack.of(scope).region
         if Token.is_unresolved(region):
-            raise ValueError(
-                f"{scope.node.path}: a framework image is resolved per region at synth time; give the stack an "
-                "explicit env with a region"
-            )
+            raise PropsError(scope, "a framework image is resolved per region at synth time; give the stack an "
+                                    "explicit env with a region (got an environment-agnostic stack)")
         image = framework_image(self.framework, self.version, region, python_version=self.python_version,
                                 processor=self.processor)
         role.grant_image_pull([image.repository_arn])
@@ -80,7 +82,7 @@ class _FrameworkImage(ModelImage):
                           framework_environment=framework_environment(region))
 
 
-class _EcrImage(ModelImage):
+class _EcrImage(ContainerImage):
     def __init__(self, repository: ecr.IRepository, tag: Optional[str], digest: Optional[str]) -> None:
         self.repository, self.tag, self.digest = repository, tag, digest
 
@@ -91,7 +93,7 @@ class _EcrImage(ModelImage):
         return BoundImage(uri=uri)
 
 
-class _AssetImage(ModelImage):
+class _AssetImage(ContainerImage):
     def __init__(self, directory: str, asset_props: Mapping) -> None:
         self.directory, self.asset_props = directory, asset_props
 
@@ -156,17 +158,50 @@ class _AssetData(ModelData):
         return asset.s3_object_url
 
 
-class SageMakerModel(Construct):
+@runtime_checkable
+class IModel(Protocol):
+    """A SageMaker model, defined here (`Model`) or imported (`Model.from_model_name`/`from_model_arn`)."""
+
+    @property
+    def model_name(self) -> str: ...
+    @property
+    def model_arn(self) -> str: ...
+    @property
+    def role(self) -> Optional[SageMakerExecutionRole]:
+        """The execution role (None for an imported model: SageMaker already holds its role)."""
+    @property
+    def multi_model(self) -> bool: ...
+    @property
+    def network_isolation(self) -> bool: ...
+    @property
+    def in_vpc(self) -> bool: ...
+
+
+class _ImportedModel(Resource):
+    """A model defined elsewhere. Its traits are unknown here, so they are taken as SageMaker's defaults."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, model_name: str, model_arn: str,
+                 role: Optional[SageMakerExecutionRole]) -> None:
+        super().__init__(scope, construct_id)
+        self.model_name, self.model_arn, self.role = model_name, model_arn, role
+        self.multi_model = self.network_isolation = self.in_vpc = False
+
+
+class Model(Resource):
     """A SageMaker model (`AWS::SageMaker::Model`, id `Resource`) with no physical name.
 
     Give `image` and `model_data`, or `model_package_arn` alone.
 
-    :param role: the execution role; pull and read grants are added to it.
-    :param image: the container image. Framework images also set the handler environment.
+    :param role: the execution role; pull and read grants are added to it. Default: a new least-privilege role
+        (`SageMakerExecutionRole`, construct id `Role`) holding only this model's grants: pull its image, read its
+        data, write its logs and metrics. Never AmazonSageMakerFullAccess.
+    :param image: the container image. Framework images also set the handler environment. Default: none (then
+        `model_package_arn` is required).
     :param model_data: the artifacts. None: only with a model package (or an image that needs none).
-    :param model_package_arn: a registered model package version; it brings its own image and data.
+    :param model_package_arn: a registered model package version; it brings its own image and data. Default: none.
     :param handler_source: multi-model framework models only: a local sourcedir.tar.gz of the handler, uploaded
         as an asset; the container downloads and imports it at start (SAGEMAKER_SUBMIT_DIRECTORY=s3://...).
+        Default: none.
     :param environment: extra container environment. Default: none beyond the handler settings.
     :param network_isolation: no network access for the container. Default: True.
     :param subnet_ids, security_group_ids: run the model's ENIs in your VPC. Default: no VPC.
@@ -177,8 +212,8 @@ class SageMakerModel(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        role: SageMakerExecutionRole,
-        image: Optional[ModelImage] = None,
+        role: Optional[SageMakerExecutionRole] = None,
+        image: Optional[ContainerImage] = None,
         model_data: Optional[ModelData] = None,
         model_package_arn: Optional[str] = None,
         handler_source: Optional[str] = None,
@@ -189,14 +224,16 @@ class SageMakerModel(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         if model_package_arn is not None and (image is not None or model_data is not None):
-            raise ValueError(f"{self.node.path}: a model package brings its own image and data; pass model_package_arn alone")
+            raise PropsError(self, "a model package brings its own image and data; pass model_package_arn alone "
+                                   f"(got image={image!r}, model_data={model_data!r})")
         if model_package_arn is None and image is None:
-            raise ValueError(f"{self.node.path}: give an image (with model_data) or a model_package_arn")
+            raise PropsError(self, "give an image (with model_data) or a model_package_arn (got neither)")
         if bool(subnet_ids) != bool(security_group_ids):
-            raise ValueError(
-                f"{self.node.path}: VPC access needs both subnet_ids and security_group_ids "
-                f"(got {list(subnet_ids)} and {list(security_group_ids)})"
-            )
+            raise PropsError(self, "VPC access needs both subnet_ids and security_group_ids "
+                                   f"(got {list(subnet_ids)} and {list(security_group_ids)})")
+        if role is None:
+            role = SageMakerExecutionRole(self, "Role", description=f"Runs the SageMaker model {self.node.path}")
+        self.role: SageMakerExecutionRole = role
         self.multi_model = bool(model_data and model_data.multi_model_mode)
         self.network_isolation = network_isolation
         self.in_vpc = bool(subnet_ids)
@@ -231,12 +268,33 @@ class SageMakerModel(Construct):
         # The role's policy must exist before SageMaker validates image and data access at CreateModel.
         self.model.node.add_dependency(role.role)
         self.model_name = self.model.attr_model_name
+        self.model_arn = self.model.ref  # Ref of AWS::SageMaker::Model is its ARN
+
+    @staticmethod
+    def from_model_name(scope: Construct, construct_id: str, model_name: str, *,
+                        role: Optional[SageMakerExecutionRole] = None) -> IModel:
+        """A model that exists already, by name."""
+        arn = Stack.of(scope).format_arn(service="sagemaker", resource="model", resource_name=model_name,
+                                         arn_format=ArnFormat.SLASH_RESOURCE_NAME)
+        return _ImportedModel(scope, construct_id, model_name=model_name, model_arn=arn, role=role)
+
+    @staticmethod
+    def from_model_arn(scope: Construct, construct_id: str, model_arn: str, *,
+                       role: Optional[SageMakerExecutionRole] = None) -> IModel:
+        """A model that exists already, by ARN (`arn:aws:sagemaker:REGION:ACCOUNT:model/NAME`)."""
+        name = Stack.of(scope).split_arn(model_arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name
+        return _ImportedModel(scope, construct_id, model_name=name, model_arn=model_arn, role=role)
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return self.role.role.grant_principal
 
     def _handler_environment(self, bound: BoundImage, role: SageMakerExecutionRole, handler_source: Optional[str],
                              environment: Optional[Mapping[str, str]]) -> dict:
         if bound.framework is None:
             if handler_source is not None:
-                raise ValueError(f"{self.node.path}: handler_source is for framework images; your image brings its code")
+                raise PropsError(self, f"handler_source is for framework images (got {handler_source!r}); your "
+                                       "image brings its code")
             return {}
         problems = handler_problems(bound.framework, bound.entry_point, None, multi_model=self.multi_model,
                                     network_isolation=self.network_isolation, environment=environment)
@@ -247,7 +305,7 @@ class SageMakerModel(Construct):
             problems.append("handler_source is only for multi-model models with a handler; single models carry "
                             "theirs under code/ in model.tar.gz")
         if problems:
-            raise ValueError(f"{self.node.path}: " + "; ".join(problems))
+            raise PropsError(self, problems)
         submit_directory = None
         if handler_source is not None:
             asset = s3_assets.Asset(self, "HandlerSource", path=handler_source)

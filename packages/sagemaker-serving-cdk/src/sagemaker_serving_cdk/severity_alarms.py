@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional, Union
 
 from aws_cdk import Duration, aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from config.monitoring import Thresholds
+from sagemaker_serving_cdk.errors import PropsError
 
 Metric = Union[cloudwatch.Metric, cloudwatch.MathExpression]
+
+
+@dataclass(frozen=True)
+class AlarmLevels:
+    """One alarm kind at up to two severities over an M-of-N window. Setting neither level turns it off."""
+
+    warning: Optional[float] = None
+    """Notifies; someone looks during working hours. Default: none (no warning alarm)."""
+    critical: Optional[float] = None
+    """Notifies; someone acts now. Default: none (no critical alarm)."""
+    period: Duration = Duration.minutes(5)
+    """Default: 5 minutes."""
+    evaluation_periods: int = 3
+    """Default: 3."""
+    datapoints_to_alarm: int = 2
+    """This many breaching periods among the last `evaluation_periods` raise the alarm. Default: 2."""
+
+    @property
+    def levels(self) -> dict[str, float]:
+        """The severities that are set, e.g. {"warning": 80.0, "critical": 95.0}."""
+        return {name: value for name, value in (("warning", self.warning), ("critical", self.critical))
+                if value is not None}
+
+    @property
+    def period_minutes(self) -> int:
+        return int(self.period.to_minutes())
 
 _WORDING = {
     cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD: "at or above",
@@ -46,7 +73,7 @@ class SeverityAlarms(Construct):
         construct_id: str,
         *,
         metric: Metric,
-        thresholds: Thresholds,
+        thresholds: AlarmLevels,
         action: cloudwatch.IAlarmAction,
         treat_missing_data: cloudwatch.TreatMissingData,
         description: str,
@@ -57,8 +84,8 @@ class SeverityAlarms(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         if not thresholds.levels:
-            raise ValueError(f"{self.node.path}: no warning or critical threshold set; leave the alarm out instead")
-        windowed = with_period(metric, Duration.minutes(thresholds.period_minutes))
+            raise PropsError(self, f"no warning or critical threshold set (got {thresholds}); leave the alarm out instead")
+        windowed = with_period(metric, thresholds.period)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for severity, level in thresholds.levels.items():
             alarm = cloudwatch.Alarm(

@@ -8,7 +8,8 @@ from aws_cdk import Duration, Stack, Token, aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from config.monitoring import Billing
-from ml_constructs.severity_alarms import SeverityAlarms
+from sagemaker_serving_cdk import SeverityAlarms
+from stacks.adapter import alarm_levels
 
 BILLING_REGION = "us-east-1"
 """AWS/Billing metrics exist only here, and only once billing alerts are enabled on the account."""
@@ -55,12 +56,12 @@ class BillingAlarms(Construct):
             )
         common = dict(action=action, treat_missing_data=cloudwatch.TreatMissingData.MISSING, unit=" USD")
         self.total = SeverityAlarms(
-            self, "Total", metric=metric_estimated_charges(), thresholds=settings.total_usd,
+            self, "Total", metric=metric_estimated_charges(), thresholds=alarm_levels(settings.total_usd),
             description="the account's estimated charges this month", alarm_name_prefix=f"{name_prefix}-billing-total",
             **common,
         )
         self.sagemaker = SeverityAlarms(
-            self, "SageMaker", metric=metric_estimated_charges(SAGEMAKER_SERVICE_NAME), thresholds=settings.sagemaker_usd,
+            self, "SageMaker", metric=metric_estimated_charges(SAGEMAKER_SERVICE_NAME), thresholds=alarm_levels(settings.sagemaker_usd),
             description="SageMaker's estimated charges this month", alarm_name_prefix=f"{name_prefix}-billing-sagemaker",
             **common,
         )

@@ -7,7 +7,7 @@ from typing import Sequence
 from aws_cdk import ArnFormat, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
 
-from ml_constructs.acknowledgments import acknowledge, nag_reference
+from sagemaker_serving_cdk._acknowledge import acknowledge, nag_reference
 
 # Namespaces SageMaker containers publish their own metrics to.
 _SAGEMAKER_METRIC_NAMESPACES = ["/aws/sagemaker/*", "aws/sagemaker/*"]
@@ -20,10 +20,13 @@ class SageMakerExecutionRole(Construct):
     read model artifacts, read input, write output and data capture, use the data key, write its
     logs and metrics, and pull its container images. No AmazonSageMakerFullAccess, no `s3:*`.
 
-    :param model_bucket: where model.tar.gz artifacts live; read-only.
+    :param model_bucket: where model.tar.gz artifacts live; read-only. Default: none (a `Model` grants read on
+        exactly its own artifact instead).
     :param input_bucket: batch and async input; read-only. None: no input access.
     :param output_bucket: batch output, async results and data capture; write-only. None: no output access.
     :param image_repository_arns: ECR repositories the models' images come from (see `grant_image_pull`).
+        Default: none.
+    :param description: the role's description. Default: "Runs SageMaker models (endpoints, batch transform)".
     """
 
     def __init__(
@@ -31,7 +34,7 @@ class SageMakerExecutionRole(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        model_bucket: s3.IBucket,
+        model_bucket: s3.IBucket | None = None,
         input_bucket: s3.IBucket | None = None,
         output_bucket: s3.IBucket | None = None,
         image_repository_arns: Sequence[str] = (),
@@ -49,8 +52,10 @@ class SageMakerExecutionRole(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
             ),
         )
-        model_bucket.grant_read(self.role)
-        self.acknowledge_object_wildcard(model_bucket.arn_for_objects("*"), "reads any model artifact in the model bucket")
+        if model_bucket is not None:
+            model_bucket.grant_read(self.role)
+            self.acknowledge_object_wildcard(model_bucket.arn_for_objects("*"),
+                                             "reads any model artifact in the model bucket")
         if input_bucket is not None:
             input_bucket.grant_read(self.role)
             self.acknowledge_object_wildcard(input_bucket.arn_for_objects("*"), "reads batch and async input")

@@ -9,7 +9,8 @@ from typing import Optional
 from aws_cdk import Duration, aws_cloudwatch as cloudwatch, aws_stepfunctions as sfn
 from constructs import Construct
 
-from ml_constructs.endpoint import InferenceEndpoint
+from config.serving import EndpointSettings
+from sagemaker_serving_cdk import Endpoint
 
 _FULL_WIDTH = 24
 _GRAPH_HEIGHT = 6
@@ -28,6 +29,7 @@ class InferenceDashboard(Construct):
     :param dashboard_name: unique per account and region, e.g. `mlinf-prod-inference`.
     :param title: the heading, e.g. "SageMaker inference: prod (us-west-2)".
     :param endpoints: the environment's endpoints by config name.
+    :param settings: their config (serving.endpoints), for the variants' configured instance ranges.
     :param alarms: shown in the alarm-status widget at the top. Default: none (the widget is left out).
     :param state_machines: batch transform state machines by name; their executions show as job outcomes.
         Default: none (the batch row says so).
@@ -40,7 +42,8 @@ class InferenceDashboard(Construct):
         *,
         dashboard_name: str,
         title: str,
-        endpoints: Mapping[str, InferenceEndpoint],
+        endpoints: Mapping[str, Endpoint],
+        settings: Mapping[str, EndpointSettings],
         alarms: Sequence[cloudwatch.IAlarm] = (),
         state_machines: Optional[Mapping[str, sfn.IStateMachine]] = None,
     ) -> None:
@@ -55,19 +58,18 @@ class InferenceDashboard(Construct):
                 sort_by=cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
             ))
         for name, endpoint in endpoints.items():
-            self._endpoint_rows(name, endpoint)
+            self._endpoint_rows(name, endpoint, settings[name])
         self._batch_row(state_machines or {})
 
     # ---------------------------------------------------------------------------------------- endpoints
 
-    def _endpoint_rows(self, name: str, endpoint: InferenceEndpoint) -> None:
-        config = endpoint.endpoint_config
-        kind = "serverless" if config.is_serverless else "async" if config.is_async else "real-time"
+    def _endpoint_rows(self, name: str, endpoint: Endpoint, settings: EndpointSettings) -> None:
+        kind = "serverless" if endpoint.is_serverless else "async" if endpoint.is_async else "real-time"
         variants = endpoint.variant_names
         self.dashboard.add_widgets(cloudwatch.TextWidget(
             markdown=f"## Endpoint `{name}` ({kind}; variants: {', '.join(variants)})", width=_FULL_WIDTH, height=1))
 
-        if config.is_async:
+        if endpoint.is_async:
             traffic = self._graph("Queue (requests)", [
                 self._async_metric(endpoint, "ApproximateBacklogSize", "Average", "backlog"),
                 self._async_metric(endpoint, "HasBacklogWithoutCapacity", "Maximum", "backlog without capacity"),
@@ -78,7 +80,7 @@ class InferenceDashboard(Construct):
 
         latency = [endpoint.metric_model_latency(v, statistic=p, period=_PERIOD, label=f"{v} model {p}")
                    for v in variants for p in _LATENCY_PERCENTILES]
-        if not config.is_async:  # async endpoints publish no OverheadLatency
+        if not endpoint.is_async:  # async endpoints publish no OverheadLatency
             latency += [endpoint.metric_overhead_latency(v, statistic="p99", period=_PERIOD, label=f"{v} overhead p99")
                         for v in variants]
         errors = [metric for v in variants for metric in (
@@ -89,19 +91,18 @@ class InferenceDashboard(Construct):
             traffic,
             self._graph("Latency (microseconds)", latency),
             self._graph("Errors (per 5 min)", errors),
-            self._instances(endpoint),
+            self._instances(endpoint, settings),
         )
 
-    def _instances(self, endpoint: InferenceEndpoint) -> cloudwatch.IWidget:
-        config = endpoint.endpoint_config
-        if config.is_serverless:
-            serverless = config.settings.serverless
+    def _instances(self, endpoint: Endpoint, settings: EndpointSettings) -> cloudwatch.IWidget:
+        if settings.serverless is not None:
+            serverless = settings.serverless
             return cloudwatch.TextWidget(
                 markdown=(f"### Instances\nServerless: no instances. Up to {serverless.max_concurrency} concurrent "
                           f"invocations of {serverless.memory_size_mb} MB."),
                 width=6, height=_GRAPH_HEIGHT)
         in_service, annotations = [], []
-        for variant in config.settings.variants:
+        for variant in settings.variants:
             in_service.append(endpoint.metric_cpu_utilization(
                 variant.name, statistic="SampleCount", period=Duration.minutes(1),
                 label=f"{variant.name} in service"))
@@ -121,7 +122,7 @@ class InferenceDashboard(Construct):
         )
 
     @staticmethod
-    def _async_metric(endpoint: InferenceEndpoint, metric_name: str, statistic: str, label: str) -> cloudwatch.Metric:
+    def _async_metric(endpoint: Endpoint, metric_name: str, statistic: str, label: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(namespace="AWS/SageMaker", metric_name=metric_name, statistic=statistic,
                                  dimensions_map={"EndpointName": endpoint.endpoint_name}, period=_PERIOD, label=label)
 

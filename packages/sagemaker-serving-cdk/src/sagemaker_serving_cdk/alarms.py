@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Literal, Optional
 
 from aws_cdk import Duration, aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from config.monitoring import EndpointAlarmThresholds, Thresholds
-from ml_constructs.endpoint import InferenceEndpoint
-from ml_constructs.naming import path_in_stage
-from ml_constructs.severity_alarms import SeverityAlarms
+from sagemaker_serving_cdk.endpoint import Endpoint
+from sagemaker_serving_cdk.errors import PropsError
+from sagemaker_serving_cdk.naming import path_in_stage
+from sagemaker_serving_cdk.severity_alarms import AlarmLevels, SeverityAlarms
 
 NOT_BREACHING = cloudwatch.TreatMissingData.NOT_BREACHING
 BREACHING = cloudwatch.TreatMissingData.BREACHING
@@ -39,6 +40,52 @@ def vcpu_count(instance_type: str) -> int:
     return 4 * int(match.group("n") or 1)
 
 
+@dataclass(frozen=True)
+class NoTraffic:
+    """Dead traffic: no invocations at all for `periods` consecutive periods (not for async endpoints)."""
+
+    periods: int = 6
+    """Default: 6."""
+    period: Duration = Duration.minutes(5)
+    """Default: 5 minutes."""
+    severity: Literal["warning", "critical"] = "warning"
+    """Default: warning."""
+
+
+def _levels(**levels: float) -> AlarmLevels:
+    return AlarmLevels(**levels)
+
+
+@dataclass(frozen=True)
+class EndpointAlarmThresholds:
+    """Per-variant alarm thresholds. Units are in the field names; latencies in milliseconds (the alarms convert
+    CloudWatch's microseconds); CPU as a percentage of the whole instance. Each default is shown; an
+    `AlarmLevels()` with no level turns that alarm kind off."""
+
+    invocations_per_period: AlarmLevels = field(default_factory=lambda: _levels(warning=1000))
+    """A traffic spike: Invocations (Sum) per period. Real-time and serverless endpoints only. Default: warning 1000."""
+    no_invocations: Optional[NoTraffic] = None
+    """Default: off (an idle endpoint is normal)."""
+    errors_5xx_per_period: AlarmLevels = field(default_factory=lambda: _levels(warning=1))
+    """Invocation5XXErrors (Sum) per period. Default: warning 1 (the critical level is the health alarm)."""
+    errors_4xx_percent: AlarmLevels = field(default_factory=lambda: _levels(warning=5, critical=25))
+    """Invocation4XXErrors as a percentage of Invocations. Real-time and serverless only. Default: 5 / 25."""
+    model_latency_p99_ms: AlarmLevels = field(default_factory=lambda: _levels(warning=500))
+    """ModelLatency p99. Default: warning 500 (the critical level is the health alarm)."""
+    overhead_latency_p99_ms: AlarmLevels = field(default_factory=lambda: _levels(warning=100, critical=500))
+    """OverheadLatency p99. Not published for async. Default: 100 / 500."""
+    cpu_utilization_percent: AlarmLevels = field(default_factory=lambda: _levels(warning=80, critical=95))
+    """Instance variants only. Default: 80 / 95."""
+    memory_utilization_percent: AlarmLevels = field(default_factory=lambda: _levels(warning=80, critical=90))
+    """Instance variants only. Default: 80 / 90."""
+    async_backlog_size: AlarmLevels = field(default_factory=lambda: _levels(warning=100, critical=500))
+    """ApproximateBacklogSize (Average), async endpoints only. Default: 100 / 500."""
+    async_oldest_request_age_seconds: AlarmLevels = field(default_factory=lambda: _levels(warning=300, critical=900))
+    """ApproximateAgeOfOldestRequest (Maximum), async endpoints only. Default: 300 / 900."""
+    serverless_model_setup_ms: AlarmLevels = field(default_factory=lambda: _levels(warning=5000, critical=20000))
+    """ModelSetupTime (Maximum), serverless endpoints only. Default: 5000 / 20000."""
+
+
 class EndpointAlarms(Construct):
     """Warning and critical alarms for each production variant of `endpoint`, from config thresholds.
 
@@ -56,7 +103,7 @@ class EndpointAlarms(Construct):
     Every alarm sets treat-missing-data and datapoints-to-alarm, and notifies `action` on ALARM and on OK.
 
     :param endpoint: the endpoint; its config says which variants it has and of what kind.
-    :param thresholds: the environment's thresholds (config.monitoring.EndpointAlarmThresholds).
+    :param thresholds: the levels of each alarm kind. Default: EndpointAlarmThresholds().
     :param action: where notifications go (the environment's alarm topic).
     :param name_prefix: e.g. `mlinf-prod-realtime`; keeps names unique per account and region.
     """
@@ -66,19 +113,23 @@ class EndpointAlarms(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: InferenceEndpoint,
-        thresholds: EndpointAlarmThresholds,
+        endpoint: Endpoint,
         action: cloudwatch.IAlarmAction,
         name_prefix: str,
+        thresholds: Optional[EndpointAlarmThresholds] = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        thresholds = thresholds or EndpointAlarmThresholds()
         self.endpoint = endpoint
         self._thresholds = thresholds
         self._action = action
         self._name_prefix = name_prefix
-        config = endpoint.endpoint_config
-        self.is_async = config.is_async
-        self.is_serverless = config.is_serverless
+        self.is_async = endpoint.is_async
+        self.is_serverless = endpoint.is_serverless
+        instance_variants = getattr(endpoint.endpoint_config, "instance_variants", None)
+        if instance_variants is None:
+            raise PropsError(self, "endpoint alarms need the endpoint's variants; not supported for an imported "
+                                   "IEndpointConfig")
         self.alarms: list[cloudwatch.Alarm] = []
 
         # The critical 5XX and latency levels: the endpoint's rollback alarms, reused and told to report recovery.
@@ -86,7 +137,7 @@ class EndpointAlarms(Construct):
             alarm.add_ok_action(action)
         self.rollback_alarms = tuple(endpoint.rollback_alarms)
 
-        instance_types = {v.name: v.instance_type for v in config.settings.variants}
+        instance_types = {name: v.instance_type for name, v in instance_variants.items()}
         for variant in endpoint.variant_names:
             self._variant_alarms(variant, instance_types.get(variant))
         if self.is_async:
@@ -118,8 +169,8 @@ class EndpointAlarms(Construct):
                 dead = t.no_invocations
                 self._add(
                     scope, "NoInvocations", variant, "no-invocations",
-                    Thresholds(**{dead.severity: 1}, period_minutes=dead.period_minutes,
-                               evaluation_periods=dead.periods, datapoints_to_alarm=dead.periods),
+                    AlarmLevels(**{dead.severity: 1}, period=dead.period,
+                                evaluation_periods=dead.periods, datapoints_to_alarm=dead.periods),
                     invocations,
                     # SageMaker publishes nothing for a period without requests: missing data IS the signal.
                     BREACHING, f"no invocations of {where} for {dead.periods} periods", " per period",
@@ -175,7 +226,7 @@ class EndpointAlarms(Construct):
 
     # ---------------------------------------------------------------------------------------- helper
 
-    def _add(self, scope: Construct, construct_id: str, variant: Optional[str], kind: str, thresholds: Thresholds,
+    def _add(self, scope: Construct, construct_id: str, variant: Optional[str], kind: str, thresholds: AlarmLevels,
              metric, missing: cloudwatch.TreatMissingData, description: str, unit: str, *, scale: float = 1,
              comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
              ) -> None:

@@ -1,0 +1,454 @@
+"""A SageMaker endpoint: deployment guardrails as typed values, opt-in health (rollback) alarms, variants that
+autoscale, invoke grants and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional, Protocol, Union, runtime_checkable
+
+from aws_cdk import ArnFormat, Duration, Names, Resource, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch, aws_iam as iam, aws_sagemaker as sagemaker
+from constructs import Construct
+
+from ml_constructs.endpoint_naming import endpoint_name_problem
+from sagemaker_serving_cdk.endpoint_config import EndpointConfig, IEndpointConfig
+from sagemaker_serving_cdk.errors import PropsError
+from sagemaker_serving_cdk.naming import name_in_stack
+
+if TYPE_CHECKING:
+    from sagemaker_serving_cdk.scaling import ScalableInstanceCount
+
+# Invocations, latency and error counts; instance utilization lives in the second namespace.
+_NAMESPACE = "AWS/SageMaker"
+_INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
+MAX_ENDPOINT_NAME_LENGTH = 63
+
+
+# ------------------------------------------------------------------------------------------ typed values
+
+@dataclass(frozen=True)
+class CapacitySize:
+    """How much of the fleet one traffic shift moves: `CapacitySize.instances(n)` or `.percent(p)`."""
+
+    type: str
+    value: int
+
+    @staticmethod
+    def instances(count: int) -> "CapacitySize":
+        return CapacitySize("INSTANCE_COUNT", count)
+
+    @staticmethod
+    def percent(percent: int) -> "CapacitySize":
+        return CapacitySize("CAPACITY_PERCENT", percent)
+
+
+@dataclass(frozen=True)
+class TrafficRouting:
+    """How a blue/green update shifts traffic: `all_at_once()`, `canary(size)` or `linear(step)`."""
+
+    type: str
+    size: Optional[CapacitySize] = None
+
+    @staticmethod
+    def all_at_once() -> "TrafficRouting":
+        return TrafficRouting("ALL_AT_ONCE")
+
+    @staticmethod
+    def canary(size: CapacitySize) -> "TrafficRouting":
+        """`size` first, the rest after the wait interval."""
+        return TrafficRouting("CANARY", size)
+
+    @staticmethod
+    def linear(step: CapacitySize) -> "TrafficRouting":
+        """`step` at a time, one wait interval apart."""
+        return TrafficRouting("LINEAR", step)
+
+
+@dataclass(frozen=True)
+class BlueGreenDeployment:
+    """Deployment guardrails: a blue/green update that shifts traffic and rolls back on the health alarms."""
+
+    traffic_routing: TrafficRouting = TrafficRouting.all_at_once()
+    """Default: all at once."""
+    wait_interval: Duration = Duration.minutes(5)
+    """Baking time between traffic shifts. Default: 5 minutes."""
+    termination_wait: Duration = Duration.seconds(0)
+    """How long the old fleet stays after the shift completes (a fast way back). Default: 0."""
+    maximum_execution_timeout: Optional[Duration] = None
+    """Default: SageMaker's."""
+    auto_rollback: bool = True
+    """Roll back when a health alarm fires (needs the endpoint's `health_alarms`). Default: True."""
+
+
+@dataclass(frozen=True)
+class HealthAlarms:
+    """The endpoint's 5XX and p99 model-latency alarms, which also roll back a guarded deployment."""
+
+    errors_5xx_per_minute: int = 5
+    """Default: 5."""
+    latency_p99_ms: float = 1000
+    """Default: 1000 ms."""
+    evaluation_periods: int = 5
+    """One-minute periods. Default: 5."""
+    datapoints_to_alarm: int = 3
+    """Default: 3."""
+    action: Optional[cloudwatch.IAlarmAction] = None
+    """Where the alarms notify. Default: nowhere (they still roll back deployments)."""
+
+
+# ------------------------------------------------------------------------------------------ interfaces
+
+@runtime_checkable
+class IEndpoint(Protocol):
+    """An endpoint, defined here (`Endpoint`) or imported (`Endpoint.from_endpoint_name`/`from_endpoint_arn`)."""
+
+    @property
+    def endpoint_name(self) -> str: ...
+    @property
+    def endpoint_arn(self) -> str: ...
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant: ...
+
+
+def _grant_invoke(grantee: iam.IGrantable, endpoint_arn: str) -> iam.Grant:
+    return iam.Grant.add_to_principal(
+        grantee=grantee, actions=["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"],
+        resource_arns=[endpoint_arn])
+
+
+class _ImportedEndpoint(Resource):
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
+        super().__init__(scope, construct_id)
+        self.endpoint_name, self.endpoint_arn = name, arn
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        return _grant_invoke(grantee, self.endpoint_arn)
+
+
+# ------------------------------------------------------------------------------------------ the endpoint
+
+class Endpoint(Resource):
+    """An `AWS::SageMaker::Endpoint` (id `Resource`).
+
+    Updates keep autoscaled instance counts (RetainAllVariantProperties). With `health_alarms`, the endpoint
+    defines its 5XX and p99 ModelLatency alarms (`rollback_alarms`, ids `Errors5xxAlarm`/`LatencyP99Alarm`),
+    which a guarded deployment rolls back on. The alarms name the endpoint literally, so the endpoint depends
+    on them: CloudFormation creates them first, as SageMaker needs when it reads the rollback alarms.
+
+    :param endpoint_config: what the endpoint serves.
+    :param endpoint_name: the physical name clients call; renaming replaces the endpoint. Must satisfy SageMaker's
+        endpoint-name rule. Default: generated from the construct path (at most 63 characters).
+    :param deployment: blue/green guardrails. Default: SageMaker's plain blue/green update, no rollback alarms.
+    :param health_alarms: define the 5XX and latency alarms. Default: none (no alarms; `auto_rollback` then
+        needs them and is an error).
+    :param retain_all_variant_properties: keep variant properties (autoscaled counts) across updates.
+        Default: True.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_config: Union[EndpointConfig, IEndpointConfig],
+        endpoint_name: Optional[str] = None,
+        deployment: Optional[BlueGreenDeployment] = None,
+        health_alarms: Optional[HealthAlarms] = None,
+        retain_all_variant_properties: bool = True,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if endpoint_name is None:
+            endpoint_name = Names.unique_resource_name(self, max_length=MAX_ENDPOINT_NAME_LENGTH, separator="-")
+        self._check(endpoint_name, endpoint_config, deployment, health_alarms)
+        self.endpoint_config = endpoint_config
+        self.variant_names: tuple[str, ...] = getattr(endpoint_config, "variant_names", ())
+        self.is_async: bool = getattr(endpoint_config, "is_async", False)
+        self.is_serverless: bool = getattr(endpoint_config, "is_serverless", False)
+        self.endpoint = sagemaker.CfnEndpoint(
+            self,
+            "Resource",
+            endpoint_name=endpoint_name,
+            endpoint_config_name=endpoint_config.endpoint_config_name,
+            # Without this an update resets every variant to its initial instance count, undoing autoscaling.
+            retain_all_variant_properties=retain_all_variant_properties,
+        )
+        # The literal name, not the resource's attribute: metrics, alarms and scaling targets that use it must
+        # not depend on the endpoint (the endpoint depends on its rollback alarms).
+        self.endpoint_name = endpoint_name
+        # SageMaker lower-cases names in ARNs.
+        self.endpoint_arn = Stack.of(self).format_arn(
+            service="sagemaker", resource="endpoint", resource_name=endpoint_name.lower(),
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME)
+
+        self.rollback_alarms: tuple[cloudwatch.Alarm, ...] = ()
+        if health_alarms is not None:
+            self.rollback_alarms = self._health_alarms(health_alarms)
+        if deployment is not None:
+            self.endpoint.deployment_config = self._deployment_config(deployment)
+            if deployment.auto_rollback:
+                # SageMaker reads the rollback alarms with the models' execution role during a guarded update.
+                for role in getattr(endpoint_config, "roles", ()):
+                    self.grant_describe_rollback_alarms(role.role)
+
+    @staticmethod
+    def from_endpoint_name(scope: Construct, construct_id: str, endpoint_name: str) -> IEndpoint:
+        arn = Stack.of(scope).format_arn(service="sagemaker", resource="endpoint", resource_name=endpoint_name.lower(),
+                                         arn_format=ArnFormat.SLASH_RESOURCE_NAME)
+        return _ImportedEndpoint(scope, construct_id, name=endpoint_name, arn=arn)
+
+    @staticmethod
+    def from_endpoint_arn(scope: Construct, construct_id: str, endpoint_arn: str) -> IEndpoint:
+        name = Stack.of(scope).split_arn(endpoint_arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name
+        return _ImportedEndpoint(scope, construct_id, name=name, arn=endpoint_arn)
+
+    # -------------------------------------------------------------------------------------- variants
+
+    def find_variant(self, variant_name: str) -> "EndpointVariant":
+        """A production variant of this endpoint, to autoscale or to read metrics of."""
+        if not isinstance(self.endpoint_config, EndpointConfig):
+            raise PropsError(self, f"find_variant({variant_name!r}) is not supported for an imported IEndpointConfig")
+        if variant_name not in self.variant_names:
+            raise PropsError(self, f"no variant {variant_name!r}; variants: {list(self.variant_names)}")
+        return EndpointVariant(self, variant_name)
+
+    # -------------------------------------------------------------------------------------- grants
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Invoke the endpoint, synchronously or (for async endpoints) asynchronously."""
+        return _grant_invoke(grantee, self.endpoint_arn)
+
+    def grant_describe_rollback_alarms(self, grantee: iam.IGrantable) -> iam.Grant:
+        """cloudwatch:DescribeAlarms on this endpoint's rollback alarms only."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["cloudwatch:DescribeAlarms"], resource_arns=self.rollback_alarm_arns)
+
+    @property
+    def rollback_alarm_arns(self) -> list[str]:
+        # Built from the fixed names (no reference): the role's policy need not wait for the alarms.
+        stack = Stack.of(self)
+        return [stack.format_arn(service="cloudwatch", resource="alarm", resource_name=self._alarm_name(a.node.id),
+                                 arn_format=ArnFormat.COLON_RESOURCE_NAME) for a in self.rollback_alarms]
+
+    # -------------------------------------------------------------------------------------- metrics
+
+    def metric(self, metric_name: str, variant_name: Optional[str] = None, *, namespace: str = _NAMESPACE,
+               statistic: str = "Sum", period: Duration = Duration.minutes(1), **props: Any) -> cloudwatch.Metric:
+        """A metric of one variant (EndpointName and VariantName dimensions).
+
+        :param variant_name: default: the endpoint's only variant (name one when it has several).
+        """
+        return cloudwatch.Metric(
+            namespace=namespace,
+            metric_name=metric_name,
+            dimensions_map={"EndpointName": self.endpoint_name, "VariantName": self._variant(variant_name)},
+            statistic=statistic,
+            period=period,
+            **props,
+        )
+
+    def metric_invocations(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+        return self.metric("Invocations", variant_name, **props)
+
+    def metric_invocations_per_instance(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+        return self.metric("InvocationsPerInstance", variant_name, **props)
+
+    def metric_model_latency(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+        """Microseconds; default statistic Average."""
+        return self.metric("ModelLatency", variant_name, **{"statistic": "Average", **props})
+
+    def metric_overhead_latency(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+        """Microseconds; default statistic Average."""
+        return self.metric("OverheadLatency", variant_name, **{"statistic": "Average", **props})
+
+    def metric_invocation_4xx_errors(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+        return self.metric("Invocation4XXErrors", variant_name, **props)
+
+    def metric_invocation_5xx_errors(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+        return self.metric("Invocation5XXErrors", variant_name, **props)
+
+    def metric_cpu_utilization(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+        """Percent of one vCPU, summed over vCPUs (so up to 100 x vCPUs); default statistic Average."""
+        return self._instance_metric("CPUUtilization", variant_name, props)
+
+    def metric_memory_utilization(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+        return self._instance_metric("MemoryUtilization", variant_name, props)
+
+    def metric_disk_utilization(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+        return self._instance_metric("DiskUtilization", variant_name, props)
+
+    def metric_gpu_utilization(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+        """Percent of one GPU, summed over GPUs; default statistic Average."""
+        return self._instance_metric("GPUUtilization", variant_name, props)
+
+    def metric_backlog_size(self, **props: Any) -> cloudwatch.Metric:
+        """Async endpoints: queued requests (ApproximateBacklogSize, per endpoint); default statistic Average."""
+        return self._endpoint_metric("ApproximateBacklogSize", props)
+
+    def metric_backlog_size_per_instance(self, **props: Any) -> cloudwatch.Metric:
+        """Async endpoints: queued requests per instance; default statistic Average."""
+        return self._endpoint_metric("ApproximateBacklogSizePerInstance", props)
+
+    def metric_has_backlog_without_capacity(self, **props: Any) -> cloudwatch.Metric:
+        """Async endpoints: 1 while requests wait with no instance running; default statistic Average."""
+        return self._endpoint_metric("HasBacklogWithoutCapacity", props)
+
+    # -------------------------------------------------------------------------------------- internals
+
+    def _instance_metric(self, name: str, variant_name: Optional[str], props: dict[str, Any]) -> cloudwatch.Metric:
+        return self.metric(name, variant_name, namespace=_INSTANCE_NAMESPACE, **{"statistic": "Average", **props})
+
+    def _endpoint_metric(self, name: str, props: dict[str, Any]) -> cloudwatch.Metric:
+        options: dict[str, Any] = {"statistic": "Average", "period": Duration.minutes(1), **props}
+        return cloudwatch.Metric(namespace=_NAMESPACE, metric_name=name,
+                                 dimensions_map={"EndpointName": self.endpoint_name}, **options)
+
+    def _check(self, endpoint_name: str, endpoint_config: Any, deployment: Optional[BlueGreenDeployment],
+               health_alarms: Optional[HealthAlarms]) -> None:
+        problems = []
+        problem = endpoint_name_problem(endpoint_name)
+        if problem:
+            problems.append(f"endpoint_name {problem}")
+        if deployment is not None:
+            routing = deployment.traffic_routing
+            size = routing.size
+            if (routing.type == "ALL_AT_ONCE") != (size is None):
+                problems.append(f"traffic routing {routing.type} takes "
+                                f"{'no size' if size else 'a size'} (got {size})")
+            if size is not None and size.type == "CAPACITY_PERCENT" and not 1 <= size.value <= 100:
+                problems.append(f"capacity percent {size.value} is out of range; allowed: 1-100")
+            if size is not None and size.type == "INSTANCE_COUNT" and getattr(endpoint_config, "is_serverless", False):
+                problems.append(f"a serverless endpoint has no instances; use CapacitySize.percent for "
+                                f"{routing.type} traffic routing (got {size})")
+            if deployment.auto_rollback and health_alarms is None:
+                problems.append("auto_rollback rolls back on the health alarms; pass health_alarms "
+                                "or BlueGreenDeployment(auto_rollback=False)")
+        if health_alarms is not None and health_alarms.datapoints_to_alarm > health_alarms.evaluation_periods:
+            problems.append(f"health_alarms.datapoints_to_alarm ({health_alarms.datapoints_to_alarm}) must be <= "
+                            f"evaluation_periods ({health_alarms.evaluation_periods})")
+        if problems:
+            raise PropsError(self, problems)
+
+    def _variant(self, variant_name: Optional[str]) -> str:
+        if variant_name is None:
+            if len(self.variant_names) != 1:
+                raise PropsError(self, f"has variants {list(self.variant_names)}; name the one you want a metric of")
+            return self.variant_names[0]
+        if self.variant_names and variant_name not in self.variant_names:
+            raise PropsError(self, f"has no variant {variant_name!r}; variants: {list(self.variant_names)}")
+        return variant_name
+
+    def _over_variants(self, function: str, metric_of: Callable[[str], cloudwatch.IMetric],
+                       label: str) -> cloudwatch.IMetric:
+        if len(self.variant_names) == 1:
+            return metric_of(self.variant_names[0])
+        metrics = {f"v{i}": metric_of(name) for i, name in enumerate(self.variant_names)}
+        return cloudwatch.MathExpression(
+            expression=f"{function}([{', '.join(metrics)}])", using_metrics=metrics, label=label,
+            period=Duration.minutes(1),
+        )
+
+    def _health_alarms(self, alarms: HealthAlarms) -> tuple[cloudwatch.Alarm, ...]:
+        errors = self._alarm(
+            "Errors5xxAlarm",
+            metric=self._over_variants("SUM", self.metric_invocation_5xx_errors, "Invocation 5XX errors (all variants)"),
+            threshold=alarms.errors_5xx_per_minute,
+            settings=alarms,
+            description=f"SEV2: {alarms.errors_5xx_per_minute}+ 5XX responses a minute",
+        )
+        latency = self._alarm(
+            "LatencyP99Alarm",
+            metric=self._over_variants("MAX", lambda v: self.metric_model_latency(v, statistic="p99"),
+                                       "ModelLatency p99 in microseconds (worst variant)"),
+            threshold=alarms.latency_p99_ms * 1000,  # ModelLatency is reported in microseconds
+            settings=alarms,
+            description=f"SEV3: p99 model latency above {alarms.latency_p99_ms:g} ms",
+        )
+        for alarm in (errors, latency):
+            if alarms.action is not None:
+                alarm.add_alarm_action(alarms.action)
+            self.endpoint.node.add_dependency(alarm)
+        self.errors_alarm, self.latency_alarm = errors, latency
+        return errors, latency
+
+    def _alarm(self, alarm_id: str, *, metric: cloudwatch.IMetric, threshold: float,
+               settings: HealthAlarms, description: str) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
+            self,
+            alarm_id,
+            # A fixed name: the endpoint's rollback config names the alarm while the alarm's dimensions
+            # name the endpoint; a Ref both ways would be a circular dependency.
+            alarm_name=self._alarm_name(alarm_id),
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=settings.evaluation_periods,
+            datapoints_to_alarm=settings.datapoints_to_alarm,
+            # No traffic is not an outage; an idle (or scaled-to-zero) endpoint must not alarm or block a rollout.
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
+
+    def _alarm_name(self, alarm_id: str) -> str:
+        return name_in_stack(self, alarm_id)
+
+    def _deployment_config(self, deployment: BlueGreenDeployment) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
+        routing = deployment.traffic_routing
+        size = None
+        if routing.size is not None:
+            size = sagemaker.CfnEndpoint.CapacitySizeProperty(type=routing.size.type, value=routing.size.value)
+        traffic = sagemaker.CfnEndpoint.TrafficRoutingConfigProperty(
+            type=routing.type,
+            canary_size=size if routing.type == "CANARY" else None,
+            linear_step_size=size if routing.type == "LINEAR" else None,
+            wait_interval_in_seconds=_seconds(deployment.wait_interval),
+        )
+        rollback = None
+        if deployment.auto_rollback:
+            rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(
+                alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=self._alarm_name(a.node.id))
+                        for a in self.rollback_alarms])
+        timeout = deployment.maximum_execution_timeout
+        return sagemaker.CfnEndpoint.DeploymentConfigProperty(
+            blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
+                traffic_routing_configuration=traffic,
+                termination_wait_in_seconds=_seconds(deployment.termination_wait),
+                maximum_execution_timeout_in_seconds=None if timeout is None else _seconds(timeout),
+            ),
+            auto_rollback_configuration=rollback,
+        )
+
+
+def _seconds(duration: Duration) -> int:
+    return int(duration.to_seconds())
+
+
+class EndpointVariant:
+    """One production variant of an `Endpoint` (from `Endpoint.find_variant`)."""
+
+    def __init__(self, endpoint: Endpoint, variant_name: str) -> None:
+        self.endpoint = endpoint
+        self.variant_name = variant_name
+        config = endpoint.endpoint_config
+        assert isinstance(config, EndpointConfig)
+        self.instance_variant = config.instance_variants.get(variant_name)
+        """The variant's props; None for a serverless variant."""
+
+    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
+        return self.endpoint.metric(metric_name, self.variant_name, **props)
+
+    def auto_scale_instance_count(self, *, min_capacity: int, max_capacity: int, scope: Optional[Construct] = None,
+                                  construct_id: Optional[str] = None) -> "ScalableInstanceCount":
+        """Application Auto Scaling of this variant's instance count; add policies to the result.
+
+        :param min_capacity: 0 only for async endpoints (scale to zero).
+        :param scope: where the scaling constructs go. Default: the endpoint.
+        :param construct_id: default: `<VariantName>Scaling`.
+        """
+        from sagemaker_serving_cdk.scaling import ScalableInstanceCount
+
+        return ScalableInstanceCount(scope or self.endpoint, construct_id or f"{self.variant_name}Scaling",
+                                     variant=self, min_capacity=min_capacity, max_capacity=max_capacity)
+
+
+__all__: Sequence[str] = ["BlueGreenDeployment", "CapacitySize", "Endpoint", "EndpointVariant", "HealthAlarms",
+                          "IEndpoint", "TrafficRouting"]

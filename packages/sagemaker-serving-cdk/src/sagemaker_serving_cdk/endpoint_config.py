@@ -1,0 +1,313 @@
+"""An endpoint configuration: instance, serverless and shadow variants (typed values holding an `IModel`),
+async inference, data capture and the volume KMS key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Optional, Protocol, Union, runtime_checkable
+
+from aws_cdk import ArnFormat, Duration, Resource, Stack
+from aws_cdk import aws_kms as kms, aws_s3 as s3, aws_sagemaker as sagemaker, aws_sns as sns
+from constructs import Construct
+
+from ml_constructs.instance_types import accepts_volume_kms_key
+from sagemaker_serving_cdk._acknowledge import acknowledge
+from sagemaker_serving_cdk.errors import PropsError
+from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole
+from sagemaker_serving_cdk.model import IModel
+
+_VOLUME_KMS_RULES = (
+    "AwsSolutions-SM2",
+    "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured",
+    "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
+)
+MAX_PRODUCTION_VARIANTS = 10  # CreateEndpointConfig: ProductionVariants has 1-10 members
+
+
+@dataclass(frozen=True)
+class _InstanceVariantBase:
+    model: IModel
+    variant_name: str
+    instance_type: str = "ml.m5.large"
+    """Default: ml.m5.large."""
+    initial_instance_count: int = 1
+    """Default: 1."""
+    initial_weight: float = 1.0
+    """Share of traffic relative to the other variants' weights. Default: 1.0."""
+    volume_size_gb: Optional[int] = None
+    """ML storage volume per instance (EBS-backed types only). Default: SageMaker's default for the type."""
+    container_startup_health_check_timeout: Optional[Duration] = None
+    """Default: SageMaker's default."""
+    model_data_download_timeout: Optional[Duration] = None
+    """Default: SageMaker's default."""
+
+    def _property(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+        return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+            variant_name=self.variant_name,
+            model_name=self.model.model_name,
+            instance_type=self.instance_type,
+            initial_instance_count=self.initial_instance_count,
+            initial_variant_weight=self.initial_weight,
+            volume_size_in_gb=self.volume_size_gb,
+            container_startup_health_check_timeout_in_seconds=_seconds(self.container_startup_health_check_timeout),
+            model_data_download_timeout_in_seconds=_seconds(self.model_data_download_timeout),
+        )
+
+
+@dataclass(frozen=True)
+class InstanceVariant(_InstanceVariantBase):
+    """A production variant on instances you choose."""
+
+
+@dataclass(frozen=True)
+class ShadowVariant(_InstanceVariantBase):
+    """A shadow variant: receives a copy of production traffic; its responses are discarded. A separate type so
+    it cannot be passed as a production variant."""
+
+
+@dataclass(frozen=True)
+class ServerlessVariant:
+    """The one variant of a serverless endpoint."""
+
+    model: IModel
+    variant_name: str = "AllTraffic"
+    """Default: AllTraffic."""
+    memory_size_mb: int = 2048
+    """Default: 2048."""
+    max_concurrency: int = 5
+    """Default: 5."""
+    provisioned_concurrency: Optional[int] = None
+    """Default: none (cold starts allowed)."""
+
+    def _property(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+        return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+            variant_name=self.variant_name,
+            model_name=self.model.model_name,
+            serverless_config=sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
+                memory_size_in_mb=self.memory_size_mb,
+                max_concurrency=self.max_concurrency,
+                provisioned_concurrency=self.provisioned_concurrency,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class AsyncInference:
+    """Asynchronous inference: requests queue, results and failures land in S3 (encrypted with `key`)."""
+
+    output_bucket: s3.IBucket
+    output_prefix: str
+    failure_prefix: str
+    key: kms.IKey
+    notifications: bool = True
+    """SNS success and error topics (encrypted with `key`). Default: True."""
+    max_concurrent_invocations_per_instance: Optional[int] = None
+    """Default: SageMaker chooses."""
+
+
+@dataclass(frozen=True)
+class DataCapture:
+    """Capture of requests and responses to S3 (encrypted with `key`)."""
+
+    bucket: s3.IBucket
+    prefix: str
+    key: kms.IKey
+    sampling_percentage: int = 100
+    """Default: 100."""
+    capture_input: bool = True
+    """Default: True."""
+    capture_output: bool = True
+    """Default: True."""
+    csv_content_types: Sequence[str] = ("text/csv",)
+    """Default: text/csv."""
+    json_content_types: Sequence[str] = ("application/json",)
+    """Default: application/json."""
+
+
+@runtime_checkable
+class IEndpointConfig(Protocol):
+    """An endpoint configuration, defined here (`EndpointConfig`) or imported (`EndpointConfig.from_*`)."""
+
+    @property
+    def endpoint_config_name(self) -> str: ...
+    @property
+    def endpoint_config_arn(self) -> str: ...
+
+
+class _ImportedEndpointConfig(Resource):
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
+        super().__init__(scope, construct_id)
+        self.endpoint_config_name, self.endpoint_config_arn = name, arn
+
+
+class EndpointConfig(Resource):
+    """An `AWS::SageMaker::EndpointConfig` (id `Resource`) with no physical name: configs are immutable and
+    replaced on every change, and a fixed name would collide with its own replacement.
+
+    Give `variants` or `serverless` (exactly one).
+
+    :param variants: 1-10 production variants on instances. Default: none.
+    :param serverless: the variant of a serverless endpoint. Default: none.
+    :param shadow_variants: shadow variants (instance variants only). Default: none.
+    :param async_inference: makes the endpoint asynchronous. Default: none (real-time).
+    :param data_capture: capture requests and responses to S3. Default: none.
+    :param volume_key: encrypts the instances' ML storage volumes. Omitted (and the finding acknowledged) where
+        SageMaker rejects a volume key: serverless variants and instance types with local NVMe storage.
+        Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        variants: Sequence[InstanceVariant] = (),
+        serverless: Optional[ServerlessVariant] = None,
+        shadow_variants: Sequence[ShadowVariant] = (),
+        async_inference: Optional[AsyncInference] = None,
+        data_capture: Optional[DataCapture] = None,
+        volume_key: Optional[kms.IKey] = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._check(variants, serverless, shadow_variants)
+        self.is_serverless = serverless is not None
+        self.is_async = async_inference is not None
+        self.success_topic: Optional[sns.Topic] = None
+        self.error_topic: Optional[sns.Topic] = None
+        self._instance_variants: tuple[_InstanceVariantBase, ...] = (*variants, *shadow_variants)
+        models = [v.model for v in ([serverless] if serverless else self._instance_variants)]
+        # The roles the models run as: they write async results and captured data, and publish to the topics.
+        self.roles: tuple[SageMakerExecutionRole, ...] = tuple(
+            {id(m.role): m.role for m in models if m.role is not None}.values())
+
+        production_variants = [serverless._property()] if serverless else [v._property() for v in variants]
+        shadow = [v._property() for v in shadow_variants] or None
+        self.volume_key_used = volume_key is not None and self._volume_kms_allowed()
+
+        self.endpoint_config = sagemaker.CfnEndpointConfig(
+            self,
+            "Resource",
+            production_variants=production_variants,
+            shadow_production_variants=shadow,
+            kms_key_id=volume_key.key_arn if self.volume_key_used else None,
+            async_inference_config=self._async_config(async_inference),
+            data_capture_config=self._data_capture(data_capture),
+        )
+        keys = {id(k): k for k in (async_inference and async_inference.key, data_capture and data_capture.key) if k}
+        for key in keys.values():
+            for role in self.roles:
+                role.grant_key(key)
+        if volume_key is not None and not self.volume_key_used:
+            self._acknowledge_no_volume_key()
+        self.endpoint_config_name = self.endpoint_config.attr_endpoint_config_name
+        self.endpoint_config_arn = self.endpoint_config.ref  # Ref of AWS::SageMaker::EndpointConfig is its ARN
+        self.variant_names = tuple(v.variant_name for v in production_variants)
+        self.instance_variants: Mapping[str, InstanceVariant] = {v.variant_name: v for v in variants}
+        """The production instance variants by name (none for serverless)."""
+
+    @staticmethod
+    def from_endpoint_config_name(scope: Construct, construct_id: str, name: str) -> IEndpointConfig:
+        """An endpoint config that exists already. Variant lookups and autoscaling are not supported on it."""
+        arn = Stack.of(scope).format_arn(service="sagemaker", resource="endpoint-config", resource_name=name,
+                                         arn_format=ArnFormat.SLASH_RESOURCE_NAME)
+        return _ImportedEndpointConfig(scope, construct_id, name=name, arn=arn)
+
+    @staticmethod
+    def from_endpoint_config_arn(scope: Construct, construct_id: str, arn: str) -> IEndpointConfig:
+        name = Stack.of(scope).split_arn(arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name
+        return _ImportedEndpointConfig(scope, construct_id, name=name, arn=arn)
+
+    def _check(self, variants: Sequence[InstanceVariant], serverless: Optional[ServerlessVariant],
+               shadow_variants: Sequence[ShadowVariant]) -> None:
+        problems = []
+        if (serverless is None) == (not variants):
+            problems.append(f"give variants or serverless, exactly one (got {len(variants)} variants and "
+                            f"serverless={serverless is not None})")
+        if len(variants) > MAX_PRODUCTION_VARIANTS:
+            problems.append(f"{len(variants)} variants; allowed: 1-{MAX_PRODUCTION_VARIANTS}")
+        wrong = [type(v).__name__ for v in variants if not isinstance(v, InstanceVariant)]
+        if wrong:
+            problems.append(f"variants must be InstanceVariant values (got {wrong})")
+        if serverless is not None and shadow_variants:
+            problems.append("a serverless endpoint has no shadow variants "
+                            f"(got {[v.variant_name for v in shadow_variants]})")
+        names = [v.variant_name for v in (*variants, *shadow_variants)]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            problems.append(f"variant names must be unique (got {duplicates} more than once)")
+        if serverless is not None:
+            model = serverless.model
+            if model.multi_model or model.network_isolation or model.in_vpc:
+                problems.append(
+                    "serverless endpoints support no multi-model mode, network isolation or VPC; "
+                    f"the model has multi_model={model.multi_model}, network_isolation={model.network_isolation}, "
+                    f"in_vpc={model.in_vpc}")
+        if problems:
+            raise PropsError(self, problems)
+
+    def _volume_kms_allowed(self) -> bool:
+        if self.is_serverless:
+            return False
+        return all(accepts_volume_kms_key(v.instance_type) for v in self._instance_variants)
+
+    def _acknowledge_no_volume_key(self) -> None:
+        if self.is_serverless:
+            reason = ("Serverless variant: SageMaker runs it on managed compute with no ML storage volume of ours, "
+                      "so there is no volume for KmsKeyId to encrypt; model data and captured output stay KMS-encrypted in S3.")
+        else:
+            local = sorted({v.instance_type for v in self._instance_variants
+                            if not accepts_volume_kms_key(v.instance_type)})
+            reason = (f"{', '.join(local)} use local NVMe instance storage, which is encrypted in hardware; "
+                      "CreateEndpointConfig rejects a KmsKeyId for such instance types.")
+        acknowledge(self.endpoint_config, {rule: reason for rule in _VOLUME_KMS_RULES})
+
+    def _async_config(self, settings: Optional[AsyncInference]):
+        if settings is None:
+            return None
+        notification = None
+        if settings.notifications:
+            self.success_topic = sns.Topic(self, "SuccessTopic", master_key=settings.key, enforce_ssl=True)
+            self.error_topic = sns.Topic(self, "ErrorTopic", master_key=settings.key, enforce_ssl=True)
+            for topic in (self.success_topic, self.error_topic):
+                for role in self.roles:
+                    topic.grant_publish(role.role)
+            notification = sagemaker.CfnEndpointConfig.AsyncInferenceNotificationConfigProperty(
+                success_topic=self.success_topic.topic_arn, error_topic=self.error_topic.topic_arn)
+        client = None
+        if settings.max_concurrent_invocations_per_instance is not None:
+            client = sagemaker.CfnEndpointConfig.AsyncInferenceClientConfigProperty(
+                max_concurrent_invocations_per_instance=settings.max_concurrent_invocations_per_instance)
+        return sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty(
+            output_config=sagemaker.CfnEndpointConfig.AsyncInferenceOutputConfigProperty(
+                s3_output_path=settings.output_bucket.s3_url_for_object(settings.output_prefix),
+                s3_failure_path=settings.output_bucket.s3_url_for_object(settings.failure_prefix),
+                kms_key_id=settings.key.key_arn,
+                notification_config=notification,
+            ),
+            client_config=client,
+        )
+
+    @staticmethod
+    def _data_capture(capture: Optional[DataCapture]):
+        if capture is None:
+            return None
+        modes = [mode for mode, on in (("Input", capture.capture_input), ("Output", capture.capture_output)) if on]
+        return sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
+            enable_capture=True,
+            initial_sampling_percentage=capture.sampling_percentage,
+            destination_s3_uri=capture.bucket.s3_url_for_object(capture.prefix),
+            kms_key_id=capture.key.key_arn,
+            capture_options=[sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode=m) for m in modes],
+            capture_content_type_header=sagemaker.CfnEndpointConfig.CaptureContentTypeHeaderProperty(
+                csv_content_types=list(capture.csv_content_types) or None,
+                json_content_types=list(capture.json_content_types) or None,
+            ),
+        )
+
+
+def _seconds(duration: Optional[Duration]) -> Optional[int]:
+    return None if duration is None else int(duration.to_seconds())
+
+
+AnyVariant = Union[InstanceVariant, ServerlessVariant, ShadowVariant]

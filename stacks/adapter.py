@@ -1,0 +1,243 @@
+"""The adapter: the one module where config values meet the construct library's props.
+
+Stacks call these functions with config sections and get typed library values or constructs back; nothing
+else in the app turns config into props, and the library knows nothing of config. Models are built here for
+Serving and Batch alike, so a batch job runs exactly the image and artifact its endpoint does, while each stack
+owns its own model resource (a model name changes with its artifact and must never be exported across stacks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tarfile
+from pathlib import Path
+from typing import Optional
+
+from aws_cdk import Duration, Stack, TimeZone, aws_applicationautoscaling as appscaling, aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ecr as ecr
+from constructs import Construct
+
+from config.monitoring import EndpointAlarmThresholds as ThresholdSettings, NoTraffic as NoTrafficSettings, Thresholds
+from config.serving import (
+    DeploymentSettings, EndpointAlarmSettings, EndpointSettings, InstanceVariantSettings, ModelSettings, async_paths,
+)
+from inference_code.framework import REGISTRY_PACKAGE_FRAMEWORK
+from ml_constructs.framework_images import framework_image
+from sagemaker_serving_cdk import (
+    AlarmLevels, AsyncInference, BlueGreenDeployment, CapacitySize, ContainerImage, DataCapture, Endpoint,
+    EndpointAlarmThresholds, EndpointConfig, HealthAlarms, InstanceVariant, Model, ModelData, NoTraffic,
+    SageMakerExecutionRole, ScalableInstanceCount, ServerlessVariant, ShadowVariant, TrafficRouting,
+)
+from stacks.data_stack import DataReferences
+from stacks.paths import PROJECT_ROOT
+from tools import package_model
+
+HANDLER_SOURCE_DIR = PROJECT_ROOT / "build" / "handler-source"
+
+
+
+def construct_id(name: str) -> str:
+    """`multi-model` -> `MultiModel`: config keys become construct ids, so renaming one replaces resources."""
+    return "".join(part.capitalize() for part in name.split("-"))
+
+
+def model_from_config(
+    stack: Stack,
+    name: str,
+    settings: ModelSettings,
+    *,
+    role: SageMakerExecutionRole,
+    data: DataReferences,
+    default_model_data_key: str,
+) -> Model:
+    """The model `name` of the config, in `stack`, with construct id `<Name>Model`."""
+    common = dict(
+        role=role,
+        environment=settings.environment or None,
+        network_isolation=settings.network_isolation,
+        subnet_ids=settings.vpc.subnet_ids if settings.vpc else (),
+        security_group_ids=settings.vpc.security_group_ids if settings.vpc else (),
+    )
+    model_id = f"{construct_id(name)}Model"
+    if settings.is_registry_package:
+        framework, version = REGISTRY_PACKAGE_FRAMEWORK
+        role.grant_image_pull([framework_image(framework, version, stack.region).repository_arn])
+        return Model(stack, model_id, model_package_arn=data.registry.model_package_arn(
+            settings.model_package_version), **common)
+
+    handler_source = None
+    if settings.model_data_asset is not None:
+        artifact = existing_path(settings.model_data_asset)
+        if settings.image.kind == "framework":
+            check_artifact_handler(artifact, settings.entry_point)
+        model_data = ModelData.from_asset(str(artifact))
+    elif settings.multi_model_prefix is not None:
+        model_data = ModelData.multi_model(data.models, settings.multi_model_prefix)
+        if settings.image.kind == "framework" and settings.entry_point is not None:
+            handler_source = str(handler_source_bundle(PROJECT_ROOT / settings.handler.source_dir, settings.entry_point))
+    else:
+        model_data = ModelData.from_bucket(data.models, settings.model_data_key or default_model_data_key)
+    return Model(stack, model_id, image=_image(stack, model_id, settings), model_data=model_data,
+                          handler_source=handler_source, **common)
+
+
+def handler_source_bundle(source_dir: Path, entry_point: str) -> Path:
+    """sourcedir.tar.gz of a handler, written under build/ with a name from its bytes (reproducible, so the
+    CDK asset hash moves only when the handler does)."""
+    data = package_model.build_tarball(package_model.source_entries(source_dir, entry_point))
+    out = HANDLER_SOURCE_DIR / f"{hashlib.sha256(data).hexdigest()[:16]}-sourcedir.tar.gz"
+    if not out.exists():
+        package_model.write_atomically(out, data)
+    return out
+
+
+def check_artifact_handler(artifact: Path, entry_point: Optional[str]) -> None:
+    """A local model.tar.gz must carry the handler its config names, or no code/ for a built-in handler."""
+    with tarfile.open(artifact) as archive:
+        names = set(archive.getnames())
+    code = sorted(name for name in names if name.split("/")[0] == package_model.CODE_PREFIX and name != "code")
+    if entry_point is None and code:
+        raise ValueError(f"{artifact} holds {code[:3]} but the model's handler is builtin: the image would never "
+                         "run that code; package it with --builtin-handler or configure its entry_point")
+    if entry_point is not None and f"{package_model.CODE_PREFIX}/{entry_point}" not in names:
+        raise ValueError(f"{artifact} has no code/{entry_point}, the handler.entry_point its config names; package it "
+                         f"with --entry-point {entry_point} (found code files: {code[:5] or 'none'})")
+
+
+def _image(stack: Stack, model_id: str, settings: ModelSettings) -> ContainerImage:
+    image = settings.image
+    if image.kind == "framework":
+        return ContainerImage.from_framework(image.framework, image.version, python_version=image.python_version,
+                                         entry_point=settings.entry_point)
+    if image.kind == "ecr":
+        repository = ecr.Repository.from_repository_name(stack, f"{model_id}Repository", image.repository_name)
+        return ContainerImage.from_ecr_repository(repository, tag=image.tag, digest=image.digest)
+    return ContainerImage.from_asset(str(existing_path(image.directory)))
+
+
+def existing_path(relative: str) -> Path:
+    """A project file a model needs (an asset), or an error saying how to build it."""
+    path = PROJECT_ROOT / relative
+    if not path.exists():
+        hint = " (build it with `make build/demo-model.tar.gz`)" if relative.startswith("build/") else ""
+        raise FileNotFoundError(f"{relative} does not exist under {PROJECT_ROOT}{hint}")
+    return path
+
+
+# ------------------------------------------------------------------------------------------ endpoints
+
+def endpoint_config(scope: Construct, construct_id_: str, *, name: str, settings: EndpointSettings,
+                    models: dict[str, Model], data: DataReferences) -> EndpointConfig:
+    """The endpoint `name`'s config: variants hold the models they name; S3 paths follow the bucket layout."""
+    def instance(variant: InstanceVariantSettings, kind: type[InstanceVariant] | type[ShadowVariant] = InstanceVariant):
+        return kind(
+            model=models[variant.model],
+            variant_name=variant.name,
+            instance_type=variant.instance_type,
+            initial_instance_count=variant.initial_instance_count,
+            initial_weight=variant.weight,
+            volume_size_gb=variant.volume_size_gb,
+            container_startup_health_check_timeout=_duration(variant.container_startup_health_check_timeout_seconds),
+            model_data_download_timeout=_duration(variant.model_data_download_timeout_seconds),
+        )
+
+    serverless = settings.serverless
+    async_inference = None
+    if settings.async_inference is not None:
+        paths = async_paths(name, settings.async_inference)
+        async_inference = AsyncInference(
+            output_bucket=data.output, output_prefix=paths.output_prefix, failure_prefix=paths.failure_prefix,
+            key=data.key, notifications=settings.async_inference.notifications,
+            max_concurrent_invocations_per_instance=settings.async_inference.max_concurrent_invocations_per_instance)
+    capture = settings.data_capture
+    data_capture = None
+    if capture is not None:
+        data_capture = DataCapture(
+            bucket=data.output, prefix=capture.prefix or f"{data.layout.data_capture_prefix}{name}/", key=data.key,
+            sampling_percentage=capture.sampling_percentage, capture_input=capture.capture_input,
+            capture_output=capture.capture_output, csv_content_types=capture.csv_content_types,
+            json_content_types=capture.json_content_types)
+    return EndpointConfig(
+        scope,
+        construct_id_,
+        variants=[instance(v) for v in settings.variants],
+        serverless=None if serverless is None else ServerlessVariant(
+            model=models[serverless.model], variant_name=serverless.name, memory_size_mb=serverless.memory_size_mb,
+            max_concurrency=serverless.max_concurrency, provisioned_concurrency=serverless.provisioned_concurrency),
+        shadow_variants=[instance(settings.shadow_variant, ShadowVariant)] if settings.shadow_variant else (),
+        async_inference=async_inference,
+        data_capture=data_capture,
+        volume_key=data.key,
+    )
+
+
+def deployment(settings: DeploymentSettings | None) -> BlueGreenDeployment | None:
+    if settings is None:
+        return None
+    routing = TrafficRouting.all_at_once()
+    if settings.size_value is not None:
+        size = CapacitySize(settings.size_type, settings.size_value)
+        routing = TrafficRouting.canary(size) if settings.traffic_routing == "CANARY" else TrafficRouting.linear(size)
+    return BlueGreenDeployment(
+        traffic_routing=routing,
+        wait_interval=Duration.seconds(settings.wait_interval_seconds),
+        termination_wait=Duration.seconds(settings.termination_wait_seconds),
+        maximum_execution_timeout=_duration(settings.maximum_execution_timeout_seconds),
+        auto_rollback=settings.auto_rollback,
+    )
+
+
+def health_alarms(settings: EndpointAlarmSettings, action: cloudwatch.IAlarmAction) -> HealthAlarms:
+    return HealthAlarms(errors_5xx_per_minute=settings.errors_5xx_per_minute, latency_p99_ms=settings.latency_p99_ms,
+                        evaluation_periods=settings.evaluation_periods,
+                        datapoints_to_alarm=settings.datapoints_to_alarm, action=action)
+
+
+def autoscale(scope: Construct, construct_id_: str, endpoint: Endpoint,
+              variant: InstanceVariantSettings) -> ScalableInstanceCount:
+    """The variant's `autoscaling` settings as a scalable target with its policies and schedules."""
+    settings = variant.autoscaling
+    assert settings is not None
+    scaling = endpoint.find_variant(variant.name).auto_scale_instance_count(
+        min_capacity=settings.min_capacity, max_capacity=settings.max_capacity, scope=scope,
+        construct_id=construct_id_)
+    cooldowns = dict(scale_in_cooldown=Duration.seconds(settings.scale_in_cooldown_seconds),
+                     scale_out_cooldown=Duration.seconds(settings.scale_out_cooldown_seconds),
+                     disable_scale_in=settings.disable_scale_in)
+    if endpoint.is_async:
+        scaling.scale_on_backlog(settings.backlog_target(), **cooldowns)
+        scaling.scale_from_zero_on_backlog(cooldown=Duration.seconds(settings.scale_out_cooldown_seconds))
+    else:
+        scaling.scale_on_invocations(settings.invocations_target(), **cooldowns)
+    for schedule in settings.schedules:
+        # Application Auto Scaling takes the expression verbatim: cron(...), rate(...) or at(...).
+        scaling.scale_on_schedule(schedule.name, schedule=appscaling.Schedule.expression(schedule.schedule),
+                                  time_zone=TimeZone.of(schedule.timezone), min_capacity=schedule.min_capacity,
+                                  max_capacity=schedule.max_capacity)
+    return scaling
+
+
+def alarm_levels(settings: Thresholds) -> AlarmLevels:
+    return AlarmLevels(warning=settings.warning, critical=settings.critical,
+                       period=Duration.minutes(settings.period_minutes),
+                       evaluation_periods=settings.evaluation_periods,
+                       datapoints_to_alarm=settings.datapoints_to_alarm)
+
+
+def endpoint_alarm_thresholds(settings: ThresholdSettings) -> EndpointAlarmThresholds:
+    levels = {name: alarm_levels(getattr(settings, name)) for name in (
+        "invocations_per_period", "errors_5xx_per_period", "errors_4xx_percent", "model_latency_p99_ms",
+        "overhead_latency_p99_ms", "cpu_utilization_percent", "memory_utilization_percent", "async_backlog_size",
+        "async_oldest_request_age_seconds", "serverless_model_setup_ms")}
+    return EndpointAlarmThresholds(no_invocations=_no_traffic(settings.no_invocations), **levels)
+
+
+def _no_traffic(settings: NoTrafficSettings | None) -> NoTraffic | None:
+    if settings is None:
+        return None
+    return NoTraffic(periods=settings.periods, period=Duration.minutes(settings.period_minutes),
+                     severity=settings.severity)
+
+
+def _duration(seconds: int | None) -> Duration | None:
+    return None if seconds is None else Duration.seconds(seconds)
