@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import tarfile
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from aws_cdk import Duration, Stack, TimeZone, aws_applicationautoscaling as appscaling, aws_cloudwatch as cloudwatch
+from aws_cdk import Duration, RemovalPolicy, Stack, TimeZone, aws_applicationautoscaling as appscaling, aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
+from config.data import DataConfig
 from config.monitoring import EndpointAlarmThresholds as ThresholdSettings, NoTraffic as NoTrafficSettings, Thresholds
 from config.serving import (
     DeploymentSettings, EndpointAlarmSettings, EndpointSettings, InstanceVariantSettings, ModelSettings, async_paths,
@@ -28,9 +29,11 @@ from sagemaker_serving_cdk import (
     EndpointAlarmThresholds, EndpointConfig, HealthAlarms, InstanceVariant, Model, ModelData, NoTraffic,
     SageMakerExecutionRole, ScalableInstanceCount, ServerlessVariant, ShadowVariant, TrafficRouting,
 )
-from stacks.data_stack import DataReferences
 from stacks.paths import PROJECT_ROOT
 from tools import package_model
+
+if TYPE_CHECKING:  # data_stack uses the adapter too
+    from stacks.data_stack import DataReferences
 
 HANDLER_SOURCE_DIR = PROJECT_ROOT / "build" / "handler-source"
 
@@ -241,3 +244,25 @@ def _no_traffic(settings: NoTrafficSettings | None) -> NoTraffic | None:
 
 def _duration(seconds: int | None) -> Duration | None:
     return None if seconds is None else Duration.seconds(seconds)
+
+
+# ------------------------------------------------------------------------------------------ data
+
+def removal_policy(retain_data: bool) -> RemovalPolicy:
+    """RETAIN keeps a data-bearing resource (and its data) when the stack goes; DESTROY deletes it with the stack."""
+    return RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY
+
+
+def bucket_lifecycle(settings: DataConfig) -> dict[str, Duration | None]:
+    """`DataBuckets` lifecycle props from the data section."""
+    return dict(
+        output_expiration=_days(settings.output_expiration_days),
+        output_ia_transition=_days(settings.output_transition_to_ia_days),
+        noncurrent_version_expiration=Duration.days(settings.noncurrent_version_expiration_days),
+        abort_incomplete_uploads_after=Duration.days(settings.abort_incomplete_upload_days),
+        access_log_expiration=Duration.days(settings.access_log_expiration_days),
+    )
+
+
+def _days(days: int | None) -> Duration | None:
+    return None if days is None else Duration.days(days)

@@ -7,9 +7,9 @@ from constructs import Construct
 
 from config import EnvironmentConfig
 from stacks.alarm_subscriptions import AlarmSubscriptions
-from ml_constructs.alarm_topic import AlarmTopic, cloudwatch_alarms
+from sagemaker_serving_cdk import AlarmTopic, cloudwatch_alarms
 from stacks.billing_alarms import BILLING_REGION, BillingAlarms
-from ml_constructs.encryption import DataKey
+from sagemaker_serving_cdk import DataKey
 
 
 class BillingStack(Stack):

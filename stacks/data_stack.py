@@ -11,11 +11,9 @@ from constructs import Construct
 
 from config import EnvironmentConfig
 from stacks.alarm_subscriptions import AlarmSubscriptions
-from ml_constructs.alarm_topic import AlarmTopic, cloudwatch_alarms
-from ml_constructs.buckets import BucketLayout, DataBuckets
-from ml_constructs.encryption import DataKey
-from ml_constructs.model_registry import ModelRegistry
-from ml_constructs.removal import data_removal_policy
+from sagemaker_serving_cdk import AlarmTopic, cloudwatch_alarms
+from sagemaker_serving_cdk import BucketLayout, DataBuckets, DataKey, ModelRegistry
+from stacks import adapter
 
 
 @dataclass(frozen=True)
@@ -39,13 +37,13 @@ class DataStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs) -> None:
         super().__init__(scope, construct_id, termination_protection=config.termination_protection, **kwargs)
-        removal = data_removal_policy(config.retain_data)
+        removal = adapter.removal_policy(config.retain_data)
         self.export_prefix = config.name_prefix
 
         self.data_key = DataKey(self, "DataKey", alias=f"{config.name_prefix}-data", removal_policy=removal)
         self.key = self.data_key.key
-        self.buckets = DataBuckets(self, "Buckets", encryption_key=self.key, lifecycle=config.data,
-                                   removal_policy=removal)
+        self.buckets = DataBuckets(self, "Buckets", encryption_key=self.key, removal_policy=removal,
+                                   **adapter.bucket_lifecycle(config.data))
         self.registry = ModelRegistry(
             self,
             "ModelRegistry",

@@ -23,7 +23,7 @@ from constructs import Construct
 
 from config import EnvironmentConfig, PipelineSettings
 from sagemaker_serving_cdk import acknowledge
-from ml_constructs.buckets import SecureBucket
+from sagemaker_serving_cdk import SecureBucket
 from stacks.smoke_test_access import SmokeTestAccessStack, pipeline_smoke_test_role_name, smoke_test_role_name
 from stacks.stage import InferenceStage
 

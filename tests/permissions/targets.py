@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from config.serving import async_paths
-from ml_constructs.buckets import BucketLayout
+from sagemaker_serving_cdk import BucketLayout
 from ml_constructs.framework_images import framework_image
-from stacks.model_factory import REGISTRY_PACKAGE_FRAMEWORK
+from stacks.adapter import REGISTRY_PACKAGE_FRAMEWORK
 from tests.permissions.evaluator import Principal
 from tests.environments import BY_STAGE
 from tests.permissions.world import PARTITION, StackTemplate, World
@@ -102,7 +102,7 @@ def _models(world: World, stage: str):
 
 
 def _package_image(stack: StackTemplate) -> str:
-    # A registry package is registered with the handler's framework image (stacks.model_factory).
+    # A registry package is registered with the handler's framework image (stacks.adapter).
     framework, version = REGISTRY_PACKAGE_FRAMEWORK
     return framework_image(framework, version, stack.region).uri
 

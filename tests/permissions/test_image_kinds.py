@@ -7,7 +7,7 @@ import pytest
 from aws_cdk import Stack, aws_ecr as ecr
 from aws_cdk.assertions import Template
 
-from ml_constructs.model import ModelImage
+from sagemaker_serving_cdk import ContainerImage
 from tests.permissions.check import failures, grants
 from tests.permissions.requirements import REQUIREMENTS
 from tests.permissions.world import StackTemplate, World
@@ -24,9 +24,9 @@ def image_world(tmp_path_factory) -> World:
     kit = make_kit(stack)
     directory = tmp_path_factory.mktemp("image")
     (directory / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/python:3.11-slim\n")
-    kit.model("EcrModel", image=ModelImage.from_ecr_repository(
+    kit.model("EcrModel", image=ContainerImage.from_ecr_repository(
         ecr.Repository.from_repository_name(stack, "Repo", "team/model-server"), tag="1.0"))
-    kit.model("AssetModel", image=ModelImage.from_asset(str(directory)))
+    kit.model("AssetModel", image=ContainerImage.from_asset(str(directory)))
     template = Template.from_stack(stack).to_json()
     return World([StackTemplate(name="Kinds", account="123456789012", region="us-east-1", template=template,
                                 label="Kinds/Serving")])

@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 
 from config.batch import TransformSettings
 from ml_constructs.batch_transform import ScheduledBatchTransform
-from ml_constructs.execution_role import SageMakerExecutionRole
+from sagemaker_serving_cdk import SageMakerExecutionRole
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"

@@ -1,4 +1,7 @@
-"""Building blocks for the serving construct tests: a key, buckets, role and models in a bare stack."""
+"""Building blocks for the serving construct tests: a key, buckets, role and models in a bare stack.
+
+Endpoint settings are given as config dicts and become construct props through the app's adapter, so these
+tests cover the adapter and the library constructs together, as the Serving stack uses them."""
 
 from __future__ import annotations
 
@@ -8,13 +11,13 @@ from dataclasses import dataclass
 from aws_cdk import Stack, aws_kms as kms, aws_s3 as s3, aws_sns as sns, aws_cloudwatch_actions as cw_actions
 from aws_cdk.assertions import Template
 
-from config.serving import EndpointSettings, ModelSettings
-from ml_constructs.endpoint import InferenceEndpoint
-from ml_constructs.endpoint_config import EndpointConfiguration
-from ml_constructs.execution_role import SageMakerExecutionRole
-from ml_constructs.model import ModelData, ModelImage, SageMakerModel
+from config.serving import EndpointAlarmSettings, EndpointSettings, ModelSettings
+from sagemaker_serving_cdk import BucketLayout, ContainerImage, Endpoint, EndpointConfig, Model, ModelData, SageMakerExecutionRole
+from stacks import adapter
+from stacks.data_stack import DataReferences
 
 ENDPOINT_NAME = "mlinf-test-realtime"
+_OTHER_REFERENCES = ("input", "alarm_topic", "alarm_topic_key", "alarm_action", "registry")
 
 
 @dataclass
@@ -26,35 +29,41 @@ class Kit:
     role: SageMakerExecutionRole
     alarm_action: cw_actions.SnsAction
 
-    def model(self, model_id: str = "Model", *, key: str = "models/model.tar.gz", **props) -> SageMakerModel:
-        props.setdefault("image", ModelImage.from_framework("sklearn", "1.2-1"))
+    def model(self, model_id: str = "Model", *, key: str = "models/model.tar.gz", **props) -> Model:
+        props.setdefault("image", ContainerImage.from_framework("sklearn", "1.2-1"))
         props.setdefault("model_data", ModelData.from_bucket(self.models_bucket, key))
-        return SageMakerModel(self.stack, model_id, role=self.role, **props)
+        return Model(self.stack, model_id, role=self.role, **props)
 
-    def endpoint_config(self, settings: dict, models: dict | None = None, **props) -> EndpointConfiguration:
+    def endpoint_config(self, settings: dict, models: dict | None = None) -> EndpointConfig:
         endpoint_settings = EndpointSettings.model_validate(settings)
         if models is None:
             models = {name: self.model(f"{name.capitalize()}Model", network_isolation=endpoint_settings.serverless is None)
                       for name in set(endpoint_settings.model_names)}
-        props.setdefault("volume_key", self.key)
-        props.setdefault("output_bucket", self.output_bucket)
-        props.setdefault("data_key", self.key)
-        return EndpointConfiguration(self.stack, "Config", settings=endpoint_settings, models=models, role=self.role,
-                                     label="test", **props)
+        config = adapter.endpoint_config(self.stack, "Config", name="test", settings=endpoint_settings, models=models,
+                                         data=self.data())
+        config.settings = endpoint_settings  # for the tests' own bookkeeping
+        return config
 
-    def endpoint(self, settings: dict, **props) -> InferenceEndpoint:
+    def endpoint(self, settings: dict, **props) -> Endpoint:
         config = self.endpoint_config(settings)
         endpoint_settings = config.settings
-        props.setdefault("deployment", endpoint_settings.deployment)
-        props.setdefault("alarms", endpoint_settings.alarms)
+        props.setdefault("deployment", adapter.deployment(endpoint_settings.deployment))
+        alarms = props.pop("alarms", endpoint_settings.alarms)
+        props.setdefault("health_alarms", adapter.health_alarms(alarms, self.alarm_action))
         props.setdefault("endpoint_name", ENDPOINT_NAME)
-        return InferenceEndpoint(self.stack, "Endpoint", endpoint_config=config, alarm_action=self.alarm_action, **props)
+        return Endpoint(self.stack, "Endpoint", endpoint_config=config, **props)
+
+    def data(self) -> DataReferences:
+        """The kit's key and buckets where the adapter expects the Data stack's."""
+        return DataReferences(key=self.key, models=self.models_bucket, output=self.output_bucket, layout=BucketLayout(),
+                              **{name: None for name in _OTHER_REFERENCES})
 
     def template(self) -> Template:
         return Template.from_stack(self.stack)
 
 
 def make_kit(stack: Stack) -> Kit:
+    """A bare stack's key, buckets, role and alarm topic."""
     key = kms.Key(stack, "Key")
     models_bucket = s3.Bucket(stack, "Models", encryption_key=key)
     output_bucket = s3.Bucket(stack, "Output", encryption_key=key)
@@ -86,4 +95,4 @@ def dumps(value) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-__all__ = ["Kit", "make_kit", "one_variant", "policy_statements", "actions_of", "only", "dumps", "ModelSettings"]
+__all__ = ["Kit", "make_kit", "one_variant", "policy_statements", "actions_of", "only", "dumps", "ModelSettings", "EndpointAlarmSettings"]

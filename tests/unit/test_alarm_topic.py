@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_cdk import RemovalPolicy
 from aws_cdk.assertions import Template
 
-from ml_constructs.alarm_topic import AlarmTopic, ServicePublisher, cloudwatch_alarms
-from ml_constructs.encryption import DataKey
+from sagemaker_serving_cdk import AlarmTopic, ServicePublisher, cloudwatch_alarms
+from sagemaker_serving_cdk import DataKey
 
 ACCOUNT, REGION = "123456789012", "us-east-1"  # the bare_stack fixture's
 

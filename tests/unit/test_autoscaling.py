@@ -1,11 +1,12 @@
-"""VariantAutoscaling: invocation tracking, schedules, async backlog scaling from zero, and its validation."""
+"""Variant autoscaling (adapter.autoscale -> ScalableInstanceCount): invocation tracking, schedules, async backlog scaling from zero, and its validation."""
 
 from __future__ import annotations
 
 import pytest
 
-from config.serving import AutoscalingSettings, InstanceVariantSettings
-from ml_constructs.autoscaling import VariantAutoscaling
+from config.serving import InstanceVariantSettings
+from sagemaker_serving_cdk import AsyncInference, Endpoint, EndpointConfig, InstanceVariant, ScalableInstanceCount
+from stacks import adapter
 from tests.unit.serving_kit import ENDPOINT_NAME, dumps, make_kit, only
 
 
@@ -14,13 +15,12 @@ def kit(bare_stack):
     return make_kit(bare_stack)
 
 
-def scale(kit, variant: dict, *, is_async: bool = False) -> VariantAutoscaling:
+def scale(kit, variant: dict, *, is_async: bool = False) -> ScalableInstanceCount:
     settings = {"variants": [variant]}
     if is_async:
         settings["async_inference"] = {}
     endpoint = kit.endpoint(settings)
-    return VariantAutoscaling(kit.stack, "Scaling", endpoint=endpoint,
-                              variant=InstanceVariantSettings.model_validate(variant), is_async=is_async)
+    return adapter.autoscale(kit.stack, "Scaling", endpoint, InstanceVariantSettings.model_validate(variant))
 
 
 def variant(**autoscaling) -> dict:
@@ -105,28 +105,37 @@ def test_async_backlog_target_defaults_to_five(kit):
 
 
 # -------------------------------------------------------------------------- construct-level validation
-# (the same rules reject bad config earlier; these show the construct enforces them on its own too)
+# (the same rules reject bad config earlier; these show the library enforces them on its own too)
 
 
-def bypass(**fields) -> InstanceVariantSettings:
-    """Settings built without validation, as a caller constructing them in code might."""
-    autoscaling = AutoscalingSettings.model_construct(**{"min_capacity": 1, "max_capacity": 4,
-                                                         **fields.pop("autoscaling", {})})
-    return InstanceVariantSettings.model_construct(**{"name": "primary", "model": "main", "instance_type": "ml.m5.large",
-                                                      "initial_instance_count": 1, "autoscaling": autoscaling, **fields})
+def library_endpoint(kit, *, is_async: bool = False, **variant):
+    config = EndpointConfig(
+        kit.stack, "Config", variants=[InstanceVariant(model=kit.model(), variant_name="primary", **variant)],
+        async_inference=AsyncInference(output_bucket=kit.output_bucket, output_prefix="o/", failure_prefix="f/",
+                                       key=kit.key) if is_async else None)
+    return Endpoint(kit.stack, "Endpoint", endpoint_config=config, endpoint_name="mlinf-test-ep")
 
 
-@pytest.mark.parametrize("settings, is_async, message", [
-    (bypass(instance_type="ml.t2.medium"), False, "autoscaling rejects burstable ml.t2.medium"),
-    (bypass(initial_instance_count=5), False, r"need min_capacity \(1\) <= initial_instance_count \(5\) <= max_capacity \(4\)"),
-    (bypass(autoscaling={"min_capacity": 2}), False, r"need min_capacity \(2\) <= initial_instance_count \(1\)"),
-    (bypass(autoscaling={"max_requests_per_second": 10}), True, "async variants scale on backlog"),
-    (bypass(autoscaling={"backlog_target_per_instance": 3}), False, "for async variants only"),
-    (bypass(autoscaling={"min_capacity": 0}), False, "min_capacity 0 are for async variants only"),
-    (InstanceVariantSettings(name="primary", model="main"), False, "has no autoscaling settings"),
+@pytest.mark.parametrize("variant, is_async, bounds, policy, message", [
+    ({"instance_type": "ml.t2.medium"}, False, (1, 4), None, "rejects burstable ml.t2.medium"),
+    ({"initial_instance_count": 5}, False, (1, 4), None,
+     r"need min_capacity \(1\) <= initial_instance_count \(5\) <= max_capacity \(4\)"),
+    ({}, False, (2, 4), None, r"need min_capacity \(2\) <= initial_instance_count \(1\)"),
+    ({}, True, (1, 4), "invocations", "async variants scale on backlog"),
+    ({}, False, (1, 4), "backlog", "backlog targets .* async endpoints only"),
+    ({}, False, (1, 4), "from_zero", "scale-from-zero on backlog is for async endpoints only"),
+    ({}, False, (0, 4), None, "min_capacity 0 is for async endpoints only"),
 ])
-def test_fails_on_invalid_autoscaling(kit, settings, is_async, message):
-    endpoint = kit.endpoint({"variants": [{"name": "primary", "model": "main"}],
-                             **({"async_inference": {}} if is_async else {})})
-    with pytest.raises(ValueError, match=message):
-        VariantAutoscaling(kit.stack, "Scaling", endpoint=endpoint, variant=settings, is_async=is_async)
+def test_fails_on_invalid_autoscaling(kit, variant, is_async, bounds, policy, message):
+    endpoint = library_endpoint(kit, is_async=is_async, **variant)
+    with pytest.raises(ValueError, match=message) as raised:
+        scaling = endpoint.find_variant("primary").auto_scale_instance_count(
+            min_capacity=bounds[0], max_capacity=bounds[1])
+        {"invocations": lambda: scaling.scale_on_invocations(100), "backlog": lambda: scaling.scale_on_backlog(3),
+         "from_zero": scaling.scale_from_zero_on_backlog}[policy]()
+    assert str(raised.value).startswith("Test/Endpoint/primaryScaling: ")  # names the construct path
+
+
+def test_fails_on_an_unknown_variant(kit):
+    with pytest.raises(ValueError, match=r"Test/Endpoint: no variant 'ghost'; variants: \['primary'\]"):
+        library_endpoint(kit).find_variant("ghost")

@@ -6,12 +6,14 @@ from aws_cdk import RemovalPolicy, aws_kms as kms
 from aws_cdk.assertions import Match, Template
 
 from config.data import DataConfig
-from ml_constructs.buckets import DataBuckets, SecureBucket
+from sagemaker_serving_cdk import DataBuckets, SecureBucket
+from stacks import adapter
 
 
 def make_buckets(stack, removal=RemovalPolicy.RETAIN, **lifecycle) -> Template:
     key = kms.Key(stack, "Key")
-    DataBuckets(stack, "Buckets", encryption_key=key, lifecycle=DataConfig(**lifecycle), removal_policy=removal)
+    DataBuckets(stack, "Buckets", encryption_key=key, removal_policy=removal,
+                **adapter.bucket_lifecycle(DataConfig(**lifecycle)))
     return Template.from_stack(stack)
 
 

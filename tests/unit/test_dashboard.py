@@ -12,7 +12,8 @@ from aws_cdk.assertions import Template
 from config import ENVIRONMENTS, load_environments
 from config.monitoring import EndpointAlarmThresholds
 from stacks.dashboard import InferenceDashboard
-from ml_constructs.endpoint_alarms import EndpointAlarms
+from sagemaker_serving_cdk import EndpointAlarms
+from stacks import adapter
 from stacks.application import build_app
 from tests.unit.serving_kit import make_kit
 
@@ -44,10 +45,10 @@ def metric_names(widget: dict) -> list[str]:
 def build(stack: Stack, settings: dict, **props) -> dict:
     kit = make_kit(stack)
     endpoint = kit.endpoint(settings)
-    alarms = EndpointAlarms(stack, "EndpointAlarms", endpoint=endpoint, thresholds=EndpointAlarmThresholds(),
+    alarms = EndpointAlarms(stack, "EndpointAlarms", endpoint=endpoint, thresholds=adapter.endpoint_alarm_thresholds(EndpointAlarmThresholds()),
                             action=kit.alarm_action, name_prefix="t")
     InferenceDashboard(stack, "Dashboard", dashboard_name="mlinf-test-inference", title="Test",
-                       endpoints={"realtime": endpoint}, alarms=alarms.all_alarms, **props)
+                       endpoints={"realtime": endpoint}, settings={"realtime": endpoint.endpoint_config.settings}, alarms=alarms.all_alarms, **props)
     return body_of(Template.from_stack(stack))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_cdk import RemovalPolicy
 from aws_cdk.assertions import Template
 
-from ml_constructs.encryption import DataKey
-from ml_constructs.model_registry import ModelRegistry
+from sagemaker_serving_cdk import DataKey
+from sagemaker_serving_cdk import ModelRegistry
 
 
 def test_data_key_rotates_and_has_an_alias(bare_stack):

@@ -1,4 +1,4 @@
-"""InferenceEndpoint: guardrails, retained variant properties, rollback alarms, invoke grants and metrics."""
+"""Endpoint (through the adapter): guardrails, retained variant properties, rollback alarms, invoke grants and metrics."""
 
 from __future__ import annotations
 
@@ -69,10 +69,13 @@ def test_all_at_once_has_no_step_size(kit):
 
 def test_fails_on_instance_count_steps_for_a_serverless_endpoint(kit):
     config = kit.endpoint_config({"serverless": {"model": "main"}})
-    from ml_constructs.endpoint import InferenceEndpoint
-    with pytest.raises(ValueError, match="a serverless endpoint has no instances; use size_type CAPACITY_PERCENT"):
-        InferenceEndpoint(kit.stack, "Endpoint", endpoint_name="mlinf-test-ep", endpoint_config=config,
-                          alarm_action=kit.alarm_action, deployment=DeploymentSettings(traffic_routing="CANARY", size_type="INSTANCE_COUNT", size_value=1))
+    from sagemaker_serving_cdk import Endpoint
+    from stacks import adapter
+    with pytest.raises(ValueError, match="a serverless endpoint has no instances; use CapacitySize.percent"):
+        Endpoint(kit.stack, "Endpoint", endpoint_name="mlinf-test-ep", endpoint_config=config,
+                 health_alarms=adapter.health_alarms(config.settings.alarms, kit.alarm_action),
+                 deployment=adapter.deployment(DeploymentSettings(traffic_routing="CANARY", size_type="INSTANCE_COUNT",
+                                                                  size_value=1)))
 
 
 def test_alarms_have_an_action_explicit_missing_data_and_datapoints(kit):

@@ -6,8 +6,9 @@ import pytest
 from aws_cdk.assertions import Template
 
 from config.monitoring import EndpointAlarmThresholds
-from ml_constructs.endpoint import InferenceEndpoint
-from ml_constructs.endpoint_alarms import EndpointAlarms, vcpu_count
+from sagemaker_serving_cdk import Endpoint, HealthAlarms
+from sagemaker_serving_cdk.alarms import EndpointAlarms, vcpu_count
+from stacks import adapter
 from tests.unit.serving_kit import make_kit, one_variant
 
 from tests.environments import BY_STAGE, STAGE_IDS as STAGES, stages_where
@@ -16,7 +17,7 @@ from tests.environments import BY_STAGE, STAGE_IDS as STAGES, stages_where
 def build(bare_stack, settings: dict, thresholds: EndpointAlarmThresholds = EndpointAlarmThresholds()):
     kit = make_kit(bare_stack)
     endpoint = kit.endpoint(settings)
-    alarms = EndpointAlarms(bare_stack, "EndpointAlarms", endpoint=endpoint, thresholds=thresholds,
+    alarms = EndpointAlarms(bare_stack, "EndpointAlarms", endpoint=endpoint, thresholds=adapter.endpoint_alarm_thresholds(thresholds),
                             action=kit.alarm_action, name_prefix="mlinf-test-ep")
     return alarms, Template.from_stack(bare_stack)
 
@@ -141,9 +142,9 @@ def test_serverless_endpoint_alarms_on_cold_starts_not_on_instances(bare_stack):
     kit = make_kit(bare_stack)
     model = kit.model("MainModel", network_isolation=False)
     config = kit.endpoint_config(settings, models={"main": model})
-    endpoint = InferenceEndpoint(bare_stack, "Endpoint", endpoint_name="mlinf-test-ep", endpoint_config=config,
-                                 alarm_action=kit.alarm_action)
-    EndpointAlarms(bare_stack, "EndpointAlarms", endpoint=endpoint, thresholds=EndpointAlarmThresholds(),
+    endpoint = Endpoint(bare_stack, "Endpoint", endpoint_name="mlinf-test-ep", endpoint_config=config,
+                        health_alarms=HealthAlarms(action=kit.alarm_action))
+    EndpointAlarms(bare_stack, "EndpointAlarms", endpoint=endpoint, thresholds=adapter.endpoint_alarm_thresholds(EndpointAlarmThresholds()),
                    action=kit.alarm_action, name_prefix="mlinf-test-ep")
     template = Template.from_stack(bare_stack)
     names = alarm_names(template)

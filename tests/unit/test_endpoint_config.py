@@ -1,4 +1,4 @@
-"""EndpointConfiguration: variants, serverless, async inference, data capture, shadow variants, volume KMS."""
+"""EndpointConfig (through the adapter): variants, serverless, async inference, data capture, shadow variants, volume KMS."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from ml_constructs.instance_types import accepts_volume_kms_key, has_instance_storage, is_burstable
+from sagemaker_serving_cdk import EndpointConfig, InstanceVariant
 from stacks.compliance import compliance_packs
 from tests.unit.serving_kit import actions_of, dumps, make_kit, one_variant, only, policy_statements
 
@@ -90,7 +91,7 @@ def test_nvme_variants_get_no_volume_key_and_the_finding_is_acknowledged(kit):
 
 def test_a_missing_volume_key_on_ebs_variants_is_a_finding(kit):
     """The gate is not silenced: without a key (and no reason SageMaker forbids one) cdk-nag reports it."""
-    kit.endpoint_config(one_variant(), volume_key=None)
+    EndpointConfig(kit.stack, "Config", variants=[InstanceVariant(model=kit.model(), variant_name="primary")])
     assert "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured" in nag_rules(kit.stack)
 
 
@@ -129,9 +130,15 @@ def test_fails_on_serverless_with_a_network_isolated_model(kit):
         kit.endpoint_config({"serverless": {"model": "main"}}, models={"main": model})
 
 
-def test_fails_on_a_variant_with_an_undefined_model(kit):
-    with pytest.raises(ValueError, match=r"variants use undefined models \['ghost'\]; defined: \['main'\]"):
-        kit.endpoint_config(one_variant(model="ghost"), models={"main": kit.model()})
+def test_fails_on_duplicate_variant_names(kit):
+    model = kit.model()
+    with pytest.raises(ValueError, match=r"Test/Config: variant names must be unique \(got \['a'\] more than once\)"):
+        EndpointConfig(kit.stack, "Config", variants=[InstanceVariant(model=model, variant_name="a")] * 2)
+
+
+def test_fails_on_neither_variants_nor_serverless(kit):
+    with pytest.raises(ValueError, match="give variants or serverless, exactly one"):
+        EndpointConfig(kit.stack, "Config")
 
 
 # ------------------------------------------------------------------------------------ async inference
@@ -169,11 +176,6 @@ def test_async_prefixes_and_notifications_are_configurable(kit):
     kit.template().resource_count_is("AWS::SNS::Topic", 1)  # only the kit's alarm topic
 
 
-def test_fails_on_async_without_an_output_bucket(kit):
-    with pytest.raises(ValueError, match="pass output_bucket and data_key"):
-        kit.endpoint_config({**one_variant(), "async_inference": {}}, output_bucket=None)
-
-
 # ------------------------------------------------------------------------------------ data capture
 
 
@@ -188,8 +190,3 @@ def test_data_capture_samples_to_the_output_bucket_with_kms(kit):
                                                    "JsonContentTypes": ["application/jsonlines"]}
     assert dumps(capture["DestinationS3Uri"]).endswith('/data-capture/test/"]]}')
     assert "Key" in dumps(capture["KmsKeyId"])
-
-
-def test_fails_on_data_capture_without_an_output_bucket(kit):
-    with pytest.raises(ValueError, match="pass output_bucket and data_key"):
-        kit.endpoint_config({**one_variant(), "data_capture": {}}, data_key=None)

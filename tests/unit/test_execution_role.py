@@ -8,7 +8,7 @@ import pytest
 from aws_cdk import aws_kms as kms, aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
-from ml_constructs.execution_role import SageMakerExecutionRole
+from sagemaker_serving_cdk import SageMakerExecutionRole
 
 FRAMEWORK_REPO = "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn"
 
@@ -126,7 +126,7 @@ def test_an_unacknowledged_object_wildcard_is_still_a_finding(bare_stack):
 
 def test_nag_reference_flattens_like_cdk_nag(bare_stack):
     from aws_cdk import Fn
-    from ml_constructs.acknowledgments import nag_reference
+    from sagemaker_serving_cdk import nag_reference
     bucket = s3.Bucket(bare_stack, "Models")
     assert nag_reference(bare_stack, bucket.arn_for_objects("*")).startswith("<Models")
     assert nag_reference(bare_stack, bucket.arn_for_objects("*")).endswith(".Arn>/*")

@@ -1,4 +1,4 @@
-"""SageMakerModel, its image and data sources, and the framework image table."""
+"""Model, its image and data sources, and the framework image table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aws_cdk.assertions import Match
 
 from inference_code.framework import SKLEARN_FRAMEWORK_VERSION, XGBOOST_FRAMEWORK_VERSION
 from ml_constructs.framework_images import UnsupportedFrameworkImage, framework_image, supported_versions
-from ml_constructs.model import ModelData, ModelImage, SageMakerModel
+from sagemaker_serving_cdk import ModelData, ContainerImage, Model
 from stacks.application import cdk_context
 from tests.unit.serving_kit import actions_of, dumps, make_kit, only, policy_statements
 
@@ -80,21 +80,21 @@ def test_framework_model_runs_the_handler_from_model_tar(kit):
 
 
 def test_named_entry_point_becomes_sagemaker_program(kit):
-    kit.model(image=ModelImage.from_framework("sklearn", "1.2-1", entry_point="serve.py"), network_isolation=False)
+    kit.model(image=ContainerImage.from_framework("sklearn", "1.2-1", entry_point="serve.py"), network_isolation=False)
     env = only(kit.template().find_resources("AWS::SageMaker::Model"))["Properties"]["PrimaryContainer"]["Environment"]
     assert env["SAGEMAKER_PROGRAM"] == "serve.py" and env["SAGEMAKER_SUBMIT_DIRECTORY"] == "/opt/ml/model/code"
     assert "PIP_NO_INDEX" not in env  # with network access a requirements.txt may still download
 
 
 def test_builtin_handler_gets_no_program_and_no_code_directory(kit):
-    kit.model(image=ModelImage.from_framework("xgboost", "3.0-5", entry_point=None))
+    kit.model(image=ContainerImage.from_framework("xgboost", "3.0-5", entry_point=None))
     env = only(kit.template().find_resources("AWS::SageMaker::Model"))["Properties"]["PrimaryContainer"]["Environment"]
     assert env == {"SAGEMAKER_CONTAINER_LOG_LEVEL": "20", "SAGEMAKER_REGION": "us-east-1"}
 
 
 def test_fails_on_builtin_handler_for_sklearn(kit):
     with pytest.raises(ValueError, match="the sklearn image has no built-in handler"):
-        kit.model(image=ModelImage.from_framework("sklearn", "1.2-1", entry_point=None))
+        kit.model(image=ContainerImage.from_framework("sklearn", "1.2-1", entry_point=None))
 
 
 def test_extra_environment_is_merged_over_the_handler_settings(kit):
@@ -141,7 +141,7 @@ def test_fails_on_framework_image_in_a_region_agnostic_stack():
 def test_ecr_image_by_digest_and_pull_grant_on_that_repository(kit):
     repository = ecr.Repository(kit.stack, "Repo")
     digest = "sha256:" + "a" * 64
-    kit.model(image=ModelImage.from_ecr_repository(repository, digest=digest))
+    kit.model(image=ContainerImage.from_ecr_repository(repository, digest=digest))
     model = only(kit.template().find_resources("AWS::SageMaker::Model"))
     assert f"@{digest}" in dumps(model["Properties"]["PrimaryContainer"]["Image"])
     assert "SAGEMAKER_PROGRAM" not in dumps(model)  # your container, your entry point
@@ -151,7 +151,7 @@ def test_ecr_image_by_digest_and_pull_grant_on_that_repository(kit):
 
 def test_ecr_image_by_tag(kit):
     repository = ecr.Repository(kit.stack, "Repo")
-    kit.model(image=ModelImage.from_ecr_repository(repository, tag="v7"))
+    kit.model(image=ContainerImage.from_ecr_repository(repository, tag="v7"))
     image = only(kit.template().find_resources("AWS::SageMaker::Model"))["Properties"]["PrimaryContainer"]["Image"]
     assert dumps(image).endswith(':v7"]]}')
 
@@ -159,12 +159,12 @@ def test_ecr_image_by_tag(kit):
 @pytest.mark.parametrize("kwargs", [{}, {"tag": "v1", "digest": "sha256:" + "b" * 64}])
 def test_fails_on_ecr_image_without_exactly_one_of_tag_or_digest(kit, kwargs):
     with pytest.raises(ValueError, match="exactly one of tag or digest"):
-        ModelImage.from_ecr_repository(ecr.Repository(kit.stack, "Repo"), **kwargs)
+        ContainerImage.from_ecr_repository(ecr.Repository(kit.stack, "Repo"), **kwargs)
 
 
 def test_bring_your_own_container_from_a_dockerfile(kit, tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/python:3.11-slim\n")
-    kit.model(image=ModelImage.from_asset(str(tmp_path)))
+    kit.model(image=ContainerImage.from_asset(str(tmp_path)))
     image = only(kit.template().find_resources("AWS::SageMaker::Model"))["Properties"]["PrimaryContainer"]["Image"]
     assert "cdk-hnb659fds-container-assets" in dumps(image)
 
@@ -240,20 +240,20 @@ def test_fails_on_a_multi_model_prefix_without_trailing_slash(kit):
 
 def test_registry_package_model_has_no_image_or_data(kit):
     arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlinf-test-models/3"
-    SageMakerModel(kit.stack, "Registered", role=kit.role, model_package_arn=arn)
+    Model(kit.stack, "Registered", role=kit.role, model_package_arn=arn)
     container = only(kit.template().find_resources("AWS::SageMaker::Model"))["Properties"]["PrimaryContainer"]
     assert container == {"ModelPackageName": arn}
 
 
 def test_fails_on_a_registry_package_with_an_image(kit):
     with pytest.raises(ValueError, match="a model package brings its own image and data"):
-        SageMakerModel(kit.stack, "Both", role=kit.role, model_package_arn="arn:x",
-                       image=ModelImage.from_framework("sklearn", "1.2-1"))
+        Model(kit.stack, "Both", role=kit.role, model_package_arn="arn:x",
+                       image=ContainerImage.from_framework("sklearn", "1.2-1"))
 
 
 def test_fails_without_image_or_package(kit):
     with pytest.raises(ValueError, match="give an image \\(with model_data\\) or a model_package_arn"):
-        SageMakerModel(kit.stack, "Nothing", role=kit.role)
+        Model(kit.stack, "Nothing", role=kit.role)
 
 
 def test_vpc_model_gets_subnets_security_groups_and_eni_permissions(kit):

@@ -8,7 +8,7 @@ from constructs import Construct
 import pytest
 
 from ml_constructs.endpoint_naming import endpoint_name, endpoint_name_problem
-from ml_constructs.naming import name_in_stack
+from sagemaker_serving_cdk import name_in_stack
 
 
 def named(stage_scope) -> str:
@@ -26,7 +26,7 @@ def test_name_does_not_depend_on_what_contains_the_stage():
 
 
 def test_path_in_stage_reads_the_same_under_a_pipeline():
-    from ml_constructs.naming import path_in_stage
+    from sagemaker_serving_cdk import path_in_stage
 
     def endpoint(stage_scope):
         return Construct(Stack(Stage(stage_scope, "Dev"), "Serving"), "Endpoint")

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
-from stacks import model_factory
+from stacks import adapter as model_factory
 
 from config.serving import FrameworkImageSettings
 from ml_constructs.framework_images import framework_image
-from stacks.model_factory import construct_id
+from stacks.adapter import construct_id
 from tests.environments import BY_STAGE, CONFIGURED, STAGE_IDS as STAGES, stages_where
 
 SAGEMAKER_TYPES = ("AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint")

@@ -8,7 +8,8 @@ from aws_cdk.assertions import Match, Template
 
 from config.monitoring import Subscriptions, Thresholds
 from stacks.alarm_subscriptions import AlarmSubscriptions
-from ml_constructs.severity_alarms import SeverityAlarms
+from sagemaker_serving_cdk import SeverityAlarms
+from stacks import adapter
 
 
 def latency_metric(name: str = "ModelLatency", statistic: str = "p99") -> cloudwatch.Metric:
@@ -18,7 +19,7 @@ def latency_metric(name: str = "ModelLatency", statistic: str = "p99") -> cloudw
 
 def make(stack, thresholds: Thresholds, **overrides) -> SeverityAlarms:
     topic = sns.Topic(stack, "Topic")
-    props = dict(metric=latency_metric(), thresholds=thresholds, action=cw_actions.SnsAction(topic),
+    props = dict(metric=latency_metric(), thresholds=adapter.alarm_levels(thresholds), action=cw_actions.SnsAction(topic),
                  treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, description="p99 latency of e/v",
                  unit=" ms", scale=1000)
     return SeverityAlarms(stack, "Latency", **{**props, **overrides})

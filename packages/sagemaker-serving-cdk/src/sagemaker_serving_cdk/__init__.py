@@ -23,6 +23,10 @@ _EXPORTS = {
     "execution_role": ("SageMakerExecutionRole",),
     "naming": ("name_in_stack", "path_in_stage"),
     "errors": ("PropsError",),
+    "buckets": ("BucketLayout", "DataBuckets", "SecureBucket"),
+    "encryption": ("DataKey",),
+    "registry": ("ModelRegistry",),
+    "topic": ("AlarmTopic", "ServicePublisher", "cloudwatch_alarms"),
     "_acknowledge": ("acknowledge", "nag_reference"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

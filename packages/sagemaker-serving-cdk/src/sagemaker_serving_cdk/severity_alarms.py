@@ -84,7 +84,7 @@ class SeverityAlarms(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         if not thresholds.levels:
-            raise PropsError(self, f"no warning or critical threshold set (got {thresholds}); leave the alarm out instead")
+            raise PropsError(self, "no warning or critical threshold set; leave the alarm out instead (got neither level)")
         windowed = with_period(metric, thresholds.period)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for severity, level in thresholds.levels.items():

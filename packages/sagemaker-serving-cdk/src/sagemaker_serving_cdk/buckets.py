@@ -8,10 +8,8 @@ from typing import Optional, Sequence
 from aws_cdk import Duration, RemovalPolicy, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
 
-from sagemaker_serving_cdk import acknowledge
 from ml_constructs.s3_layout import ASYNC_PREFIX
-
-from config.data import DataConfig
+from sagemaker_serving_cdk._acknowledge import acknowledge
 
 
 class SecureBucket(Construct):
@@ -86,6 +84,17 @@ class DataBuckets(Construct):
     """The environment's input, output and model buckets, plus the bucket their access logs go to.
 
     Exposes `input`, `output`, `models` and `access_logs` (each an `s3.Bucket`) and the `layout`.
+
+    :param encryption_key: encrypts the input, output and model buckets (SSE-KMS with bucket keys).
+    :param removal_policy: RETAIN keeps the buckets (and data) when the stack goes; DESTROY empties and deletes them.
+    :param output_expiration: batch output and data capture are deleted this long after they land.
+        Default: none (kept).
+    :param output_ia_transition: move output to Standard-IA after this long (S3 requires at least 30 days).
+        Default: never.
+    :param noncurrent_version_expiration: old object versions are deleted after this long. Default: 30 days.
+    :param abort_incomplete_uploads_after: parts of uploads that never completed are deleted after this long.
+        Default: 7 days.
+    :param access_log_expiration: server access logs are deleted after this long. Default: 365 days.
     """
 
     layout = BucketLayout()
@@ -96,18 +105,22 @@ class DataBuckets(Construct):
         construct_id: str,
         *,
         encryption_key: kms.IKey,
-        lifecycle: DataConfig,
         removal_policy: RemovalPolicy,
+        output_expiration: Optional[Duration] = None,
+        output_ia_transition: Optional[Duration] = None,
+        noncurrent_version_expiration: Duration = Duration.days(30),
+        abort_incomplete_uploads_after: Duration = Duration.days(7),
+        access_log_expiration: Duration = Duration.days(365),
     ) -> None:
         super().__init__(scope, construct_id)
         common_rules = [
             s3.LifecycleRule(
                 id="abort-incomplete-uploads",
-                abort_incomplete_multipart_upload_after=Duration.days(lifecycle.abort_incomplete_upload_days),
+                abort_incomplete_multipart_upload_after=abort_incomplete_uploads_after,
             ),
             s3.LifecycleRule(
                 id="expire-noncurrent-versions",
-                noncurrent_version_expiration=Duration.days(lifecycle.noncurrent_version_expiration_days),
+                noncurrent_version_expiration=noncurrent_version_expiration,
             ),
         ]
         self.access_logs = SecureBucket(
@@ -118,7 +131,7 @@ class DataBuckets(Construct):
             removal_policy=removal_policy,
             lifecycle_rules=[
                 *common_rules,
-                s3.LifecycleRule(id="expire-logs", expiration=Duration.days(lifecycle.access_log_expiration_days)),
+                s3.LifecycleRule(id="expire-logs", expiration=access_log_expiration),
             ],
         ).bucket
 
@@ -133,25 +146,15 @@ class DataBuckets(Construct):
             ).bucket
 
         self.input = data_bucket("Input")
-        self.output = data_bucket("Output", _output_rules(lifecycle))
+        self.output = data_bucket("Output", _output_rules(output_expiration, output_ia_transition))
         self.models = data_bucket("Models")
 
 
-def _output_rules(lifecycle: DataConfig) -> list[s3.LifecycleRule]:
+def _output_rules(expiration: Optional[Duration], ia_transition: Optional[Duration]) -> list[s3.LifecycleRule]:
     transitions = []
-    if lifecycle.output_transition_to_ia_days is not None:
-        transitions.append(
-            s3.Transition(
-                storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                transition_after=Duration.days(lifecycle.output_transition_to_ia_days),
-            )
-        )
-    if lifecycle.output_expiration_days is None and not transitions:
+    if ia_transition is not None:
+        transitions.append(s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                                         transition_after=ia_transition))
+    if expiration is None and not transitions:
         return []
-    return [
-        s3.LifecycleRule(
-            id="age-out-output",
-            transitions=transitions or None,
-            expiration=Duration.days(lifecycle.output_expiration_days) if lifecycle.output_expiration_days else None,
-        )
-    ]
+    return [s3.LifecycleRule(id="age-out-output", transitions=transitions or None, expiration=expiration)]
