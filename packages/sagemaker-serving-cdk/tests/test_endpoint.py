@@ -1,0 +1,89 @@
+"""Endpoint: guardrails as typed values, opt-in health alarms, invoke grants, imports."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from aws_cdk import Duration, aws_iam as iam
+from aws_cdk.assertions import Template
+
+from helpers import model, only, statements
+from sagemaker_serving_cdk import (
+    BlueGreenDeployment, CapacitySize, Endpoint, EndpointConfig, HealthAlarms, IEndpoint, InstanceVariant,
+    PropsError, TrafficRouting,
+)
+
+
+def config(stack, bucket, **variant) -> EndpointConfig:
+    return EndpointConfig(stack, "Config", variants=[InstanceVariant(model=model(stack, bucket), variant_name="main",
+                                                                     **variant)])
+
+
+def test_no_alarms_unless_asked(stack, bucket):
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket), endpoint_name="my-endpoint")
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 0)
+    assert endpoint.rollback_alarms == ()
+    assert only(template, "AWS::SageMaker::Endpoint")["RetainAllVariantProperties"] is True
+
+
+def test_canary_rolls_back_on_the_health_alarms(stack, bucket):
+    Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket), endpoint_name="my-endpoint",
+             health_alarms=HealthAlarms(latency_p99_ms=250),
+             deployment=BlueGreenDeployment(traffic_routing=TrafficRouting.canary(CapacitySize.percent(10)),
+                                            wait_interval=Duration.minutes(10)))
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 2)
+    deployment = only(template, "AWS::SageMaker::Endpoint")["DeploymentConfig"]
+    assert deployment["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"] == {
+        "Type": "CANARY", "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10}, "WaitIntervalInSeconds": 600}
+    assert [a["AlarmName"] for a in deployment["AutoRollbackConfiguration"]["Alarms"]] == [
+        "Lib-Endpoint-Errors5xxAlarm", "Lib-Endpoint-LatencyP99Alarm"]
+    # The model's role may read exactly those alarms during the rollout.
+    assert any(s["Action"] == "cloudwatch:DescribeAlarms" for s in statements(template))
+
+
+def test_fails_on_auto_rollback_without_health_alarms(stack, bucket):
+    with pytest.raises(PropsError, match=r"^Lib/Endpoint: auto_rollback rolls back on the health alarms"):
+        Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket), deployment=BlueGreenDeployment())
+
+
+def test_fails_on_a_bad_name_and_percent_listing_both(stack, bucket):
+    with pytest.raises(PropsError) as raised:
+        Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket), endpoint_name="bad_name",
+                 deployment=BlueGreenDeployment(traffic_routing=TrafficRouting.linear(CapacitySize.percent(150)),
+                                                auto_rollback=False))
+    assert raised.value.path == "Lib/Endpoint"
+    assert len(raised.value.problems) == 2
+    assert "capacity percent 150 is out of range; allowed: 1-100" in str(raised.value)
+    assert "'bad_name'" in str(raised.value)
+
+
+def test_a_generated_name_is_a_valid_endpoint_name(stack, bucket):
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket))
+    assert endpoint.endpoint_name.startswith("Lib-Endpoint-") and len(endpoint.endpoint_name) <= 63
+    # SageMaker's EndpointName pattern (CreateEndpoint API reference).
+    assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", endpoint.endpoint_name)
+
+
+def test_grant_invoke_on_defined_and_imported_endpoints(stack, bucket):
+    role = iam.Role(stack, "Client", assumed_by=iam.AccountRootPrincipal())
+    imported = Endpoint.from_endpoint_name(stack, "Imported", "Other-Endpoint")
+    assert isinstance(imported, IEndpoint)
+    imported.grant_invoke(role)
+    resources = [s["Resource"] for s in statements(Template.from_stack(stack)) if "sagemaker:InvokeEndpoint" in s["Action"]]
+    assert resources and "endpoint/other-endpoint" in str(resources[0])  # SageMaker lower-cases ARNs
+
+
+def test_variants_of_an_imported_config_are_not_supported(stack):
+    imported = EndpointConfig.from_endpoint_config_name(stack, "Imported", "existing")
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=imported, endpoint_name="my-endpoint")
+    with pytest.raises(PropsError, match="not supported for an imported IEndpointConfig"):
+        endpoint.find_variant("main")
+
+
+def test_metrics_name_the_endpoint_and_variant(stack, bucket):
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket), endpoint_name="my-endpoint")
+    metric = endpoint.find_variant("main").metric("Invocations")
+    assert metric.dimensions == {"EndpointName": "my-endpoint", "VariantName": "main"}
