@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from aws_cdk import Duration, RemovalPolicy, Stack, TimeZone, aws_applicationautoscaling as appscaling, aws_cloudwatch as cloudwatch
-from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecr as ecr, aws_logs as logs, aws_scheduler as scheduler
 from constructs import Construct
 
+from config.batch import RetrySettings, ScheduleSettings, TransformSettings
 from config.data import DataConfig
 from config.monitoring import EndpointAlarmThresholds as ThresholdSettings, NoTraffic as NoTrafficSettings, Thresholds
 from config.serving import (
@@ -25,7 +26,7 @@ from config.serving import (
 from inference_code.framework import REGISTRY_PACKAGE_FRAMEWORK
 from ml_constructs.framework_images import framework_image
 from sagemaker_serving_cdk import (
-    AlarmLevels, AsyncInference, BlueGreenDeployment, CapacitySize, ContainerImage, DataCapture, Endpoint,
+    AlarmLevels, AsyncInference, Retry, ScheduleOptions, TransformOptions, BlueGreenDeployment, CapacitySize, ContainerImage, DataCapture, Endpoint,
     EndpointAlarmThresholds, EndpointConfig, HealthAlarms, InstanceVariant, Model, ModelData, NoTraffic,
     SageMakerExecutionRole, ScalableInstanceCount, ServerlessVariant, ShadowVariant, TrafficRouting,
 )
@@ -266,3 +267,60 @@ def bucket_lifecycle(settings: DataConfig) -> dict[str, Duration | None]:
 
 def _days(days: int | None) -> Duration | None:
     return None if days is None else Duration.days(days)
+
+
+# ------------------------------------------------------------------------------------------ batch
+
+def transform_options(settings: TransformSettings) -> TransformOptions:
+    return TransformOptions(
+        instance_type=settings.instance_type, instance_count=settings.instance_count, data_type=settings.data_type,
+        input_prefix=settings.input_prefix, output_prefix=settings.effective_output_prefix,
+        manifest_name=settings.effective_manifest_name, strategy=settings.strategy,
+        max_payload_mb=settings.max_payload_mb, max_concurrent_transforms=settings.max_concurrent_transforms,
+        split_type=settings.split_type, compression=settings.compression, content_type=settings.content_type,
+        accept=settings.accept, assemble_with=settings.assemble_with, input_filter=settings.input_filter,
+        output_filter=settings.output_filter, join_source=settings.join_source, environment=dict(settings.environment),
+        encrypt_output=settings.encrypt_output, encrypt_volume=settings.encrypt_volume,
+        invocation_timeout=Duration.seconds(settings.invocation_timeout_seconds),
+        invocation_max_retries=settings.invocation_max_retries, timeout=Duration.hours(settings.timeout_hours),
+        throttle_retry=_retry(settings.throttle_retry), limit_retry=_retry(settings.limit_retry),
+        capacity_retry=_retry(settings.capacity_retry),
+    )
+
+
+def schedule_expression(settings: ScheduleSettings) -> scheduler.ScheduleExpression:
+    """The expression verbatim (cron, rate or at) in its time zone, as the template has always carried it."""
+    return scheduler.ScheduleExpression.expression(settings.expression, TimeZone.of(settings.timezone))
+
+
+def schedule_options(settings: ScheduleSettings) -> ScheduleOptions:
+    return ScheduleOptions(
+        enabled=settings.enabled,
+        flexible_window=None if settings.flexible_window_minutes is None
+        else Duration.minutes(settings.flexible_window_minutes),
+        start=settings.start, end=settings.end, retry_attempts=settings.retry_attempts,
+        max_event_age=Duration.hours(settings.max_event_age_hours))
+
+
+def _retry(settings: RetrySettings) -> Retry:
+    return Retry(max_attempts=settings.max_attempts, interval=Duration.seconds(settings.interval_seconds),
+                 backoff_rate=settings.backoff_rate, max_delay=_duration(settings.max_delay_seconds))
+
+
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS, 120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS, 1096: logs.RetentionDays.THREE_YEARS, 1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS, 2557: logs.RetentionDays.SEVEN_YEARS, 2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS, 3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+def retention(days: int) -> logs.RetentionDays:
+    """A CloudWatch Logs retention from a number of days (config's batch.log_retention_days)."""
+    if days not in _RETENTION:
+        raise ValueError(f"log retention {days} days is not a CloudWatch Logs retention; allowed: {sorted(_RETENTION)}")
+    return _RETENTION[days]

@@ -12,9 +12,9 @@ from constructs import Construct
 
 from config import EnvironmentConfig
 from ml_constructs.batch_naming import state_machine_name
-from ml_constructs.batch_transform import ScheduledBatchTransform
 from stacks.data_stack import DataReferences, DataStack
-from sagemaker_serving_cdk import SageMakerExecutionRole
+from sagemaker_serving_cdk import SageMakerExecutionRole, ScheduledBatchTransform
+from stacks import adapter
 from stacks.adapter import construct_id, model_from_config
 
 
@@ -54,15 +54,16 @@ class BatchStack(Stack):
                 self,
                 construct_id(name),
                 name=name,
-                settings=settings,
-                model_name=self.models[settings.model].model_name,
-                execution_role=self.execution_role,
+                model=self.models[settings.model],
+                schedule=adapter.schedule_expression(settings.schedule),
+                schedule_options=adapter.schedule_options(settings.schedule),
+                transform=adapter.transform_options(settings),
                 input_bucket=self.data.input,
                 output_bucket=self.data.output,
-                data_key=self.data.key,
+                key=self.data.key,
                 alarm_topic=self.data.alarm_topic,
                 alarm_topic_key=self.data.alarm_topic_key,
-                log_retention_days=batch.log_retention_days,
+                log_retention=adapter.retention(batch.log_retention_days),
                 log_group_prefix=log_group_prefix,
                 state_machine_name=batch_state_machine_name(config, name),
                 environment_name=config.name,

@@ -1,5 +1,6 @@
-"""Building blocks for the batch transform tests: the construct in a bare stack with literal inputs, its
-definition as plain JSON, and a run of that definition in moto's Step Functions interpreter."""
+"""Building blocks for the batch transform tests: the construct in a bare stack with literal inputs (config
+settings become props through the app's adapter), its definition as plain JSON, and a run of that definition
+in moto's Step Functions interpreter."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from aws_cdk import Stack, aws_kms as kms, aws_s3 as s3, aws_sns as sns
 from aws_cdk.assertions import Template
 
 from config.batch import TransformSettings
-from ml_constructs.batch_transform import ScheduledBatchTransform
-from sagemaker_serving_cdk import SageMakerExecutionRole
+from sagemaker_serving_cdk import Model, SageMakerExecutionRole, ScheduledBatchTransform
+from stacks import adapter
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
@@ -33,11 +34,15 @@ def build(stack: Stack, settings: Optional[dict] = None, *, name: str = "scoring
     role = SageMakerExecutionRole(stack, "ExecutionRole", model_bucket=models, input_bucket=input_bucket,
                                   output_bucket=output_bucket)
     props.setdefault("environment_name", "test")
-    props.setdefault("log_retention_days", 30)
+    props["log_retention"] = adapter.retention(props.pop("log_retention_days", 30))
+    transform = TransformSettings.model_validate(settings)
     return ScheduledBatchTransform(
-        stack, name.capitalize(), name=name, settings=TransformSettings.model_validate(settings),
-        model_name="the-model", execution_role=role, input_bucket=input_bucket, output_bucket=output_bucket,
-        data_key=kms.Key.from_key_arn(stack, "Key", KEY_ARN), alarm_topic=sns.Topic.from_topic_arn(stack, "Topic", TOPIC_ARN),
+        stack, name.capitalize(), name=name, transform=adapter.transform_options(transform),
+        schedule=adapter.schedule_expression(transform.schedule),
+        schedule_options=adapter.schedule_options(transform.schedule),
+        model=Model.from_model_name(stack, "Model", "the-model", role=role), input_bucket=input_bucket,
+        output_bucket=output_bucket,
+        key=kms.Key.from_key_arn(stack, "Key", KEY_ARN), alarm_topic=sns.Topic.from_topic_arn(stack, "Topic", TOPIC_ARN),
         alarm_topic_key=kms.Key.from_key_arn(stack, "TopicKey", TOPIC_KEY_ARN),
         log_group_prefix="test-batch", **props)
 

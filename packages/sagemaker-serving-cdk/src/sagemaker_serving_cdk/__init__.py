@@ -18,6 +18,7 @@ _EXPORTS = {
     "endpoint": ("BlueGreenDeployment", "CapacitySize", "Endpoint", "EndpointVariant", "HealthAlarms", "IEndpoint",
                  "TrafficRouting"),
     "scaling": ("ScalableInstanceCount",),
+    "batch": ("Retry", "ScheduleOptions", "ScheduledBatchTransform", "TransformOptions"),
     "alarms": ("EndpointAlarmThresholds", "EndpointAlarms", "NoTraffic"),
     "severity_alarms": ("AlarmLevels", "SeverityAlarms"),
     "execution_role": ("SageMakerExecutionRole",),

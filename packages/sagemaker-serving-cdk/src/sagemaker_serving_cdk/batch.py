@@ -15,21 +15,25 @@ Its permissions are written out here instead, scoped to this transform's job nam
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional
 
 from aws_cdk import (
-    Duration, RemovalPolicy, Stack, TimeZone, aws_iam as iam, aws_kms as kms, aws_logs as logs,
+    Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_logs as logs,
     aws_s3 as s3, aws_scheduler as scheduler, aws_scheduler_targets as targets, aws_sns as sns,
     aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks,
 )
 from constructs import Construct
 
-from config.batch import RetrySettings, TransformSettings
-from sagemaker_serving_cdk import acknowledge, nag_reference
+# A pure rule module still in the app until it moves into sagemaker_serving_cdk.rules (see tests/test_package.py).
 from ml_constructs.batch_naming import (
     CAPACITY_ATTEMPT_PATH, DATE_AS_TIMESTAMP, SCHEDULED_DATE, job_name_expression, s3_uri_expression,
 )
-from sagemaker_serving_cdk import SageMakerExecutionRole
+from sagemaker_serving_cdk._acknowledge import acknowledge, nag_reference
+from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole
+from sagemaker_serving_cdk.model import IModel
 
 # Errors of the optimized SageMaker integration: modeled exceptions keep their SDK class name; throttling and
 # other unmodeled API errors arrive as SageMaker.AmazonSageMakerException.
@@ -43,18 +47,108 @@ FAILURE_ERROR = "BatchTransformFailed"
 SYNC_EVENTS_RULE = "StepFunctionsGetEventsForSageMakerTransformJobsRule"
 
 
+@dataclass(frozen=True)
+class Retry:
+    """A Step Functions retry of the transform task."""
+
+    max_attempts: int
+    interval: Duration
+    backoff_rate: float = 2.0
+    """Default: 2."""
+    max_delay: Optional[Duration] = None
+    """Default: none (no cap)."""
+
+
+@dataclass(frozen=True)
+class TransformOptions:
+    """What each transform job does (CreateTransformJob). `{name}` and `{date}` in prefixes are filled per run."""
+
+    instance_type: str = "ml.m5.large"
+    """Default: ml.m5.large."""
+    instance_count: int = 1
+    """Default: 1."""
+    data_type: str = "S3Prefix"
+    """S3Prefix or ManifestFile. Default: S3Prefix."""
+    input_prefix: str = "batch/{name}/{date}/"
+    """Default: batch/{name}/{date}/."""
+    output_prefix: str = "batch/{name}/{date}/"
+    """Default: batch/{name}/{date}/."""
+    manifest_name: Optional[str] = None
+    """For ManifestFile input: the manifest's file name under the input prefix. Default: none."""
+    strategy: str = "SingleRecord"
+    """SingleRecord or MultiRecord. Default: SingleRecord."""
+    max_payload_mb: int = 6
+    """Default: 6."""
+    max_concurrent_transforms: Optional[int] = None
+    """Default: SageMaker's."""
+    split_type: str = "None"
+    """Default: None."""
+    compression: str = "None"
+    """Default: None."""
+    content_type: Optional[str] = "text/csv"
+    """Default: text/csv."""
+    accept: Optional[str] = "text/csv"
+    """Default: text/csv."""
+    assemble_with: str = "None"
+    """Default: None."""
+    input_filter: Optional[str] = None
+    """Default: none (all of each record)."""
+    output_filter: Optional[str] = None
+    """Default: none."""
+    join_source: str = "None"
+    """Input: write each input record next to its prediction. Default: None."""
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """Default: none."""
+    encrypt_output: bool = True
+    """Encrypt results with `key`. Default: True."""
+    encrypt_volume: bool = True
+    """Encrypt the instances' EBS volume with `key` (False for NVMe instance types). Default: True."""
+    invocation_timeout: Duration = Duration.minutes(10)
+    """Default: 10 minutes."""
+    invocation_max_retries: int = 1
+    """Default: 1."""
+    timeout: Duration = Duration.hours(24)
+    """The state machine stops a job running longer than this. Default: 24 hours."""
+    throttle_retry: Retry = Retry(max_attempts=5, interval=Duration.seconds(10), max_delay=Duration.minutes(5))
+    """CreateTransformJob throttled: retried with a fresh job name. Default: 5 attempts from 10 s, at most 5 min."""
+    limit_retry: Retry = Retry(max_attempts=5, interval=Duration.minutes(5), max_delay=Duration.hours(1))
+    """ResourceLimitExceeded: wait for capacity to free up. Default: 5 attempts from 5 min, at most 1 h."""
+    capacity_retry: Retry = Retry(max_attempts=3, interval=Duration.minutes(10))
+    """A job failed with a CapacityError: a new job after a wait that doubles. Default: 3 attempts from 10 min."""
+
+
+@dataclass(frozen=True)
+class ScheduleOptions:
+    """How EventBridge Scheduler delivers the runs."""
+
+    enabled: bool = True
+    """Default: True."""
+    flexible_window: Optional[Duration] = None
+    """Default: off (start on time)."""
+    start: Optional[datetime] = None
+    """Default: now."""
+    end: Optional[datetime] = None
+    """Default: never."""
+    retry_attempts: int = 10
+    """Default: 10."""
+    max_event_age: Duration = Duration.hours(6)
+    """Default: 6 hours."""
+
+
 class ScheduledBatchTransform(Construct):
     """One named transform: its schedule, its state machine (id `Resource`), the state machine's role and logs.
 
-    :param name: the transform's short name (config key); it starts every job name and fills `{name}` in prefixes.
-    :param settings: schedule and every transform option (config/batch.py TransformSettings).
-    :param model_name: the SageMaker model the jobs run (a model of this stack; never imported across stacks).
-    :param execution_role: the model's execution role; it gets the data key for output and volume encryption.
+    :param name: the transform's short name; it starts every job name and fills `{name}` in prefixes.
+    :param model: the SageMaker model the jobs run. Its role (when known) gets `key` for output and volume
+        encryption.
+    :param schedule: when it runs, e.g. `ScheduleExpression.cron(...)` or `.expression("cron(...)", time_zone)`.
+    :param transform: what each job does. Default: TransformOptions().
+    :param schedule_options: delivery of the runs. Default: ScheduleOptions().
     :param input_bucket, output_bucket: where input is read and results land.
-    :param data_key: encrypts results, instance volumes and the execution logs.
+    :param key: encrypts results, instance volumes and the execution logs.
     :param alarm_topic: a failed run publishes here before the execution fails.
     :param alarm_topic_key: the topic's KMS key (publishing to an SSE-KMS topic needs it as well as sns:Publish).
-    :param log_retention_days: how long execution logs are kept.
+    :param log_retention: how long execution logs are kept. Default: one year.
     :param log_group_prefix: log group names start with this (under /aws/vendedlogs/states/, which keeps
         Step Functions out of the account's size-limited CloudWatch Logs resource policy).
     :param environment_name: named in failure notifications. Default: none.
@@ -70,16 +164,17 @@ class ScheduledBatchTransform(Construct):
         construct_id: str,
         *,
         name: str,
-        settings: TransformSettings,
-        model_name: str,
-        execution_role: SageMakerExecutionRole,
+        model: IModel,
+        schedule: scheduler.ScheduleExpression,
         input_bucket: s3.IBucket,
         output_bucket: s3.IBucket,
-        data_key: kms.IKey,
+        key: kms.IKey,
         alarm_topic: sns.ITopic,
         alarm_topic_key: kms.IKey,
-        log_retention_days: int,
         log_group_prefix: str,
+        transform: TransformOptions = TransformOptions(),
+        schedule_options: ScheduleOptions = ScheduleOptions(),
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         environment_name: Optional[str] = None,
         job_tags: Optional[Mapping[str, str]] = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
@@ -87,7 +182,9 @@ class ScheduledBatchTransform(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.name = name
-        self.settings = settings
+        self.settings = transform
+        settings = transform
+        data_key = key
         stack = Stack.of(self)
         self.job_arn_pattern = stack.format_arn(service="sagemaker", resource="transform-job", resource_name=f"{name}-*")
 
@@ -99,18 +196,19 @@ class ScheduledBatchTransform(Construct):
                 "states.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}),
         )
         self._grant_transform_jobs(stack)
-        self._grant_execution_role(execution_role, data_key, settings)
+        if model.role is not None:
+            self._grant_execution_role(model.role, data_key, settings)
 
         self.log_group = logs.LogGroup(
             self,
             "Logs",
             log_group_name=f"/aws/vendedlogs/states/{log_group_prefix}-{name}",
-            retention=_retention(log_retention_days),
+            retention=log_retention,
             encryption_key=data_key,
             removal_policy=removal_policy,
         )
 
-        self.task_state = self._task_state(stack, model_name, input_bucket, output_bucket, data_key, job_tags or {})
+        self.task_state = self._task_state(stack, model.model_name, input_bucket, output_bucket, data_key, job_tags or {})
         definition = self._definition(input_bucket, output_bucket, alarm_topic, alarm_topic_key, environment_name)
         self.state_machine = sfn.StateMachine(
             self,
@@ -125,7 +223,7 @@ class ScheduledBatchTransform(Construct):
         )
         self.state_machine.node.add_dependency(self.role)
 
-        self.schedule = self._schedule(settings)
+        self.schedule = self._schedule(schedule, schedule_options)
         self._acknowledge(stack)
 
     # ------------------------------------------------------------------------------------------- public
@@ -160,7 +258,7 @@ class ScheduledBatchTransform(Construct):
         ))
         # No iam:PassRole: CreateTransformJob takes no role; the job runs as the model's execution role.
 
-    def _grant_execution_role(self, role: SageMakerExecutionRole, key: kms.IKey, settings: TransformSettings) -> None:
+    def _grant_execution_role(self, role: SageMakerExecutionRole, key: kms.IKey, settings: TransformOptions) -> None:
         if settings.encrypt_output or settings.encrypt_volume:
             role.grant_key(key)
         if settings.encrypt_volume:
@@ -195,7 +293,7 @@ class ScheduledBatchTransform(Construct):
             "BatchStrategy": s.strategy,
             "MaxPayloadInMB": s.max_payload_mb,
             "ModelClientConfig": {
-                "InvocationsTimeoutInSeconds": s.invocation_timeout_seconds,
+                "InvocationsTimeoutInSeconds": _seconds(s.invocation_timeout),
                 "InvocationsMaxRetries": s.invocation_max_retries,
             },
             "TransformInput": transform_input,
@@ -228,7 +326,7 @@ class ScheduledBatchTransform(Construct):
                 "output.$": "$.TransformOutput.S3OutputPath",
             },
             "ResultPath": "$.job",
-            "TimeoutSeconds": s.timeout_hours * 3600,
+            "TimeoutSeconds": _seconds(s.timeout),
         })
         task.add_retry(**_retry(THROTTLE_ERRORS, s.throttle_retry))
         task.add_retry(**_retry(LIMIT_ERRORS, s.limit_retry))
@@ -243,15 +341,15 @@ class ScheduledBatchTransform(Construct):
                            cause='"date" must be a calendar date written YYYY-MM-DD')
         given = sfn.Pass(self, "Given date", parameters={"date.$": "$.date"}, result_path="$.run")
         scheduled = sfn.Pass(self, "Scheduled date", parameters={"date.$": SCHEDULED_DATE}, result_path="$.run")
-        manifest = s.effective_manifest_name or ""
+        manifest = s.manifest_name or ""
         plan = sfn.Pass(self, "Plan run", result_path="$.run", parameters={
             "date.$": "$.run.date",
             "timestamp.$": DATE_AS_TIMESTAMP,
             "inputUri.$": s3_uri_expression(input_bucket.bucket_name, s.input_prefix, self.name, manifest),
-            "outputUri.$": s3_uri_expression(output_bucket.bucket_name, s.effective_output_prefix, self.name),
+            "outputUri.$": s3_uri_expression(output_bucket.bucket_name, s.output_prefix, self.name),
         })
         first = sfn.Pass(self, "First attempt", result_path="$.capacity",
-                         result=sfn.Result.from_object({"attempt": 0, "waitSeconds": s.capacity_retry.interval_seconds}))
+                         result=sfn.Result.from_object({"attempt": 0, "waitSeconds": _seconds(s.capacity_retry.interval)}))
         done = sfn.Succeed(self, "Done")
 
         capacity_wait = sfn.Wait(self, "Wait for capacity", time=sfn.WaitTime.seconds_path("$.capacity.waitSeconds"))
@@ -307,8 +405,7 @@ class ScheduledBatchTransform(Construct):
 
     # ------------------------------------------------------------------------------------------- schedule
 
-    def _schedule(self, settings: TransformSettings) -> scheduler.Schedule:
-        schedule = settings.schedule
+    def _schedule(self, expression: scheduler.ScheduleExpression, schedule: ScheduleOptions) -> scheduler.Schedule:
         stack = Stack.of(self)
         # Our own role (rather than the target's per-stack singleton) so its findings are acknowledged here;
         # the target grants it states:StartExecution on this state machine only.
@@ -321,8 +418,8 @@ class ScheduledBatchTransform(Construct):
                 "aws:SourceArn": stack.format_arn(service="scheduler", resource="schedule-group", resource_name="default"),
             }}),
         )
-        window = (scheduler.TimeWindow.flexible(Duration.minutes(schedule.flexible_window_minutes))
-                  if schedule.flexible_window_minutes else scheduler.TimeWindow.off())
+        window = (scheduler.TimeWindow.flexible(schedule.flexible_window)
+                  if schedule.flexible_window else scheduler.TimeWindow.off())
         target = targets.StepFunctionsStartExecution(
             self.state_machine,
             # The date comes from the scheduled time, not the time of delivery: a late or retried start
@@ -332,13 +429,13 @@ class ScheduledBatchTransform(Construct):
                 "schedule": scheduler.ContextAttribute.schedule_arn,
             }),
             retry_attempts=schedule.retry_attempts,
-            max_event_age=Duration.hours(schedule.max_event_age_hours),
+            max_event_age=schedule.max_event_age,
             role=self.schedule_role,
         )
         return scheduler.Schedule(
             self,
             "Schedule",
-            schedule=scheduler.ScheduleExpression.expression(schedule.expression, TimeZone.of(schedule.timezone)),
+            schedule=expression,
             target=target,
             description=f"Starts the {self.name} batch transform",
             enabled=schedule.enabled,
@@ -366,28 +463,16 @@ class ScheduledBatchTransform(Construct):
         })
 
 
-def _retry(errors: tuple[str, ...], retry: RetrySettings) -> dict:
+def _retry(errors: Sequence[str], retry: Retry) -> dict:
     return dict(
         errors=list(errors),
-        interval=Duration.seconds(retry.interval_seconds),
+        interval=retry.interval,
         max_attempts=retry.max_attempts,
         backoff_rate=retry.backoff_rate,
-        max_delay=Duration.seconds(retry.max_delay_seconds) if retry.max_delay_seconds else None,
+        max_delay=retry.max_delay,
         jitter_strategy=sfn.JitterType.FULL,
     )
 
 
-def _retention(days: int) -> logs.RetentionDays:
-    by_days = {
-        1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
-        7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
-        60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS, 120: logs.RetentionDays.FOUR_MONTHS,
-        150: logs.RetentionDays.FIVE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
-        400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS,
-        731: logs.RetentionDays.TWO_YEARS, 1096: logs.RetentionDays.THREE_YEARS, 1827: logs.RetentionDays.FIVE_YEARS,
-        2192: logs.RetentionDays.SIX_YEARS, 2557: logs.RetentionDays.SEVEN_YEARS, 2922: logs.RetentionDays.EIGHT_YEARS,
-        3288: logs.RetentionDays.NINE_YEARS, 3653: logs.RetentionDays.TEN_YEARS,
-    }
-    if days not in by_days:
-        raise ValueError(f"log retention {days} days is not a CloudWatch Logs retention; allowed: {sorted(by_days)}")
-    return by_days[days]
+def _seconds(duration: Duration) -> int:
+    return int(duration.to_seconds())
