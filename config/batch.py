@@ -15,154 +15,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from config.base import Section, TimeZoneName
-from ml_constructs.batch_naming import MAX_TRANSFORM_NAME_LENGTH, job_name_length_bound
+from config.base import Section, TimeZoneName, field_problem
+from sagemaker_serving_cdk.rules.batch_naming import MAX_TRANSFORM_NAME_LENGTH, job_name_length_bound
+from sagemaker_serving_cdk.rules.instances import has_instance_storage, instance_type_problems
+from sagemaker_serving_cdk.rules.logs import log_retention_problems
+from sagemaker_serving_cdk.rules.schedules import cron_problem, fixed_hours, rate_problem
 
-# --------------------------------------------------------------------------------------------- instance types
-
-# CreateTransformJob's TransformInstanceType enum in botocore 1.44.5 (the boto3 pin in requirements.txt).
-# tests/unit/test_batch_config.py compares it with the installed botocore, so a boto3 bump shows the drift.
-TRANSFORM_INSTANCE_SIZES: dict[str, tuple[str, ...]] = {
-    "c4": ("xlarge", "2xlarge", "4xlarge", "8xlarge"),
-    "c5": ("xlarge", "2xlarge", "4xlarge", "9xlarge", "18xlarge"),
-    "c6i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge"),
-    "c7i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
-    "g4dn": ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
-    "g5": ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
-    "g6": ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
-    "g6e": ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
-    "inf2": ("xlarge", "8xlarge", "24xlarge", "48xlarge"),
-    "m4": ("xlarge", "2xlarge", "4xlarge", "10xlarge", "16xlarge"),
-    "m5": ("large", "xlarge", "2xlarge", "4xlarge", "12xlarge", "24xlarge"),
-    "m6i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge"),
-    "m7i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
-    "p2": ("xlarge", "8xlarge", "16xlarge"),
-    "p3": ("2xlarge", "8xlarge", "16xlarge"),
-    "r6i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge"),
-    "r7i": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
-    "trn1": ("2xlarge", "32xlarge"),
-}
-
-# Instance types with local NVMe storage encrypt it in hardware; CreateTransformJob rejects a VolumeKmsKeyId
-# for them ("You can't request a VolumeKmsKeyId when using an instance type with local storage").
-_LOCAL_STORAGE_FAMILIES = frozenset({"g4dn", "g5", "g6", "g6e", "trn1"})
-
-
-def check_transform_instance_type(value: str) -> str:
-    match = re.fullmatch(r"ml\.(?P<family>[a-z0-9]+)\.(?P<size>[a-z0-9]+)", value)
-    if not match:
-        raise ValueError(f"{value!r} is not a SageMaker instance type; expected ml.<family>.<size>, e.g. ml.m5.large")
-    family, size = match.group("family"), match.group("size")
-    if family not in TRANSFORM_INSTANCE_SIZES:
-        raise ValueError(
-            f"unknown instance family {family!r} for batch transform; known families: "
-            f"{', '.join(sorted(TRANSFORM_INSTANCE_SIZES))}"
-        )
-    if size not in TRANSFORM_INSTANCE_SIZES[family]:
-        raise ValueError(
-            f"batch transform offers no {size!r} size of {family}; sizes: {', '.join(TRANSFORM_INSTANCE_SIZES[family])}"
-        )
-    return value
-
-
-def has_local_storage(instance_type: str) -> bool:
-    return instance_type.split(".")[1] in _LOCAL_STORAGE_FAMILIES
-
-
-# --------------------------------------------------------------------------------------------- schedule expressions
-
-_CRON_FIELDS = (
-    # name, lowest, highest, names allowed instead of numbers, special characters beyond , - * /
-    ("minutes", 0, 59, (), ""),
-    ("hours", 0, 23, (), ""),
-    ("day-of-month", 1, 31, (), "?LW"),
-    ("month", 1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), ""),
-    ("day-of-week", 1, 7, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), "?L#"),
-    ("year", 1970, 2199, (), ""),
-)
-_RATE = re.compile(r"rate\((?P<value>\d+) (?P<unit>minutes?|hours?|days?)\)")
-
-
-def cron_problem(expression: str) -> Optional[str]:
-    """What is wrong with an EventBridge Scheduler cron expression, or None when it is valid."""
-    match = re.fullmatch(r"cron\((?P<body>[^()]*)\)", expression)
-    if not match:
-        return "expected cron(minutes hours day-of-month month day-of-week year)"
-    fields = match.group("body").split()
-    if len(fields) != 6:
-        return f"a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), got {len(fields)}"
-    for value, (name, low, high, names, special) in zip(fields, _CRON_FIELDS):
-        problem = _cron_field_problem(value, low, high, names, special)
-        if problem:
-            return f"{name} field {value!r}: {problem}"
-    day_of_month, day_of_week = fields[2], fields[4]
-    if (day_of_month == "?") == (day_of_week == "?"):
-        return "exactly one of day-of-month and day-of-week must be '?' (e.g. cron(0 0 1 * ? *) or cron(0 2 ? * MON *))"
-    return None
-
-
-def _cron_field_problem(value: str, low: int, high: int, names: tuple[str, ...], special: str) -> Optional[str]:
-    if value == "?":
-        return None if "?" in special else "'?' is allowed only in day-of-month and day-of-week"
-    for part in value.split(","):
-        if part == "*":
-            continue
-        if "L" in special and part in ("L", "LW"):
-            continue
-        if "W" in special and re.fullmatch(r"\d{1,2}W", part):
-            part = part[:-1]
-        elif "#" in special and re.fullmatch(r"[1-7A-Z]{1,3}#[1-5]", part):
-            part = part.split("#")[0]
-        elif "L" in special and re.fullmatch(r"[1-7A-Z]{1,3}L", part):
-            part = part[:-1]
-        base, _, step = part.partition("/")
-        if step and not (step.isdigit() and int(step) >= 1):
-            return f"step {step!r} must be a positive number"
-        bounds = [base] if base == "*" else base.split("-")
-        if len(bounds) > 2 or (base == "*" and not step):
-            return f"{part!r} is not a value, a range a-b, a list a,b or a step a/n"
-        for bound in bounds:
-            if bound == "*":
-                continue
-            number = names.index(bound) + low if bound in names else (int(bound) if bound.isdigit() else None)
-            if number is None or not low <= number <= high:
-                allowed = f"{low}-{high}" + (f" or {names[0]}-{names[-1]}" if names else "")
-                return f"{bound!r} is outside {allowed}"
-    return None
-
-
-def rate_problem(expression: str) -> Optional[str]:
-    match = _RATE.fullmatch(expression)
-    if not match:
-        return "expected rate(<value> <unit>) with unit minute(s), hour(s) or day(s), e.g. rate(7 days)"
-    value, unit = int(match.group("value")), match.group("unit")
-    if value < 1:
-        return f"the rate value must be at least 1, got {value}"
-    if (value == 1) == unit.endswith("s"):
-        return f"use the singular unit for 1 and the plural otherwise (rate(1 day), rate(7 days)), got {expression!r}"
-    return None
-
-
-def fixed_hours(expression: str) -> Optional[tuple[tuple[int, int], ...]]:
-    """The (hour, minute) pairs a cron expression fires at, or None when it fires at every hour or minute."""
-    fields = expression[len("cron("):-1].split()
-
-    def values(field: str, high: int) -> Optional[list[int]]:
-        found: list[int] = []
-        for part in field.split(","):
-            base, _, step = part.partition("/")
-            if base == "*":
-                return None
-            start, _, end = base.partition("-")
-            stop = int(end) if end else (high if step else int(start))
-            found.extend(range(int(start), stop + 1, int(step) if step else 1))
-        return found
-
-    minutes, hours = values(fields[0], 59), values(fields[1], 23)
-    if minutes is None or hours is None:
-        return None
-    return tuple((h, m) for h in hours for m in minutes)
-
+__all__ = ["BatchConfig", "ScheduleSettings", "TransformSettings", "cron_problem", "rate_problem"]
 
 # --------------------------------------------------------------------------------------------- sections
 
@@ -301,6 +160,7 @@ class TransformSettings(Section):
     """ManifestFile only: the manifest's object name under the input prefix. Default: manifest.json."""
 
     instance_type: str = "ml.m5.large"
+    """A type CreateTransformJob accepts (botocore's TransformInstanceType)."""
     instance_count: Annotated[int, Field(ge=1, le=100)] = 1
     strategy: Literal["SingleRecord", "MultiRecord"] = "SingleRecord"
     """MultiRecord packs as many records into one request as fit in max_payload_mb (needs a split_type)."""
@@ -351,7 +211,8 @@ class TransformSettings(Section):
     @field_validator("instance_type")
     @classmethod
     def _known_instance_type(cls, value: str) -> str:
-        return check_transform_instance_type(value)
+        field_problem(instance_type_problems(value, "transform"))
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> "TransformSettings":
@@ -371,7 +232,7 @@ class TransformSettings(Section):
                 problems.append(f"{field} {template!r} must contain {{date}}, so each run reads and writes its own folder")
         if self.data_type == "S3Prefix" and self.manifest_name is not None:
             problems.append(f"manifest_name ({self.manifest_name!r}) is for data_type ManifestFile only")
-        if self.encrypt_volume and has_local_storage(self.instance_type):
+        if self.encrypt_volume and has_instance_storage(self.instance_type):
             problems.append(
                 f"{self.instance_type} has local NVMe storage, encrypted in hardware, and takes no volume KMS key; "
                 "set encrypt_volume False or pick an EBS-backed type (e.g. ml.m5.xlarge)"
@@ -398,10 +259,14 @@ class BatchConfig(Section):
     """The environment's scheduled transforms (any number), keyed by a short name used in job names and prefixes."""
 
     transforms: dict[TransformName, TransformSettings] = Field(default_factory=dict)
-    log_retention_days: Literal[
-        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
-    ] = 365
-    """How long the state machines' execution logs are kept (a CloudWatch Logs retention value)."""
+    log_retention_days: int = 365
+    """How long the state machines' execution logs are kept (a CloudWatch Logs retention period, in days)."""
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention_period(cls, value: int) -> int:
+        field_problem(log_retention_problems(value))
+        return value
 
     @model_validator(mode="after")
     def _names_fit_job_names(self) -> "BatchConfig":

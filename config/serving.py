@@ -7,19 +7,21 @@ Cross-field rules live in model validators whose messages show the values involv
 
 from __future__ import annotations
 
-from pathlib import Path
 from dataclasses import dataclass
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from config.base import Section, TimeZoneName
+from config.base import Section, TimeZoneName, field_problem, raise_problems
 from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
-from ml_constructs.s3_layout import ASYNC_PREFIX
-from ml_constructs.handler import DEFAULT_ENTRY_POINT, handler_problems
-from ml_constructs.instance_types import has_instance_storage, instance_family, is_burstable
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from paths import PROJECT_ROOT
+from sagemaker_serving_cdk.rules.handler import DEFAULT_ENTRY_POINT, handler_problems
+from sagemaker_serving_cdk.rules.images import ecr_reference_problems
+from sagemaker_serving_cdk.rules.instances import instance_type_problems, volume_key_problems
+from sagemaker_serving_cdk.rules.s3_layout import ASYNC_PREFIX
+from sagemaker_serving_cdk.rules.scaling import (capacity_bounds_problems, instance_scaling_problems,
+                                                  scheduled_scaling_problems)
+from sagemaker_serving_cdk.rules.variants import serverless_problems
 
 MAX_PRODUCTION_VARIANTS = 10
 SERVERLESS_MEMORY_SIZES_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -30,7 +32,6 @@ LocalName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z
 S3Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]+$", min_length=1, max_length=1024)]
 S3Prefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]*/$", max_length=512)]
 RelativePath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$")]
-InstanceType = Annotated[str, StringConstraints(pattern=r"^ml\.[a-z][a-z0-9-]*\.[a-z0-9]+$")]
 Seconds3600 = Annotated[int, Field(ge=0, le=3600)]
 # A MIME type with optional parameters, as the handler reads Content-Type/Accept (`text/csv; header=present`).
 MimeType = Annotated[str, StringConstraints(
@@ -63,8 +64,7 @@ class EcrImageSettings(Section):
 
     @model_validator(mode="after")
     def _tag_or_digest(self) -> "EcrImageSettings":
-        if (self.tag is None) == (self.digest is None):
-            raise ValueError(f"set exactly one of tag or digest (got tag={self.tag!r}, digest={self.digest!r})")
+        raise_problems(ecr_reference_problems(self.tag, self.digest))
         return self
 
 
@@ -158,7 +158,7 @@ class ModelSettings(Section):
     model_package_version: Optional[Annotated[int, Field(ge=1)]] = None
     """A version of the environment's model package group (the registry); it brings its own image and data."""
     environment: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$")], str] = Field(default_factory=dict)
-    """Extra container environment. Framework images also get the handler settings (guide 6.6)."""
+    """Extra container environment. Framework images also get the handler settings (ARCHITECTURE.md fact 6.6)."""
     network_isolation: bool = True
     """True: the container has no network access (the handler ships inside model.tar.gz and installs nothing).
     Serverless endpoints do not support it: set False for models they serve."""
@@ -220,8 +220,9 @@ class ScheduledScalingSettings(Section):
     """A scheduled capacity change, e.g. a higher floor during business hours."""
 
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9]{0,63}$")]
-    schedule: Annotated[str, StringConstraints(pattern=r"^(cron|rate|at)\(.+\)$")]
-    """An Application Auto Scaling schedule, e.g. `cron(0 8 ? * MON-FRI *)`."""
+    schedule: str
+    """An Application Auto Scaling schedule: `cron(...)` with 6 fields, e.g. `cron(0 8 ? * MON-FRI *)`,
+    `rate(...)` or `at(...)`."""
     timezone: TimeZoneName = "UTC"
     """IANA time zone the schedule is evaluated in, e.g. Europe/Berlin."""
     min_capacity: Optional[Annotated[int, Field(ge=0)]] = None
@@ -229,12 +230,8 @@ class ScheduledScalingSettings(Section):
 
     @model_validator(mode="after")
     def _bounds(self) -> "ScheduledScalingSettings":
-        if self.min_capacity is None and self.max_capacity is None:
-            raise ValueError(f"schedule {self.name!r} must set min_capacity, max_capacity or both")
-        if self.min_capacity is not None and self.max_capacity is not None and self.min_capacity > self.max_capacity:
-            raise ValueError(
-                f"schedule {self.name!r}: min_capacity ({self.min_capacity}) must be <= max_capacity ({self.max_capacity})"
-            )
+        raise_problems(scheduled_scaling_problems(schedule=self.schedule, min_capacity=self.min_capacity,
+                                                  max_capacity=self.max_capacity), prefix=f"schedule {self.name!r}: ")
         return self
 
 
@@ -264,8 +261,8 @@ class AutoscalingSettings(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> "AutoscalingSettings":
-        if self.min_capacity > self.max_capacity:
-            raise ValueError(f"min_capacity ({self.min_capacity}) must be <= max_capacity ({self.max_capacity})")
+        # Bounds against the variant and the endpoint kind: EndpointSettings._scaling_problems (rules.scaling).
+        raise_problems(capacity_bounds_problems(self.min_capacity, self.max_capacity))
         if self.target_invocations_per_instance is not None and self.max_requests_per_second is not None:
             raise ValueError(
                 f"set target_invocations_per_instance ({self.target_invocations_per_instance}) or "
@@ -298,7 +295,8 @@ class InstanceVariantSettings(Section):
     name: VariantName
     model: LocalName
     """A key of the serving config's `models`."""
-    instance_type: InstanceType = "ml.m5.large"
+    instance_type: str = "ml.m5.large"
+    """A type CreateEndpointConfig accepts (botocore's ProductionVariantInstanceType)."""
     initial_instance_count: Annotated[int, Field(ge=1, le=1000)] = 1
     weight: Annotated[float, Field(gt=0)] = 1.0
     """Relative share of traffic among the endpoint's variants."""
@@ -311,34 +309,16 @@ class InstanceVariantSettings(Section):
 
     @field_validator("instance_type")
     @classmethod
-    def _known_shape(cls, value: str) -> str:
-        instance_family(value)
+    def _known_type(cls, value: str) -> str:
+        field_problem(instance_type_problems(value, "real-time"))
         return value
 
     @model_validator(mode="after")
     def _volume_only_on_ebs(self) -> "InstanceVariantSettings":
-        if self.volume_size_gb is not None and has_instance_storage(self.instance_type):
-            raise ValueError(
-                f"variant {self.name!r}: {self.instance_type} has local NVMe storage and takes no volume_size_gb "
-                f"(got {self.volume_size_gb}); drop it or pick an EBS-backed type"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _autoscaling_fits(self) -> "InstanceVariantSettings":
-        scaling = self.autoscaling
-        if scaling is None:
-            return self
-        if is_burstable(self.instance_type):
-            raise ValueError(
-                f"variant {self.name!r}: autoscaling rejects burstable instance type {self.instance_type}; "
-                "use e.g. ml.m5.large or drop autoscaling"
-            )
-        if not scaling.min_capacity <= self.initial_instance_count <= scaling.max_capacity:
-            raise ValueError(
-                f"variant {self.name!r}: need min_capacity ({scaling.min_capacity}) <= initial_instance_count "
-                f"({self.initial_instance_count}) <= max_capacity ({scaling.max_capacity})"
-            )
+        if self.volume_size_gb is not None:
+            raise_problems(volume_key_problems(self.instance_type, field="volume_size_gb", value=self.volume_size_gb,
+                                               fix="no volume_size_gb, or an EBS-backed type (e.g. ml.m5.xlarge)"),
+                           prefix=f"variant {self.name!r}: ")
         return self
 
 
@@ -347,6 +327,8 @@ class ServerlessVariantSettings(Section):
 
     name: VariantName = "AllTraffic"
     model: LocalName
+    autoscaling: Optional[dict[str, Any]] = None
+    """Not supported: accepted only to say why (serverless endpoints scale by max_concurrency)."""
     memory_size_mb: int = 2048
     """1024 to 6144, in steps of 1024."""
     max_concurrency: Annotated[int, Field(ge=1, le=200)] = 5
@@ -362,6 +344,7 @@ class ServerlessVariantSettings(Section):
 
     @model_validator(mode="after")
     def _provisioned_within_max(self) -> "ServerlessVariantSettings":
+        raise_problems(serverless_problems(autoscaling=self.autoscaling is not None), prefix=f"variant {self.name!r}: ")
         if self.provisioned_concurrency is not None and self.provisioned_concurrency > self.max_concurrency:
             raise ValueError(
                 f"provisioned_concurrency ({self.provisioned_concurrency}) must be <= max_concurrency ({self.max_concurrency})"
@@ -510,20 +493,11 @@ class EndpointSettings(Section):
             scaling = variant.autoscaling
             if scaling is None:
                 continue
-            if is_async and scaling.uses_invocation_target:
-                problems.append(
-                    f"variant {variant.name!r}: async endpoints publish no InvocationsPerInstance; use "
-                    "backlog_target_per_instance instead of target_invocations_per_instance/max_requests_per_second"
-                )
-            if not is_async and scaling.backlog_target_per_instance is not None:
-                problems.append(
-                    f"variant {variant.name!r}: backlog_target_per_instance ({scaling.backlog_target_per_instance}) "
-                    "is for async endpoints only"
-                )
-            if not is_async and scaling.min_capacity == 0:
-                problems.append(
-                    f"variant {variant.name!r}: min_capacity 0 is for async endpoints only; real-time variants need >= 1"
-                )
+            problems.extend(f"variant {variant.name!r}: {problem}" for problem in instance_scaling_problems(
+                instance_type=variant.instance_type, initial_count=variant.initial_instance_count,
+                min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity, is_async=is_async,
+                uses_invocation_target=scaling.uses_invocation_target,
+                backlog_target=scaling.backlog_target_per_instance))
         if self.shadow_variant is not None and self.shadow_variant.autoscaling is not None:
             problems.append("the shadow variant cannot autoscale here; size it with initial_instance_count")
         return problems
@@ -562,13 +536,10 @@ class ServingConfig(Section):
                         f"defined models: {sorted(self.models)}"
                     )
                     continue
-                if endpoint.serverless is not None and model.is_multi_model:
-                    problems.append(f"endpoint {endpoint_name!r}: serverless endpoints cannot serve multi-model {model_name!r}")
-                if endpoint.serverless is not None and (model.network_isolation or model.vpc is not None):
-                    problems.append(
-                        f"endpoint {endpoint_name!r}: serverless endpoints support neither network isolation nor a VPC; "
-                        f"set network_isolation=False and no vpc on model {model_name!r}"
-                    )
+                if endpoint.serverless is not None:
+                    problems.extend(f"endpoint {endpoint_name!r}: {problem}" for problem in serverless_problems(
+                        multi_model=model.is_multi_model, network_isolation=model.network_isolation,
+                        in_vpc=model.vpc is not None, model=f"models.{model_name}"))
                 if model.is_multi_model and endpoint.shadow_variant is not None:
                     problems.append(f"endpoint {endpoint_name!r}: shadow variants are not supported with multi-model {model_name!r}")
             problems.extend(self._smoke_request_problems(endpoint_name))

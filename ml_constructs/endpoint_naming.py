@@ -1,26 +1,10 @@
-"""Stable endpoint names and SageMaker's rule for them. Pure Python: config and tools import it without the CDK."""
+"""Moved to the construct library as sagemaker_serving_cdk.rules.naming (pure, stdlib only).
 
-from __future__ import annotations
+This name stays an alias of that module (the same object, private names included) for the app's imports.
+"""
 
-import re
+import sys
 
+from sagemaker_serving_cdk.rules import naming as _moved
 
-# SageMaker's endpoint name rule (CreateEndpoint, EndpointName): 1-63 characters, alphanumerics and hyphens,
-# starting and ending with an alphanumeric.
-ENDPOINT_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-MAX_ENDPOINT_NAME_LENGTH = 63
-
-
-def endpoint_name(name_prefix: str, endpoint: str) -> str:
-    """The stable physical name of an environment's endpoint: `<name_prefix>-<endpoint>` (guide section 4)."""
-    return f"{name_prefix}-{endpoint}"
-
-
-def endpoint_name_problem(name: str) -> str | None:
-    """Why SageMaker would reject `name` as an endpoint name, or None when it is valid."""
-    if len(name) > MAX_ENDPOINT_NAME_LENGTH:
-        return f"{name!r} has {len(name)} characters; SageMaker allows at most {MAX_ENDPOINT_NAME_LENGTH}"
-    if not ENDPOINT_NAME_PATTERN.match(name):
-        return (f"{name!r} is not a SageMaker endpoint name: letters, digits and hyphens, starting and ending "
-                f"with a letter or digit ({ENDPOINT_NAME_PATTERN.pattern})")
-    return None
+sys.modules[__name__] = _moved

@@ -1,8 +1,10 @@
-"""Key prefixes shared by the buckets, the endpoint configs and the tools that upload or read there.
+"""Moved to the construct library as sagemaker_serving_cdk.rules.s3_layout (pure, stdlib only).
 
-Pure (no CDK, no config), so that config validation, constructs and tools import it without cycles.
+This name stays an alias of that module (the same object, private names included) for the app's imports.
 """
 
-# Async inference requests (input bucket), results and failures (output bucket) live under async/<endpoint>/
-# (config.serving.async_paths decides the rest).
-ASYNC_PREFIX = "async/"
+import sys
+
+from sagemaker_serving_cdk.rules import s3_layout as _moved
+
+sys.modules[__name__] = _moved

@@ -17,7 +17,7 @@ from ml_constructs.execution_role import SageMakerExecutionRole
 from ml_constructs.framework_images import framework_image
 from ml_constructs.model import ModelData, ModelImage, SageMakerModel
 from stacks.data_stack import DataReferences
-from stacks.paths import PROJECT_ROOT
+from paths import PROJECT_ROOT
 from tools import package_model
 
 HANDLER_SOURCE_DIR = PROJECT_ROOT / "build" / "handler-source"

@@ -1,4 +1,4 @@
-"""Network isolation and the image's pip (guide 6.9): at start the image pip-installs the handler's code
+"""Network isolation and the image's pip (ARCHITECTURE.md fact 6.9): at start the image pip-installs the handler's code
 directory with sagemaker-containers' own `_modules.prepare` + `_modules.install`, run here unchanged with
 no index reachable. pip 25.2 builds it offline, pip 25.3 does not, and the environment every handler-bearing
 model gets (ml_constructs.handler.handler_environment) makes any pip build it offline.
