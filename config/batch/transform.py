@@ -1,110 +1,15 @@
-"""Settings of the Batch stack: scheduled SageMaker batch transform jobs.
-
-Each entry of `BatchConfig.transforms` becomes one chain: an EventBridge Scheduler schedule starts a Step
-Functions state machine, which runs CreateTransformJob and waits for it (ml_constructs/batch_transform.py).
-The same sections are the typed props of that construct, so a rule is checked once, whether a value comes
-from config or from code.
-"""
+"""One scheduled batch transform: what runs, on what, where its data lives, and how it retries."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from typing import Annotated, Literal, Optional
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from config.base import Section, TimeZoneName, field_problem
-from sagemaker_serving_cdk.rules.batch_naming import MAX_TRANSFORM_NAME_LENGTH, job_name_length_bound
+from config.base import Section, field_problem
+from config.batch.schedule import ScheduleSettings
 from sagemaker_serving_cdk.rules.instances import has_instance_storage, instance_type_problems
-from sagemaker_serving_cdk.rules.logs import log_retention_problems
-from sagemaker_serving_cdk.rules.schedules import cron_problem, fixed_hours, rate_problem
-
-__all__ = ["BatchConfig", "ScheduleSettings", "TransformSettings", "cron_problem", "rate_problem"]
-
-# --------------------------------------------------------------------------------------------- sections
-
-
-
-class ScheduleSettings(Section):
-    """When EventBridge Scheduler starts the transform."""
-
-    expression: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
-    """`cron(minutes hours day-of-month month day-of-week year)` or `rate(<value> minute(s)|hour(s)|day(s))`."""
-    timezone: TimeZoneName = "UTC"
-    """IANA time zone a cron expression is evaluated in, e.g. Europe/Berlin. Rate schedules ignore it."""
-    enabled: bool = True
-    """False: the schedule exists but never fires; start runs by hand (see README, Batch transforms)."""
-    flexible_window_minutes: Optional[Annotated[int, Field(ge=1, le=1440)]] = None
-    """Let the scheduler start up to this many minutes late to spread load. Default: off (start on time)."""
-    start: Optional[datetime] = None
-    """First time the schedule may fire (ISO 8601 with a UTC offset). Default: as soon as it is deployed."""
-    end: Optional[datetime] = None
-    """Last time the schedule may fire. Default: never ends."""
-    retry_attempts: Annotated[int, Field(ge=0, le=185)] = 10
-    """How often the scheduler retries a StartExecution call that failed (e.g. throttled)."""
-    max_event_age_hours: Annotated[int, Field(ge=1, le=24)] = 6
-    """The scheduler gives up on an invocation it could not deliver within this time."""
-
-    @field_validator("expression")
-    @classmethod
-    def _known_expression(cls, value: str) -> str:
-        if value.startswith("cron("):
-            problem = cron_problem(value)
-        elif value.startswith("rate("):
-            problem = rate_problem(value)
-        else:
-            problem = "expected cron(...) or rate(...), e.g. cron(0 0 1 * ? *) or rate(7 days)"
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("start", "end")
-    @classmethod
-    def _aware(cls, value: Optional[datetime]) -> Optional[datetime]:
-        if value is not None and value.utcoffset() is None:
-            raise ValueError(f"{value.isoformat()} has no UTC offset; write e.g. 2027-01-01T00:00:00+00:00")
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> "ScheduleSettings":
-        if self.start is not None and self.end is not None and self.start >= self.end:
-            raise ValueError(f"start ({self.start.isoformat()}) must be before end ({self.end.isoformat()})")
-        if self.is_cron:
-            problem = self._utc_date_problem()
-            if problem:
-                raise ValueError(problem)
-        return self
-
-    @property
-    def is_cron(self) -> bool:
-        return self.expression.startswith("cron(")
-
-    def _utc_date_problem(self) -> Optional[str]:
-        # The job's date (its S3 prefixes) is the UTC date of the scheduled time: the scheduler passes
-        # that time in UTC, and the state machine cannot do time-zone arithmetic. Refuse a local time that
-        # falls on another UTC date, rather than reading yesterday's folder without a word.
-        zone = ZoneInfo(self.timezone)
-        offsets = {datetime(2026, month, 15, 12, tzinfo=zone).utcoffset() for month in range(1, 13)}
-        if offsets == {timedelta(0)}:
-            return None
-        times = fixed_hours(self.expression)
-        if times is None:
-            return (
-                f"{self.expression} fires at many times of day; in {self.timezone} some of them fall on another "
-                "UTC date than the local one, and the job's S3 prefix uses the UTC date. Use timezone UTC"
-            )
-        for hour, minute in times:
-            for offset in sorted(offsets):
-                utc_minutes = hour * 60 + minute - int(offset.total_seconds() // 60)
-                if not 0 <= utc_minutes < 24 * 60:
-                    return (
-                        f"{self.expression} at {hour:02d}:{minute:02d} {self.timezone} is on another UTC date "
-                        f"(offset {offset}), and the job's S3 prefix uses the UTC date of the scheduled time; "
-                        "pick a local time that is on the same date in UTC, or use timezone UTC"
-                    )
-        return None
 
 
 class RetrySettings(Section):
@@ -250,35 +155,3 @@ class TransformSettings(Section):
         if self.data_type != "ManifestFile":
             return None
         return self.manifest_name or "manifest.json"
-
-
-TransformName = Annotated[str, StringConstraints(pattern=rf"^[a-z][a-z0-9-]{{0,{MAX_TRANSFORM_NAME_LENGTH - 2}}}[a-z0-9]$")]
-
-
-class BatchConfig(Section):
-    """The environment's scheduled transforms (any number), keyed by a short name used in job names and prefixes."""
-
-    transforms: dict[TransformName, TransformSettings] = Field(default_factory=dict)
-    log_retention_days: int = 365
-    """How long the state machines' execution logs are kept (a CloudWatch Logs retention period, in days)."""
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention_period(cls, value: int) -> int:
-        field_problem(log_retention_problems(value))
-        return value
-
-    @model_validator(mode="after")
-    def _names_fit_job_names(self) -> "BatchConfig":
-        problems = []
-        for name, transform in self.transforms.items():
-            longest = job_name_length_bound(
-                name,
-                capacity_attempts=transform.capacity_retry.max_attempts,
-                task_retries=transform.throttle_retry.max_attempts + transform.limit_retry.max_attempts,
-            )
-            if longest > 63:
-                problems.append(f"transform {name!r}: job names could reach {longest} characters; SageMaker allows 63")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
