@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 CDK := cdk
 
 .PHONY: setup synth test snapshot bench-synth bench-inference train-demo package-model serve cost cost-baseline clean
-.PHONY: lock diff
+.PHONY: lock diff data
 .PHONY: serving-stacks
 .PHONY: deploy-local destroy-local
 
@@ -59,6 +59,14 @@ lock: $(VENV)/.installed
 	$(UV_COMPILE) requirements.txt -o requirements.lock
 	$(UV_COMPILE) requirements-dev.txt --constraint requirements.lock -o requirements-dev.lock
 	$(UV_COMPILE) --no-deps requirements-data.txt -o requirements-data.lock
+
+## Regenerate the library's data tables (_data/) from their installed sources: botocore (instance types),
+## aws-cdk-lib (log retention) and sagemaker-core (framework image registries). The drift tests say when.
+SCRIPTS := $(LIBRARY)/scripts
+data: setup
+	$(PY) $(SCRIPTS)/generate_instance_types.py
+	$(PY) $(SCRIPTS)/generate_log_retention.py
+	$(PY) $(SCRIPTS)/generate_framework_images.py
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
