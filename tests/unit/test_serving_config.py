@@ -76,9 +76,9 @@ def test_invocations_target_is_derived_from_requests_per_second():
     (endpoint(variants=[{**VARIANT, "instance_type": "m5.large"}]), "variants.0.instance_type = 'm5.large': not a SageMaker instance type for real-time (CreateEndpointConfig); "
      "allowed: ml.<family>.<size> with family one of c4,"),
     # issue 14: a size that does not exist is a config error naming the sizes (was a traceback, or accepted)
-    (endpoint(variants=[{**VARIANT, "instance_type": "ml.m5.huge"}]), "variants.0.instance_type = 'ml.m5.huge': "
+    (endpoint(variants=[{**VARIANT, "instance_type": "ml.m5.huge"}]), "prod: serving.endpoints.api.variants.0.instance_type = 'ml.m5.huge': "
      "CreateEndpointConfig offers no such size of m5; allowed: m5 sizes for real-time: 12xlarge, 24xlarge, 2xlarge"),
-    (endpoint(variants=[{**VARIANT, "instance_type": "ml.m5.3xlarge"}]), "variants.0.instance_type = 'ml.m5.3xlarge': "
+    (endpoint(variants=[{**VARIANT, "instance_type": "ml.m5.3xlarge"}]), "prod: serving.endpoints.api.variants.0.instance_type = 'ml.m5.3xlarge': "
      "CreateEndpointConfig offers no such size of m5"),
     (endpoint(variants=[{**VARIANT, "initial_instance_count": 0}]), "variants.0.initial_instance_count = 0"),
     (endpoint(variants=[{**VARIANT, "volume_size_gb": 600}]), "variants.0.volume_size_gb = 600: Input should be less than or equal to 512"),
@@ -146,7 +146,8 @@ def test_invocations_target_is_derived_from_requests_per_second():
     # issue 14: a 5-field (Unix) cron is refused as strictly as batch schedules refuse it
     (endpoint(variants=[{**VARIANT, "autoscaling": {"schedules": [{"name": "Open", "schedule": "cron(0 8 * * MON-FRI)",
                                                                    "min_capacity": 2}]}}]),
-     "schedules.0 = {'name': 'Open', 'schedule': 'cron(0 8 * * MON-FRI)', 'min_capacity': 2}: schedule 'Open': "
+     "prod: serving.endpoints.api.variants.0.autoscaling.schedules.0 = {'name': 'Open', 'schedule': 'cron(0 8 * * MON-FRI)', "
+     "'min_capacity': 2}: schedule 'Open': "
      "schedule = 'cron(0 8 * * MON-FRI)': a cron expression has 6 fields"),
     (endpoint(variants=[{**VARIANT, "autoscaling": {"schedules": [{"name": "Open", "schedule": "rate(1 day)"}]}}]),
      "schedule 'Open': min_capacity = None: a scheduled action changes at least one bound; "
@@ -165,7 +166,8 @@ def test_invocations_target_is_derived_from_requests_per_second():
      "allowed: False"),
     # issue 14: serverless + autoscaling says why, not just "Extra inputs are not permitted"
     (endpoint(serverless={"model": "main", "autoscaling": {"min_capacity": 1}}),
-     "serverless = {'model': 'main', 'autoscaling': {'min_capacity': 1}}: variant 'AllTraffic': autoscaling = 'set': "
+     "prod: serving.endpoints.api.serverless = {'model': 'main', 'autoscaling': {'min_capacity': 1}}: variant 'AllTraffic': "
+     "autoscaling = 'set': "
      "serverless endpoints scale by max_concurrency"),
     ({"models": {"multi": {"multi_model_prefix": "m/", "network_isolation": False}}, "endpoints": {"api": {
         "variants": [{"name": "a", "model": "multi"}], "shadow_variant": {"name": "s", "model": "multi"}}}},
