@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 CDK := cdk
 
 .PHONY: setup synth test snapshot bench-synth bench-inference train-demo package-model serve cost cost-baseline clean
-.PHONY: lock diff
+.PHONY: lock diff data
 .PHONY: serving-stacks
 .PHONY: deploy-local destroy-local
 
@@ -35,10 +35,16 @@ BINARY_ONLY = --only-binary :all: $(addprefix --no-binary ,$(SOURCE_BUILDS))
 ## The construct library (packages/), installed editable: the app is its first consumer. Building it fetches
 ## its build backend (setuptools) unhashed, as SOURCE_BUILDS do; it installs no dependency of its own (--no-deps).
 LIBRARY := packages/sagemaker-serving-cdk
-$(VENV)/.installed: requirements.lock requirements-dev.lock $(LIBRARY)/pyproject.toml
+## requirements-data.lock: sources the library's generated tables are checked against (sagemaker-core's image JSON),
+## hashed but compiled and installed without their dependencies, which nothing imports; into $(DATA_SOURCES), out of
+## site-packages, so that `pip check` still vouches for everything importable.
+DATA_SOURCES := $(VENV)/data-sources
+$(VENV)/.installed: requirements.lock requirements-dev.lock requirements-data.lock $(LIBRARY)/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps $(BINARY_ONLY) \
 		-r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps --only-binary :all: \
+		--upgrade --target $(DATA_SOURCES) -r requirements-data.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e $(LIBRARY)
 	$(PY) -m pip check
 	touch $@
@@ -52,6 +58,15 @@ UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --universal --
 lock: $(VENV)/.installed
 	$(UV_COMPILE) requirements.txt -o requirements.lock
 	$(UV_COMPILE) requirements-dev.txt --constraint requirements.lock -o requirements-dev.lock
+	$(UV_COMPILE) --no-deps requirements-data.txt -o requirements-data.lock
+
+## Regenerate the library's data tables (_data/) from their installed sources: botocore (instance types),
+## aws-cdk-lib (log retention) and sagemaker-core (framework image registries). The drift tests say when.
+SCRIPTS := $(LIBRARY)/scripts
+data: setup
+	$(PY) $(SCRIPTS)/generate_instance_types.py
+	$(PY) $(SCRIPTS)/generate_log_retention.py
+	$(PY) $(SCRIPTS)/generate_framework_images.py
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from sagemaker_serving_cdk.rules.problems import Problem, describe
 
 
 class Section(BaseModel):
@@ -50,3 +53,16 @@ def describe_validation_error(environment: str, error: ValidationError) -> list[
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def raise_problems(problems: Iterable[Problem], prefix: str = "") -> None:
+    """Raise the library rules' problems as one validation error (pydantic adds environment and field path)."""
+    text = describe(problems, prefix)
+    if text:
+        raise ValueError(text)
+
+
+def field_problem(problems: list[Problem]) -> None:
+    """For a field validator: pydantic already names the field and value, so say why and what is allowed."""
+    if problems:
+        raise ValueError("; ".join(f"{p.message}; allowed: {p.allowed}" for p in problems))

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from config.base import ConfigError, describe_validation_error
-from config.environment import EnvironmentConfig
+from config.environment_schema import EnvironmentConfig
 
 
 def load_environments(

@@ -6,7 +6,8 @@ the one list of regions an environment may use; to deploy to another region, add
 """
 
 import json
-from pathlib import Path
+
+from paths import PROJECT_ROOT
 
 AWS_REGIONS = (
     "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
@@ -16,7 +17,7 @@ AWS_REGIONS = (
     "me-central-1", "me-south-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
 )
 
-PRICES_FILE = Path(__file__).resolve().parent.parent / "tools" / "prices.json"
+PRICES_FILE = PROJECT_ROOT / "tools" / "prices.json"
 PRICED_REGIONS = tuple(sorted(json.loads(PRICES_FILE.read_text(encoding="utf-8"))["regions"]))
 
 

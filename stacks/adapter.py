@@ -24,13 +24,13 @@ from config.serving import (
     DeploymentSettings, EndpointAlarmSettings, EndpointSettings, InstanceVariantSettings, ModelSettings, async_paths,
 )
 from inference_code.framework import REGISTRY_PACKAGE_FRAMEWORK
-from ml_constructs.framework_images import framework_image
+from sagemaker_serving_cdk.rules.images import framework_image
 from sagemaker_serving_cdk import (
     AlarmLevels, AsyncInference, Retry, ScheduleOptions, TransformOptions, BlueGreenDeployment, CapacitySize, ContainerImage, DataCapture, Endpoint,
     EndpointAlarmThresholds, EndpointConfig, HealthAlarms, InstanceVariant, Model, ModelData, NoTraffic,
     SageMakerExecutionRole, ScalableInstanceCount, ServerlessVariant, ShadowVariant, TrafficRouting,
 )
-from stacks.paths import PROJECT_ROOT
+from paths import PROJECT_ROOT
 from tools import package_model
 
 if TYPE_CHECKING:  # data_stack uses the adapter too

@@ -9,7 +9,7 @@ from aws_cdk import App
 
 from config import EnvironmentConfig, PipelineSettings
 from stacks.compliance import register_compliance_checks
-from stacks.paths import PROJECT_ROOT
+from paths import PROJECT_ROOT
 from stacks.pipeline_stack import PipelineStack, add_smoke_test_access
 from stacks.stage import InferenceStage
 

@@ -11,7 +11,7 @@ from aws_cdk import ArnFormat, CfnOutput, Stack, aws_iam as iam
 from constructs import Construct
 
 from config import EnvironmentConfig
-from ml_constructs.batch_naming import state_machine_name
+from sagemaker_serving_cdk.rules.batch_naming import state_machine_name
 from stacks.data_stack import DataReferences, DataStack
 from sagemaker_serving_cdk import SageMakerExecutionRole, ScheduledBatchTransform
 from stacks import adapter

@@ -22,12 +22,11 @@ from aws_cdk import (
 from constructs import Construct
 
 from config import EnvironmentConfig, PipelineSettings
-from sagemaker_serving_cdk import acknowledge
-from sagemaker_serving_cdk import SecureBucket
+from paths import PROJECT_ROOT
+from sagemaker_serving_cdk import SecureBucket, acknowledge
 from stacks.smoke_test_access import SmokeTestAccessStack, pipeline_smoke_test_role_name, smoke_test_role_name
 from stacks.stage import InferenceStage
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The pinned CDK CLI (ARCHITECTURE 6.2: `latest` is an accidental 3.0.0) for self-mutation, and the
 # cdk-assets release that publishes assets; both would otherwise be installed as `latest` on every run.
 CDK_CLI_VERSION = "2.1148.1"

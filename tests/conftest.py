@@ -17,7 +17,7 @@ from stacks.application import PIPELINE_STACK_ID, PROJECT_ROOT, build_app, cdk_c
 from stacks.pipeline_stack import PipelineStack
 from stacks.stage import InferenceStage
 
-# Dev serves the packaged demo model as a file asset (config/environments.py); `make test` builds it first.
+# Dev serves the packaged demo model as a file asset (config/environment_values.py); `make test` builds it first.
 DEMO_MODEL = PROJECT_ROOT / "build" / "demo-model.tar.gz"
 
 

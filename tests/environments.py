@@ -1,6 +1,6 @@
 """The configured environments, for parametrizing tests at collection time.
 
-Tests follow config: adding an environment to config/environments.py adds its cases everywhere, and a
+Tests follow config: adding an environment to config/environment_values.py adds its cases everywhere, and a
 test that needs an environment with some feature selects it by the feature (`stages_where`), never by name.
 """
 from __future__ import annotations

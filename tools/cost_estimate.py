@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from sagemaker_serving_cdk.rules.schedules import DAYS_PER_MONTH
+from sagemaker_serving_cdk.rules.schedules import runs_per_month as _runs_per_month
+
 DEFAULT_PRICES = Path(__file__).with_name("prices.json")
-DAYS_PER_MONTH = 365 / 12
 
 
 class PricingError(ValueError):
@@ -118,54 +120,10 @@ def referenced_id(value: Any) -> Optional[str]:
 
 def runs_per_month(expression: str) -> float:
     """How often an EventBridge (Scheduler) expression fires in an average month (cron: approximately)."""
-    expression = expression.strip()
-    rate = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expression)
-    if rate:
-        value, unit = int(rate.group(1)), rate.group(2).rstrip("s")
-        per_day = {"minute": 24 * 60, "hour": 24, "day": 1}[unit] / value
-        return per_day * DAYS_PER_MONTH
-    if re.fullmatch(r"at\(.+\)", expression):
-        return 1.0  # a one-time run: counted once, in the month it happens
-    cron = re.fullmatch(r"cron\((.+)\)", expression)
-    if not cron or len(cron.group(1).split()) != 6:
-        raise PricingError(f"cannot tell how often {expression!r} runs; expected rate(...), cron(6 fields) or at(...)")
-    minutes, hours, day_of_month, month, day_of_week, _year = cron.group(1).split()
-    per_day = _count(minutes, 0, 59) * _count(hours, 0, 23)
-    if day_of_month == "?":
-        monthly = [p for p in day_of_week.split(",") if "#" in p or (p.endswith("L") and p != "L")]
-        days = len(monthly) if monthly else _count(day_of_week, 1, 7, _DAYS) * DAYS_PER_MONTH / 7
-    else:
-        days = DAYS_PER_MONTH if day_of_month == "*" else _count(day_of_month, 1, 31)
-    return per_day * days * _count(month, 1, 12, _MONTHS) / 12
-
-
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-
-
-def _count(field_value: str, low: int, high: int, names: tuple[str, ...] = ()) -> int:
-    """How many values a cron field selects (`*`, lists, ranges, steps, names); L, W and # forms count once."""
-
-    def number(text: str) -> Optional[int]:
-        if text.isdigit():
-            return int(text)
-        return names.index(text) + low if text in names else None
-
-    total = 0
-    for part in field_value.split(","):
-        base, _, step = part.partition("/")
-        bounds = base.split("-")
-        if base in ("*", "?"):
-            start, end = low, high
-        elif len(bounds) == 2 and None not in (number(bounds[0]), number(bounds[1])):
-            start, end = number(bounds[0]), number(bounds[1])
-        elif number(base) is not None:
-            start, end = number(base), (high if step else number(base))
-        else:
-            total += 1  # L, LW, 15W, MON#2, 5L: one value
-            continue
-        total += len(range(start, end + 1, int(step) if step.isdigit() else 1))
-    return total
+    try:
+        return _runs_per_month(expression)
+    except ValueError as error:
+        raise PricingError(str(error)) from None
 
 
 # ------------------------------------------------------------------------------------------------ pricing

@@ -47,7 +47,7 @@ DEFAULT_OUTDIR = PROJECT_ROOT / "build" / "cdk.out.local"
 CDK_TIMEOUT_SECONDS = 600
 DEMO_MODEL = PROJECT_ROOT / "build" / "demo-model.tar.gz"  # `make package-model`
 
-# Resource types the emulator accepts in a template but does not create (moto 5.2.5, guide 6.5). They are
+# Resource types the emulator accepts in a template but does not create (moto 5.2.5, ARCHITECTURE.md fact 6.5). They are
 # asserted from the template in tests instead.
 SKIPPED_BY_EMULATOR = {
     "AWS::S3::BucketPolicy",

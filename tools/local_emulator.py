@@ -6,7 +6,7 @@
 
 In code, `LocalEmulator` is a context manager: the server is stopped on exit, also when the body raised.
 The server listens on 127.0.0.1 only; clients use http://localhost:PORT (moto resolves template URLs by that
-host name, guide 6.5). Credentials are dummies: nothing here can reach AWS.
+host name, ARCHITECTURE.md fact 6.5). Credentials are dummies: nothing here can reach AWS.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from paths import PROJECT_ROOT
+
 STATE_FILE = PROJECT_ROOT / "build" / "local-emulator.json"
 SERVER_MODULE = "tools.emulator_server"
 ACCOUNT_ID = "123456789012"  # moto's default account

@@ -23,7 +23,9 @@ import tarfile
 from pathlib import Path
 from typing import Optional
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from paths import PROJECT_ROOT
+
+REPO_ROOT = PROJECT_ROOT
 DEFAULT_CODE_DIR = REPO_ROOT / "inference_code"
 DEFAULT_ENTRY_POINT = "inference.py"
 # Files of inference_code/ that only the app imports (the image versions); they stay out of code/.

@@ -17,7 +17,7 @@ import sys
 import tarfile
 from pathlib import Path
 
-from ml_constructs.handler import handler_environment
+from sagemaker_serving_cdk.rules.handler import handler_environment
 from tools import serving_runtime, serving_stacks
 
 XGBOOST_MODEL_FILE = "xgboost-model"

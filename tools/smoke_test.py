@@ -5,7 +5,7 @@ Usage:
     python -m tools.smoke_test --stage Staging [--region us-east-1] [--endpoint-url URL] [--role-arn ARN]
                                [--async-timeout 900]
 
-The endpoints, their kinds and their requests come from the stage's config (config/environments.py):
+The endpoints, their kinds and their requests come from the stage's config (config/environment_values.py):
 an endpoint is called by its stable name `<name_prefix>-<endpoint>` and sent its `smoke_request` (the
 endpoint's own, else its model's). Per kind:
 
@@ -185,7 +185,7 @@ def run(session: boto3.session.Session, config: EnvironmentConfig, *, endpoint_u
         if probe.request is None:
             results.append(Result(probe, ok=False, detail=(
                 f"no smoke request: set serving.endpoints.{probe.endpoint}.smoke_request (or the smoke_request of "
-                f"the model it serves) in config/environments.py")))
+                f"the model it serves) in config/environment_values.py")))
         elif probe.kind == "async":
             if s3 is None:
                 s3 = session.client("s3", endpoint_url=endpoint_url)

@@ -32,9 +32,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
+from paths import PROJECT_ROOT
 from tools.synth_summary import assembly_stacks
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = PROJECT_ROOT
 SNAPSHOT_DIR = REPO_ROOT / "tests" / "gates" / "__snapshots__" / "test_snapshots"
 MISSING = "<absent>"
 

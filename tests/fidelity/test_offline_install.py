@@ -1,7 +1,7 @@
-"""Network isolation and the image's pip (guide 6.9): at start the image pip-installs the handler's code
+"""Network isolation and the image's pip (ARCHITECTURE.md fact 6.9): at start the image pip-installs the handler's code
 directory with sagemaker-containers' own `_modules.prepare` + `_modules.install`, run here unchanged with
 no index reachable. pip 25.2 builds it offline, pip 25.3 does not, and the environment every handler-bearing
-model gets (ml_constructs.handler.handler_environment) makes any pip build it offline.
+model gets (sagemaker_serving_cdk.rules.handler.handler_environment) makes any pip build it offline.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ml_constructs.handler import handler_environment
+from sagemaker_serving_cdk.rules.handler import handler_environment
 from tools import serving_runtime, serving_stacks
 from tools.package_model import DEFAULT_CODE_DIR
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import json
 
-from stacks.paths import PROJECT_ROOT
+from paths import PROJECT_ROOT
 from tools.cost_estimate import Prices, deltas, estimate, load_stacks, to_baseline
 
 BASELINE = PROJECT_ROOT / "cost-baseline.json"

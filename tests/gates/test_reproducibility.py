@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from stacks.paths import PROJECT_ROOT
+from paths import PROJECT_ROOT
 from tests.conftest import DEMO_MODEL
 
 # x86_64 OpenBLAS kernels, oldest first; a machine accepts those its CPU can run.

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from config import ENVIRONMENTS, load_environments
-from ml_constructs.handler import framework_model_environment
+from sagemaker_serving_cdk.rules.handler import framework_model_environment
 from tools import local_runtime
 from tools.local_emulator import PROJECT_ROOT
 

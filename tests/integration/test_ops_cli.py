@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from config import ENVIRONMENTS, load_environments
-from ml_constructs.handler import framework_model_environment
+from sagemaker_serving_cdk.rules.handler import framework_model_environment
 from tools.ops.__main__ import main
 from tools.ops.traffic import ROLLED_BACK_EXIT_CODE
 from tools.deploy_local import client

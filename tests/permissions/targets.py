@@ -10,7 +10,7 @@ from typing import Iterator, Optional
 
 from config.serving import async_paths
 from sagemaker_serving_cdk import BucketLayout
-from ml_constructs.framework_images import framework_image
+from sagemaker_serving_cdk.rules.images import framework_image
 from stacks.adapter import REGISTRY_PACKAGE_FRAMEWORK
 from tests.permissions.evaluator import Principal
 from tests.environments import BY_STAGE

@@ -7,7 +7,7 @@ import tarfile
 
 import pytest
 
-from ml_constructs.handler import PACKED_SUBMIT_DIRECTORY
+from sagemaker_serving_cdk.rules.handler import PACKED_SUBMIT_DIRECTORY
 from stacks.adapter import check_artifact_handler, handler_source_bundle
 from tools import package_model
 from tools.package_model import DEFAULT_CODE_DIR

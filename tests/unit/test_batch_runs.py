@@ -15,7 +15,7 @@ from aws_cdk.assertions import Template
 from moto import mock_aws
 from moto.stepfunctions.parser.backend import execution_worker
 
-from ml_constructs.batch_naming import JOB_NAME_PATTERN, MAX_JOB_NAME_LENGTH
+from sagemaker_serving_cdk.rules.batch_naming import JOB_NAME_PATTERN, MAX_JOB_NAME_LENGTH
 from stacks.application import cdk_context
 from tests.unit.batch_kit import (
     ACCOUNT, INTERPRETER, MOTO_SAGEMAKER_ERROR, REGION, TASK, build, definition_of, run, with_failing_task,

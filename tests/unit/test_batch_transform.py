@@ -7,7 +7,7 @@ import json
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from ml_constructs.batch_naming import job_name_expression
+from sagemaker_serving_cdk.rules.batch_naming import job_name_expression
 from sagemaker_serving_cdk.batch import FAILURE_ERROR, LIMIT_ERRORS, THROTTLE_ERRORS
 from tests.unit.batch_kit import KEY_ARN, TASK, TOPIC_ARN, build, definition_of
 from tests.unit.serving_kit import actions_of, only, policy_statements

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 
-from ml_constructs.instance_types import accepts_volume_kms_key, has_instance_storage, is_burstable
+from sagemaker_serving_cdk.rules.instances import accepts_volume_kms_key, has_instance_storage, is_burstable
 from sagemaker_serving_cdk import EndpointConfig, InstanceVariant
 from stacks.compliance import compliance_packs
 from tests.unit.serving_kit import actions_of, dumps, make_kit, one_variant, only, policy_statements

@@ -7,7 +7,7 @@ from aws_cdk import App, Stack, aws_ecr as ecr
 from aws_cdk.assertions import Match
 
 from inference_code.framework import SKLEARN_FRAMEWORK_VERSION, XGBOOST_FRAMEWORK_VERSION
-from ml_constructs.framework_images import UnsupportedFrameworkImage, framework_image, supported_versions
+from sagemaker_serving_cdk.rules.images import UnsupportedFrameworkImage, framework_image, supported_versions
 from sagemaker_serving_cdk import ModelData, ContainerImage, Model
 from stacks.application import cdk_context
 from tests.unit.serving_kit import actions_of, dumps, make_kit, only, policy_statements

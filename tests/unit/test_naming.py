@@ -7,7 +7,7 @@ from constructs import Construct
 
 import pytest
 
-from ml_constructs.endpoint_naming import endpoint_name, endpoint_name_problem
+from sagemaker_serving_cdk.rules.naming import endpoint_name, endpoint_name_problem
 from sagemaker_serving_cdk import name_in_stack
 
 

@@ -14,7 +14,7 @@ from aws_cdk import DefaultStackSynthesizer
 from botocore.stub import ANY, Stubber
 
 from config import ENVIRONMENTS, load_environments
-from ml_constructs.handler import framework_model_environment
+from sagemaker_serving_cdk.rules.handler import framework_model_environment
 from stacks.billing_alarms import BILLING_REGION
 from tools.ops import model as model_push
 from tools.ops import preflight
@@ -202,7 +202,7 @@ def preflight_args(stage):
 
 def test_push_uploads_with_the_stage_key_and_registers_an_approved_version(tmp_path):
     from inference_code.framework import REGISTRY_PACKAGE_FRAMEWORK
-    from ml_constructs.framework_images import framework_image
+    from sagemaker_serving_cdk.rules.images import framework_image
 
     config = configured("staging")
     access = FakeAccess(config, outputs=OUTPUTS)

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from config import ENVIRONMENTS, ConfigError, load_environments
-from ml_constructs.handler import handler_problems
+from sagemaker_serving_cdk.rules.handler import handler_problems
 from config.serving import (AutoscalingSettings, DeploymentSettings, EndpointSettings, InstanceVariantSettings,
                             ModelSettings, ServingConfig)
 
@@ -52,7 +52,8 @@ def test_invocations_target_is_derived_from_requests_per_second():
     ({"models": {"main": {"model_package_version": 0}}}, "serving.models.main.model_package_version = 0: Input should be greater than or equal to 1"),
     ({"models": {"main": {"multi_model_prefix": "models/multi"}}}, "serving.models.main.multi_model_prefix = 'models/multi': String should match pattern"),
     ({"models": {"main": {"image": {"kind": "ecr", "repository_name": "repo"}}}},
-     "serving.models.main.image.ecr = {'kind': 'ecr', 'repository_name': 'repo'}: set exactly one of tag or digest (got tag=None, digest=None)"),
+     "serving.models.main.image.ecr = {'kind': 'ecr', 'repository_name': 'repo'}: tag = {'tag': None, 'digest': None}: "
+     "an ECR image needs one reference; allowed: exactly one of tag or digest"),
     ({"models": {"main": {"image": {"kind": "ecr", "repository_name": "repo", "digest": "sha256:abc"}}}},
      "serving.models.main.image.ecr.digest = 'sha256:abc': String should match pattern"),
     ({"models": {"main": {"image": {"kind": "framework", "framework": "tensorflow"}}}},
@@ -72,11 +73,18 @@ def test_invocations_target_is_derived_from_requests_per_second():
     (endpoint(variants=[{**VARIANT, "weight": 0}]), "serving.endpoints.api.variants.0.weight = 0: Input should be greater than 0"),
     (endpoint(variants=[{**VARIANT, "weight": -1}]), "Input should be greater than 0"),
     (endpoint(variants=[{**VARIANT, "name": "bad name"}]), "serving.endpoints.api.variants.0.name = 'bad name': String should match pattern"),
-    (endpoint(variants=[{**VARIANT, "instance_type": "m5.large"}]), "variants.0.instance_type = 'm5.large': String should match pattern"),
+    (endpoint(variants=[{**VARIANT, "instance_type": "m5.large"}]), "variants.0.instance_type = 'm5.large': not a SageMaker instance type for real-time (CreateEndpointConfig); "
+     "allowed: ml.<family>.<size> with family one of c4,"),
+    # issue 14: a size that does not exist is a config error naming the sizes (was a traceback, or accepted)
+    (endpoint(variants=[{**VARIANT, "instance_type": "ml.m5.huge"}]), "prod: serving.endpoints.api.variants.0.instance_type = 'ml.m5.huge': "
+     "CreateEndpointConfig offers no such size of m5; allowed: m5 sizes for real-time: 12xlarge, 24xlarge, 2xlarge"),
+    (endpoint(variants=[{**VARIANT, "instance_type": "ml.m5.3xlarge"}]), "prod: serving.endpoints.api.variants.0.instance_type = 'ml.m5.3xlarge': "
+     "CreateEndpointConfig offers no such size of m5"),
     (endpoint(variants=[{**VARIANT, "initial_instance_count": 0}]), "variants.0.initial_instance_count = 0"),
     (endpoint(variants=[{**VARIANT, "volume_size_gb": 600}]), "variants.0.volume_size_gb = 600: Input should be less than or equal to 512"),
     (endpoint(variants=[{**VARIANT, "instance_type": "ml.g4dn.xlarge", "volume_size_gb": 30}]),
-     "ml.g4dn.xlarge has local NVMe storage and takes no volume_size_gb (got 30)"),
+     "variant 'primary': volume_size_gb = 30: ml.g4dn.xlarge has local NVMe storage, encrypted in hardware, and takes "
+     "no EBS volume settings; allowed: no volume_size_gb, or an EBS-backed type"),
     (endpoint(variants=[{**VARIANT, "container_startup_health_check_timeout_seconds": 30}]),
      "container_startup_health_check_timeout_seconds = 30: Input should be greater than or equal to 60"),
     (endpoint(variants=[{**VARIANT, "model_data_download_timeout_seconds": 4000}]),
@@ -112,18 +120,20 @@ def test_invocations_target_is_derived_from_requests_per_second():
      "datapoints_to_alarm (3) must be <= evaluation_periods (2)"),
     # autoscaling
     (endpoint(variants=[{**VARIANT, "autoscaling": {"min_capacity": 3, "max_capacity": 2}}]),
-     "min_capacity (3) must be <= max_capacity (2)"),
+     "autoscaling = {'min_capacity': 3, 'max_capacity': 2}: min_capacity = 3: the floor is above the ceiling; "
+     "allowed: <= max_capacity (2)"),
     (endpoint(variants=[{**VARIANT, "initial_instance_count": 5, "autoscaling": {"min_capacity": 1, "max_capacity": 4}}]),
-     "variant 'primary': need min_capacity (1) <= initial_instance_count (5) <= max_capacity (4)"),
+     "variant 'primary': initial_instance_count = 5: the variant starts outside its scaling bounds; "
+     "allowed: min_capacity (1) to max_capacity (4)"),
     (endpoint(variants=[{**VARIANT, "instance_type": "ml.t2.medium", "autoscaling": {}}]),
-     "variant 'primary': autoscaling rejects burstable instance type ml.t2.medium"),
+     "variant 'primary': instance_type = 'ml.t2.medium': Application Auto Scaling rejects burstable instance types"),
     (endpoint(variants=[{**VARIANT, "autoscaling": {"max_requests_per_second": 5, "target_invocations_per_instance": 10}}]),
      "set target_invocations_per_instance (10.0) or max_requests_per_second (5.0), not both"),
     (endpoint(variants=[{**VARIANT, "autoscaling": {"safety_factor": 1.5}}]), "autoscaling.safety_factor = 1.5"),
     (endpoint(variants=[{**VARIANT, "autoscaling": {"backlog_target_per_instance": 5}}]),
-     "backlog_target_per_instance (5.0) is for async endpoints only"),
+     "variant 'primary': backlog_target_per_instance = 5.0: the backlog target is for async endpoints only"),
     (endpoint(variants=[{**VARIANT, "autoscaling": {"min_capacity": 0}}]),
-     "min_capacity 0 is for async endpoints only; real-time variants need >= 1"),
+     "variant 'primary': min_capacity = 0: real-time variants cannot scale to zero; allowed: >= 1"),
     (endpoint(variants=[{**VARIANT, "autoscaling": {"max_requests_per_second": 5}}], async_inference={}),
      "async endpoints publish no InvocationsPerInstance"),
     (endpoint(variants=[VARIANT], shadow_variant={"name": "s", "model": "main", "autoscaling": {}}),
@@ -132,19 +142,33 @@ def test_invocations_target_is_derived_from_requests_per_second():
                                                                    "timezone": "Mars/Olympus", "min_capacity": 2}]}}]),
      "timezone = 'Mars/Olympus': unknown IANA time zone"),
     (endpoint(variants=[{**VARIANT, "autoscaling": {"schedules": [{"name": "Open", "schedule": "every day"}]}}]),
-     "schedule = 'every day': String should match pattern"),
+     "schedule 'Open': schedule = 'every day': not a schedule expression; allowed: cron(minutes hours"),
+    # issue 14: a 5-field (Unix) cron is refused as strictly as batch schedules refuse it
+    (endpoint(variants=[{**VARIANT, "autoscaling": {"schedules": [{"name": "Open", "schedule": "cron(0 8 * * MON-FRI)",
+                                                                   "min_capacity": 2}]}}]),
+     "prod: serving.endpoints.api.variants.0.autoscaling.schedules.0 = {'name': 'Open', 'schedule': 'cron(0 8 * * MON-FRI)', "
+     "'min_capacity': 2}: schedule 'Open': "
+     "schedule = 'cron(0 8 * * MON-FRI)': a cron expression has 6 fields"),
     (endpoint(variants=[{**VARIANT, "autoscaling": {"schedules": [{"name": "Open", "schedule": "rate(1 day)"}]}}]),
-     "schedule 'Open' must set min_capacity, max_capacity or both"),
+     "schedule 'Open': min_capacity = None: a scheduled action changes at least one bound; "
+     "allowed: min_capacity, max_capacity or both"),
     (endpoint(variants=[{**VARIANT, "autoscaling": {"schedules": [{"name": "Open", "schedule": "rate(1 day)",
                                                                    "min_capacity": 3, "max_capacity": 2}]}}]),
-     "schedule 'Open': min_capacity (3) must be <= max_capacity (2)"),
+     "schedule 'Open': min_capacity = 3: the floor is above the ceiling; allowed: <= max_capacity (2)"),
     # references between models and endpoints
     (endpoint(variants=[{**VARIANT, "model": "ghost"}]),
      "endpoint 'api' uses model 'ghost', which is not defined; defined models: ['main', 'other']"),
     ({"models": {"multi": {"multi_model_prefix": "m/", "network_isolation": False}},
-      "endpoints": {"api": {"serverless": {"model": "multi"}}}}, "serverless endpoints cannot serve multi-model 'multi'"),
+      "endpoints": {"api": {"serverless": {"model": "multi"}}}},
+     "endpoint 'api': models.multi.multi_model_prefix = 'set': serverless endpoints cannot serve multi-model models"),
     ({"models": {"main": {}}, "endpoints": {"api": {"serverless": {"model": "main"}}}},
-     "serverless endpoints support neither network isolation nor a VPC; set network_isolation=False"),
+     "endpoint 'api': models.main.network_isolation = True: serverless endpoints do not support network isolation; "
+     "allowed: False"),
+    # issue 14: serverless + autoscaling says why, not just "Extra inputs are not permitted"
+    (endpoint(serverless={"model": "main", "autoscaling": {"min_capacity": 1}}),
+     "prod: serving.endpoints.api.serverless = {'model': 'main', 'autoscaling': {'min_capacity': 1}}: variant 'AllTraffic': "
+     "autoscaling = 'set': "
+     "serverless endpoints scale by max_concurrency"),
     ({"models": {"multi": {"multi_model_prefix": "m/", "network_isolation": False}}, "endpoints": {"api": {
         "variants": [{"name": "a", "model": "multi"}], "shadow_variant": {"name": "s", "model": "multi"}}}},
      "shadow variants are not supported with multi-model 'multi'"),
@@ -229,7 +253,7 @@ def test_every_serving_problem_names_the_environment():
 
 
 def test_sections_validate_on_their_own_when_used_as_construct_props():
-    with pytest.raises(ValidationError, match="min_capacity \\(3\\) must be <= max_capacity \\(2\\)"):
+    with pytest.raises(ValidationError, match="min_capacity = 3: the floor is above the ceiling; allowed: <= max_capacity \\(2\\)"):
         AutoscalingSettings(min_capacity=3, max_capacity=2)
     with pytest.raises(ValidationError, match="needs size_value"):
         DeploymentSettings(traffic_routing="LINEAR")

@@ -10,7 +10,7 @@ from inference_code.framework import SKLEARN_FRAMEWORK_VERSION
 from stacks import adapter as model_factory
 
 from config.serving import FrameworkImageSettings
-from ml_constructs.framework_images import framework_image
+from sagemaker_serving_cdk.rules.images import framework_image
 from stacks.adapter import construct_id
 from tests.environments import BY_STAGE, CONFIGURED, STAGE_IDS as STAGES, stages_where
 

@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 
 from config.serving import S3Key
 from inference_code.framework import REGISTRY_PACKAGE_FRAMEWORK
-from ml_constructs.handler import framework_model_environment
-from ml_constructs.framework_images import framework_image
+from sagemaker_serving_cdk.rules.handler import framework_model_environment
+from sagemaker_serving_cdk.rules.images import framework_image
 from pydantic import TypeAdapter, ValidationError
 from tools.ops.aws import Aws, OpsError
 from tools.ops.stage import StageAccess, add_stage_arguments, data_stack_name, find_stage

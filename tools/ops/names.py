@@ -10,8 +10,8 @@ import argparse
 from typing import Optional
 
 from config import EnvironmentConfig
-from ml_constructs.batch_naming import state_machine_name
-from ml_constructs.endpoint_naming import endpoint_name
+from sagemaker_serving_cdk.rules.batch_naming import state_machine_name
+from sagemaker_serving_cdk.rules.naming import endpoint_name
 from tools.ops.aws import OpsError
 from tools.ops.stage import find_stage
 

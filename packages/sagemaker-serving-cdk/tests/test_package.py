@@ -22,9 +22,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 SOURCE = PACKAGE_DIR / "src" / "sagemaker_serving_cdk"
 REPO = PACKAGE_DIR.parents[1]
 APP_PACKAGES = ("config", "stacks", "tools", "inference_code", "ml_constructs", "tests", "app", "bench", "examples")
-PENDING_RULE_MODULES = ("ml_constructs", "ml_constructs.framework_images", "ml_constructs.handler",
-                        "ml_constructs.instance_types", "ml_constructs.endpoint_naming", "ml_constructs.s3_layout",
-                        "ml_constructs.batch_naming")
+PENDING_RULE_MODULES: tuple[str, ...] = ()  # every rule module lives in sagemaker_serving_cdk.rules now
 
 # Loads every public name, then prints the top-level app packages that ended up in sys.modules.
 PROBE = f"""

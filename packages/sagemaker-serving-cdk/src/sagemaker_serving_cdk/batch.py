@@ -28,7 +28,7 @@ from aws_cdk import (
 from constructs import Construct
 
 # A pure rule module still in the app until it moves into sagemaker_serving_cdk.rules (see tests/test_package.py).
-from ml_constructs.batch_naming import (
+from sagemaker_serving_cdk.rules.batch_naming import (
     CAPACITY_ATTEMPT_PATH, DATE_AS_TIMESTAMP, SCHEDULED_DATE, job_name_expression, s3_uri_expression,
 )
 from sagemaker_serving_cdk._acknowledge import acknowledge, nag_reference

@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 from aws_cdk import Duration, RemovalPolicy, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
 
-from ml_constructs.s3_layout import ASYNC_PREFIX
+from sagemaker_serving_cdk.rules.s3_layout import ASYNC_PREFIX
 from sagemaker_serving_cdk._acknowledge import acknowledge
 
 

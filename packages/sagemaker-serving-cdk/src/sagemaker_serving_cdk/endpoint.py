@@ -11,7 +11,7 @@ from aws_cdk import ArnFormat, Duration, Names, Resource, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch, aws_iam as iam, aws_sagemaker as sagemaker
 from constructs import Construct
 
-from ml_constructs.endpoint_naming import endpoint_name_problem
+from sagemaker_serving_cdk.rules.naming import endpoint_name_problem
 from sagemaker_serving_cdk.endpoint_config import EndpointConfig, IEndpointConfig
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import name_in_stack

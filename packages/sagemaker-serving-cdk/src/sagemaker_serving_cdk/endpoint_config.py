@@ -11,7 +11,7 @@ from aws_cdk import ArnFormat, Duration, Resource, Stack
 from aws_cdk import aws_kms as kms, aws_s3 as s3, aws_sagemaker as sagemaker, aws_sns as sns
 from constructs import Construct
 
-from ml_constructs.instance_types import accepts_volume_kms_key
+from sagemaker_serving_cdk.rules.instances import accepts_volume_kms_key
 from sagemaker_serving_cdk._acknowledge import acknowledge
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole

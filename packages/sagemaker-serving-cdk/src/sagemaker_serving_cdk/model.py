@@ -16,10 +16,10 @@ from aws_cdk import aws_ecr as ecr, aws_ecr_assets as ecr_assets, aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-# The pure rule modules still live in the app's ml_constructs/ until they move into sagemaker_serving_cdk.rules
-# (issue 14, deliverable 4); tests/test_no_app_imports.py lists them as the only pending exception.
-from ml_constructs.framework_images import framework_image
-from ml_constructs.handler import DEFAULT_ENTRY_POINT, framework_environment, handler_environment, handler_problems
+from sagemaker_serving_cdk.rules.images import framework_image
+from sagemaker_serving_cdk.rules.handler import (
+    DEFAULT_ENTRY_POINT, framework_environment, handler_environment, handler_problems,
+)
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole
 

@@ -8,7 +8,7 @@ from aws_cdk import Duration, Stack, TimeZone, aws_applicationautoscaling as app
 from aws_cdk import aws_cloudwatch_actions as cw_actions, aws_iam as iam
 from constructs import Construct
 
-from ml_constructs.instance_types import is_burstable
+from sagemaker_serving_cdk.rules.instances import is_burstable
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import name_in_stack
 

@@ -1,7 +1,7 @@
 """Transform job names and dates as Step Functions intrinsic-function expressions (JSONPath states).
 
 A transform job name is unique per account and region, for ever, and at most 63 characters of
-`[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}` (guide 6.11). Ours is
+`[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}` (ARCHITECTURE.md fact 6.14). Ours is
 
     <transform name>-<MD5 of the execution ARN>-<redrive count>-<capacity attempt>-<retry count>
 

@@ -12,7 +12,7 @@ MAX_ENDPOINT_NAME_LENGTH = 63
 
 
 def endpoint_name(name_prefix: str, endpoint: str) -> str:
-    """The stable physical name of an environment's endpoint: `<name_prefix>-<endpoint>` (guide section 4)."""
+    """The stable physical name of an environment's endpoint: `<name_prefix>-<endpoint>` (ARCHITECTURE.md section 4)."""
     return f"{name_prefix}-{endpoint}"
 
 

@@ -12,7 +12,7 @@ from config.data import DataConfig
 from config.monitoring import MonitoringConfig, problems_with_serving
 from config.serving import ServingConfig
 from config.regions import AWS_REGIONS, priced_region
-from ml_constructs.endpoint_naming import endpoint_name, endpoint_name_problem
+from sagemaker_serving_cdk.rules.naming import endpoint_name, endpoint_name_problem
 
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 Region = Literal[AWS_REGIONS]  # type: ignore[valid-type]

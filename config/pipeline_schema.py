@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, StringConstraints, ValidationError, ValidationInfo, field_validator
 
 from config.base import ConfigError, Section, describe_validation_error
-from config.environment import AccountId, Region
+from config.environment_schema import AccountId, Region
 
 # CodeStar Connections was renamed CodeConnections; AWS accepts either service prefix in an ARN.
 _CONNECTION_ARN = re.compile(

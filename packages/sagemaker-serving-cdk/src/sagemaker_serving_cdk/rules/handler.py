@@ -1,10 +1,10 @@
 """The handler a SageMaker framework image runs for a model: which module, from where, and the rules.
 
 A framework image imports the module named by SAGEMAKER_PROGRAM from SAGEMAKER_SUBMIT_DIRECTORY and
-pip-installs that directory at start (guide 6.6, 6.9): /opt/ml/model/code when the code is packed in
+pip-installs that directory at start (ARCHITECTURE.md facts 6.6, 6.9): /opt/ml/model/code when the code is packed in
 model.tar.gz; for multi-model models an s3://.../sourcedir.tar.gz, because nothing exists under
 /opt/ml/model before a model is loaded (6.7). A built-in handler (XGBoost's `xgboost-model`) needs
-neither variable. Rules are pure functions, used by config (config/serving.py) and the construct.
+neither variable. Rules are pure functions, used by config (config/serving/models.py) and the construct.
 """
 from __future__ import annotations
 

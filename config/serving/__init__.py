@@ -1,0 +1,30 @@
+"""Settings of the Serving stack: the models, and the endpoints that serve them, one module per concern.
+
+Each section validates itself through the construct library's pure rules (sagemaker_serving_cdk.rules), the same
+functions the constructs call, so a rule lives once. Cross-field rules live in model validators whose messages
+show the values involved. Everything is re-exported here: `from config.serving import X` keeps working.
+"""
+
+from config.serving.names import (
+    LocalName, MAX_PRODUCTION_VARIANTS, MAX_SMOKE_BODY_BYTES, MimeType, RelativePath, S3Key, S3Prefix,
+    SERVERLESS_MEMORY_SIZES_MB, Seconds3600, VariantName,
+)
+from config.serving.images import AssetImageSettings, EcrImageSettings, FrameworkImageSettings, ImageSettings
+from config.serving.models import HandlerSettings, ModelSettings, SmokeRequest, VpcSettings
+from config.serving.scaling import AutoscalingSettings, ScheduledScalingSettings
+from config.serving.variants import InstanceVariantSettings, ServerlessVariantSettings
+from config.serving.endpoints import (
+    AsyncInferenceSettings, AsyncPaths, DataCaptureSettings, DeploymentSettings, EndpointAlarmSettings,
+    EndpointSettings, async_paths,
+)
+from config.serving.section import ServingConfig
+
+__all__ = [
+    "AssetImageSettings", "AsyncInferenceSettings", "AsyncPaths", "AutoscalingSettings",
+    "DataCaptureSettings", "DeploymentSettings", "EcrImageSettings", "EndpointAlarmSettings",
+    "EndpointSettings", "FrameworkImageSettings", "HandlerSettings", "ImageSettings",
+    "InstanceVariantSettings", "LocalName", "MAX_PRODUCTION_VARIANTS", "MAX_SMOKE_BODY_BYTES", "MimeType",
+    "ModelSettings", "RelativePath", "S3Key", "S3Prefix", "SERVERLESS_MEMORY_SIZES_MB",
+    "ScheduledScalingSettings", "Seconds3600", "ServerlessVariantSettings", "ServingConfig", "SmokeRequest",
+    "VariantName", "VpcSettings", "async_paths",
+]

@@ -1,0 +1,173 @@
+"""One endpoint: its variants and optional features (async, data capture, guardrails, alarms)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal, Optional
+
+from pydantic import Field, model_validator
+
+from config.base import Section
+from config.serving.models import SmokeRequest
+from config.serving.names import MAX_PRODUCTION_VARIANTS, S3Prefix, Seconds3600
+from config.serving.variants import InstanceVariantSettings, ServerlessVariantSettings
+from sagemaker_serving_cdk.rules.s3_layout import ASYNC_PREFIX
+from sagemaker_serving_cdk.rules.scaling import instance_scaling_problems
+
+
+class AsyncInferenceSettings(Section):
+    """Asynchronous inference: requests queue, results land in the output bucket, SNS says when."""
+
+    output_prefix: Optional[S3Prefix] = None
+    """Where results go in the output bucket. Default: async/<endpoint>/output/."""
+    failure_prefix: Optional[S3Prefix] = None
+    """Where failures go in the output bucket. Default: async/<endpoint>/failures/."""
+    notifications: bool = True
+    """True: KMS-encrypted SNS success and error topics."""
+    max_concurrent_invocations_per_instance: Optional[Annotated[int, Field(ge=1, le=1000)]] = None
+    """Default: SageMaker chooses."""
+
+
+@dataclass(frozen=True)
+class AsyncPaths:
+    """An async endpoint's S3 key prefixes: requests (input bucket), results and failures (output bucket)."""
+
+    input_prefix: str
+    output_prefix: str
+    failure_prefix: str
+
+
+def async_paths(endpoint: str, settings: AsyncInferenceSettings) -> AsyncPaths:
+    """The one place these prefixes are decided: the endpoint config, the smoke test and its role use them."""
+    base = f"{ASYNC_PREFIX}{endpoint}/"
+    return AsyncPaths(input_prefix=f"{base}input/", output_prefix=settings.output_prefix or f"{base}output/",
+                      failure_prefix=settings.failure_prefix or f"{base}failures/")
+
+
+class DataCaptureSettings(Section):
+    """Capture requests and/or responses to the output bucket (for Model Monitor and debugging)."""
+
+    sampling_percentage: Annotated[int, Field(ge=0, le=100)] = 100
+    capture_input: bool = True
+    capture_output: bool = True
+    csv_content_types: tuple[str, ...] = ("text/csv",)
+    json_content_types: tuple[str, ...] = ("application/json",)
+    prefix: Optional[S3Prefix] = None
+    """Where captures go in the output bucket. Default: data-capture/<endpoint>/."""
+
+    @model_validator(mode="after")
+    def _captures_something(self) -> "DataCaptureSettings":
+        if not (self.capture_input or self.capture_output):
+            raise ValueError("capture_input and capture_output are both False; enable one or drop data_capture")
+        return self
+
+
+class DeploymentSettings(Section):
+    """Deployment guardrails: a blue/green update that shifts traffic step by step and rolls back on alarms."""
+
+    traffic_routing: Literal["ALL_AT_ONCE", "CANARY", "LINEAR"] = "ALL_AT_ONCE"
+    size_type: Literal["CAPACITY_PERCENT", "INSTANCE_COUNT"] = "CAPACITY_PERCENT"
+    size_value: Optional[Annotated[int, Field(ge=1)]] = None
+    """Canary size or linear step size. Required for CANARY and LINEAR, not allowed for ALL_AT_ONCE."""
+    wait_interval_seconds: Seconds3600 = 300
+    """Baking time between traffic shifts."""
+    termination_wait_seconds: Seconds3600 = 0
+    """How long the old fleet stays after the shift completes (a fast way back)."""
+    maximum_execution_timeout_seconds: Optional[Annotated[int, Field(ge=600, le=28800)]] = None
+    """Default: SageMaker's."""
+    auto_rollback: bool = True
+    """True: the endpoint's 5XX and latency alarms roll the update back."""
+
+    @model_validator(mode="after")
+    def _size_matches_routing(self) -> "DeploymentSettings":
+        stepped = self.traffic_routing in ("CANARY", "LINEAR")
+        if stepped and self.size_value is None:
+            raise ValueError(f"traffic_routing {self.traffic_routing} needs size_value (and size_type)")
+        if not stepped and self.size_value is not None:
+            raise ValueError(f"traffic_routing ALL_AT_ONCE takes no size_value (got {self.size_value})")
+        if self.size_type == "CAPACITY_PERCENT" and self.size_value is not None and self.size_value > 100:
+            raise ValueError(f"size_value {self.size_value} is a percentage here; use 1-100")
+        return self
+
+
+class EndpointAlarmSettings(Section):
+    """The endpoint's 5XX and latency alarms (also the deployment rollback alarms)."""
+
+    errors_5xx_per_minute: Annotated[int, Field(ge=1)] = 5
+    latency_p99_ms: Annotated[float, Field(gt=0)] = 1000
+    evaluation_periods: Annotated[int, Field(ge=1, le=60)] = 5
+    datapoints_to_alarm: Annotated[int, Field(ge=1, le=60)] = 3
+
+    @model_validator(mode="after")
+    def _datapoints_within_periods(self) -> "EndpointAlarmSettings":
+        if self.datapoints_to_alarm > self.evaluation_periods:
+            raise ValueError(
+                f"datapoints_to_alarm ({self.datapoints_to_alarm}) must be <= evaluation_periods ({self.evaluation_periods})"
+            )
+        return self
+
+
+class EndpointSettings(Section):
+    """One endpoint: instance variants (up to 10) or one serverless variant, plus its optional features."""
+
+    variants: tuple[InstanceVariantSettings, ...] = ()
+    serverless: Optional[ServerlessVariantSettings] = None
+    shadow_variant: Optional[InstanceVariantSettings] = None
+    """Receives a copy of the traffic; its responses are logged, not returned. Default: none."""
+    async_inference: Optional[AsyncInferenceSettings] = None
+    data_capture: Optional[DataCaptureSettings] = None
+    deployment: Optional[DeploymentSettings] = None
+    """Default: SageMaker's plain blue/green update, with no baking or rollback alarms."""
+    alarms: EndpointAlarmSettings = Field(default_factory=EndpointAlarmSettings)
+    smoke_request: Optional[SmokeRequest] = None
+    """What the smoke test sends to this endpoint. Default: the smoke_request of the model it serves
+    (its first variant's)."""
+
+    @model_validator(mode="after")
+    def _shape(self) -> "EndpointSettings":
+        problems = []
+        if self.serverless is not None:
+            conflicts = {name: True for name in ("variants", "shadow_variant", "async_inference")
+                         if getattr(self, name)}
+            if conflicts:
+                problems.append(f"a serverless endpoint cannot also have {', '.join(conflicts)}")
+        elif not self.variants:
+            problems.append("set variants (1-10 instance variants) or serverless")
+        if len(self.variants) > MAX_PRODUCTION_VARIANTS:
+            problems.append(f"{len(self.variants)} variants; at most {MAX_PRODUCTION_VARIANTS} are allowed")
+        names = [v.name for v in self.all_instance_variants] + ([self.serverless.name] if self.serverless else [])
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            problems.append(f"variant names must be unique; repeated: {duplicates}")
+        if self.shadow_variant is not None and self.async_inference is not None:
+            problems.append("shadow variants are not supported on async endpoints")
+        problems.extend(self._scaling_problems())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _scaling_problems(self) -> list[str]:
+        problems = []
+        is_async = self.async_inference is not None
+        for variant in self.all_instance_variants:
+            scaling = variant.autoscaling
+            if scaling is None:
+                continue
+            problems.extend(f"variant {variant.name!r}: {problem}" for problem in instance_scaling_problems(
+                instance_type=variant.instance_type, initial_count=variant.initial_instance_count,
+                min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity, is_async=is_async,
+                uses_invocation_target=scaling.uses_invocation_target,
+                backlog_target=scaling.backlog_target_per_instance))
+        if self.shadow_variant is not None and self.shadow_variant.autoscaling is not None:
+            problems.append("the shadow variant cannot autoscale here; size it with initial_instance_count")
+        return problems
+
+    @property
+    def all_instance_variants(self) -> tuple[InstanceVariantSettings, ...]:
+        return self.variants + ((self.shadow_variant,) if self.shadow_variant else ())
+
+    @property
+    def model_names(self) -> tuple[str, ...]:
+        if self.serverless is not None:
+            return (self.serverless.model,)
+        return tuple(v.model for v in self.all_instance_variants)

@@ -1,0 +1,24 @@
+"""Name and value types shared by the serving sections, and their limits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+
+MAX_PRODUCTION_VARIANTS = 10
+SERVERLESS_MEMORY_SIZES_MB = (1024, 2048, 3072, 4096, 5120, 6144)
+
+# SageMaker name rules (variant names) and our own for the keys of `models` and `endpoints`.
+VariantName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
+LocalName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
+S3Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]+$", min_length=1, max_length=1024)]
+S3Prefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]*/$", max_length=512)]
+RelativePath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$")]
+Seconds3600 = Annotated[int, Field(ge=0, le=3600)]
+# A MIME type with optional parameters, as the handler reads Content-Type/Accept (`text/csv; header=present`).
+MimeType = Annotated[str, StringConstraints(
+    pattern=r"^[a-z]+/[a-z0-9.+-]+(\s*;\s*[a-z0-9-]+=[A-Za-z0-9.-]+)*$", max_length=256)]
+# Real-time endpoints accept up to 6 MB (ARCHITECTURE 6.8); a smoke request is a sample, kept far smaller.
+MAX_SMOKE_BODY_BYTES = 64 * 1024
