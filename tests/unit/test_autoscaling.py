@@ -117,14 +117,14 @@ def library_endpoint(kit, *, is_async: bool = False, **variant):
 
 
 @pytest.mark.parametrize("variant, is_async, bounds, policy, message", [
-    ({"instance_type": "ml.t2.medium"}, False, (1, 4), None, "rejects burstable ml.t2.medium"),
+    ({"instance_type": "ml.t2.medium"}, False, (1, 4), None, r"instance_type = 'ml.t2.medium': Application Auto Scaling rejects burstable instance types"),
     ({"initial_instance_count": 5}, False, (1, 4), None,
-     r"need min_capacity \(1\) <= initial_instance_count \(5\) <= max_capacity \(4\)"),
-    ({}, False, (2, 4), None, r"need min_capacity \(2\) <= initial_instance_count \(1\)"),
+     r"initial_instance_count = 5: the variant starts outside its scaling bounds; allowed: min_capacity \(1\) to max_capacity \(4\)"),
+    ({}, False, (2, 4), None, r"initial_instance_count = 1: .*allowed: min_capacity \(2\) to max_capacity \(4\)"),
     ({}, True, (1, 4), "invocations", "async variants scale on backlog"),
     ({}, False, (1, 4), "backlog", "backlog targets .* async endpoints only"),
     ({}, False, (1, 4), "from_zero", "scale-from-zero on backlog is for async endpoints only"),
-    ({}, False, (0, 4), None, "min_capacity 0 is for async endpoints only"),
+    ({}, False, (0, 4), None, r"min_capacity = 0: real-time variants cannot scale to zero; allowed: >= 1 \(0 only on async endpoints\)"),
 ])
 def test_fails_on_invalid_autoscaling(kit, variant, is_async, bounds, policy, message):
     endpoint = library_endpoint(kit, is_async=is_async, **variant)

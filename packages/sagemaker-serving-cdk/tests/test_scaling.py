@@ -31,8 +31,8 @@ def test_invocations_and_a_schedule(stack, bucket):
 
 def test_fails_on_a_burstable_variant_naming_path_and_value(stack, bucket):
     variant = endpoint(stack, bucket, instance_type="ml.t2.medium").find_variant("main")
-    with pytest.raises(PropsError, match=r"^Lib/Endpoint/mainScaling: Application Auto Scaling rejects burstable "
-                                         r"ml.t2.medium; allowed: non-burstable"):
+    with pytest.raises(PropsError, match=r"^Lib/Endpoint/mainScaling: instance_type = 'ml.t2.medium': Application "
+                                         r"Auto Scaling rejects burstable instance types.*; allowed: a non-burstable"):
         variant.auto_scale_instance_count(min_capacity=1, max_capacity=2)
 
 

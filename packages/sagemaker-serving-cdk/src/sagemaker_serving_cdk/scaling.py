@@ -8,7 +8,7 @@ from aws_cdk import Duration, Stack, TimeZone, aws_applicationautoscaling as app
 from aws_cdk import aws_cloudwatch_actions as cw_actions, aws_iam as iam
 from constructs import Construct
 
-from sagemaker_serving_cdk.rules.instances import is_burstable
+from sagemaker_serving_cdk.rules.scaling import instance_scaling_problems
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import name_in_stack
 
@@ -64,15 +64,11 @@ class ScalableInstanceCount(Construct):
         if instance is None:
             raise PropsError(self, f"variant {variant.variant_name!r} is serverless; serverless endpoints scale by "
                                    "max_concurrency, not by instance count")
-        problems = []
-        if is_burstable(instance.instance_type):
-            problems.append(f"Application Auto Scaling rejects burstable {instance.instance_type}; allowed: "
-                            "non-burstable (not ml.t*) instance types")
-        if not min_capacity <= instance.initial_instance_count <= max_capacity:
-            problems.append(f"need min_capacity ({min_capacity}) <= initial_instance_count "
-                            f"({instance.initial_instance_count}) <= max_capacity ({max_capacity})")
-        if min_capacity == 0 and not self.is_async:
-            problems.append("min_capacity 0 is for async endpoints only (a real-time variant needs an instance)")
+        # The one copy of these rules, shared with the app's config validation.
+        problems = [str(problem) for problem in instance_scaling_problems(
+            instance_type=instance.instance_type, initial_count=instance.initial_instance_count,
+            min_capacity=min_capacity, max_capacity=max_capacity, is_async=self.is_async,
+            uses_invocation_target=False, backlog_target=None)]
         if problems:
             raise PropsError(self, problems)
 
