@@ -126,7 +126,7 @@ def test_serverless_variant(kit):
 
 def test_fails_on_serverless_with_a_network_isolated_model(kit):
     model = kit.model("Isolated", network_isolation=True)
-    with pytest.raises(ValueError, match="serverless endpoints support no multi-model mode, network isolation or VPC"):
+    with pytest.raises(ValueError, match="serverless endpoints do not support network isolation"):
         kit.endpoint_config({"serverless": {"model": "main"}}, models={"main": model})
 
 

@@ -43,8 +43,8 @@ def test_async_and_capture_write_with_the_key_and_the_model_role_may(stack, buck
 
 def test_fails_on_serverless_with_network_isolation(stack, bucket):
     isolated = model(stack, bucket)  # network isolation is on by default
-    with pytest.raises(PropsError, match=r"^Lib/Config: serverless endpoints support no multi-model mode, network "
-                                         r"isolation or VPC; the model has multi_model=False, network_isolation=True"):
+    with pytest.raises(PropsError, match=r"^Lib/Config: model.network_isolation = True: serverless endpoints do not support network "
+                                         r"isolation; allowed: False"):
         EndpointConfig(stack, "Config", serverless=ServerlessVariant(model=isolated))
 
 

@@ -11,6 +11,7 @@ from aws_cdk import ArnFormat, Duration, Resource, Stack
 from aws_cdk import aws_kms as kms, aws_s3 as s3, aws_sagemaker as sagemaker, aws_sns as sns
 from constructs import Construct
 
+from sagemaker_serving_cdk.rules.variants import serverless_problems
 from sagemaker_serving_cdk.rules.instances import accepts_volume_kms_key
 from sagemaker_serving_cdk._acknowledge import acknowledge
 from sagemaker_serving_cdk.errors import PropsError
@@ -238,11 +239,9 @@ class EndpointConfig(Resource):
             problems.append(f"variant names must be unique (got {duplicates} more than once)")
         if serverless is not None:
             model = serverless.model
-            if model.multi_model or model.network_isolation or model.in_vpc:
-                problems.append(
-                    "serverless endpoints support no multi-model mode, network isolation or VPC; "
-                    f"the model has multi_model={model.multi_model}, network_isolation={model.network_isolation}, "
-                    f"in_vpc={model.in_vpc}")
+            # The one copy of this rule, shared with the app's config validation.
+            problems += [str(problem) for problem in serverless_problems(
+                multi_model=model.multi_model, network_isolation=model.network_isolation, in_vpc=model.in_vpc)]
         if problems:
             raise PropsError(self, problems)
 

@@ -16,7 +16,7 @@ from aws_cdk import aws_ecr as ecr, aws_ecr_assets as ecr_assets, aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from sagemaker_serving_cdk.rules.images import framework_image
+from sagemaker_serving_cdk.rules.images import ecr_reference_problems, framework_image
 from sagemaker_serving_cdk.rules.handler import (
     DEFAULT_ENTRY_POINT, framework_environment, handler_environment, handler_problems,
 )
@@ -51,8 +51,9 @@ class ContainerImage(ABC):
     def from_ecr_repository(repository: ecr.IRepository, *, tag: Optional[str] = None,
                             digest: Optional[str] = None) -> "ContainerImage":
         """An image in your ECR repository, by tag or by digest (exactly one)."""
-        if (tag is None) == (digest is None):
-            raise ValueError(f"from_ecr_repository needs exactly one of tag or digest (got tag={tag!r}, digest={digest!r})")
+        problems = ecr_reference_problems(tag, digest)  # the one copy, shared with the app's config validation
+        if problems:
+            raise ValueError(f"from_ecr_repository: {'; '.join(map(str, problems))}")
         return _EcrImage(repository, tag, digest)
 
     @staticmethod
