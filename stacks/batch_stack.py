@@ -2,7 +2,7 @@
 
 It builds its own execution role and its own model resources from the serving config's model settings (the
 same image and artifact as the Serving stack), because a model name changes with its artifact and must never
-be exported across stacks (guide section 2). From the Data stack it imports only stable ARNs.
+be exported across stacks (ARCHITECTURE.md section 2). From the Data stack it imports only stable ARNs.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from config import EnvironmentConfig
 from stacks.alarm_subscriptions import AlarmSubscriptions
 from sagemaker_serving_cdk import AlarmTopic, cloudwatch_alarms
 from stacks.billing_alarms import BILLING_REGION, BillingAlarms
-from sagemaker_serving_cdk import DataKey
+from sagemaker_serving_cdk import EncryptionKey
 
 
 class BillingStack(Stack):
@@ -26,7 +26,7 @@ class BillingStack(Stack):
         )
         # The key protects notifications in transit through SNS, not data at rest: nothing needs it after the
         # stack is gone, so it is scheduled for deletion with the stack in every environment.
-        topic_key = DataKey(
+        topic_key = EncryptionKey(
             self,
             "TopicKey",
             alias=f"{config.name_prefix}-billing-alarms",

@@ -12,7 +12,7 @@ from constructs import Construct
 from config import EnvironmentConfig
 from stacks.alarm_subscriptions import AlarmSubscriptions
 from sagemaker_serving_cdk import AlarmTopic, cloudwatch_alarms
-from sagemaker_serving_cdk import BucketLayout, DataBuckets, DataKey, ModelRegistry
+from sagemaker_serving_cdk import BucketLayout, DataBuckets, EncryptionKey, ModelRegistry
 from stacks import adapter
 
 
@@ -40,7 +40,7 @@ class DataStack(Stack):
         removal = adapter.removal_policy(config.retain_data)
         self.export_prefix = config.name_prefix
 
-        self.data_key = DataKey(self, "DataKey", alias=f"{config.name_prefix}-data", removal_policy=removal)
+        self.data_key = EncryptionKey(self, "DataKey", alias=f"{config.name_prefix}-data", removal_policy=removal)
         self.key = self.data_key.key
         self.buckets = DataBuckets(self, "Buckets", encryption_key=self.key, removal_policy=removal,
                                    **adapter.bucket_lifecycle(config.data))
@@ -54,7 +54,7 @@ class DataStack(Stack):
         # The alarm topic has a key of its own: publishing services (CloudWatch, later EventBridge, whose KMS
         # requests carry no source conditions) get grants on it, never on the key that protects the buckets.
         # It protects notifications in transit only, so it goes with the stack in every environment.
-        self.alarm_topic_key = DataKey(
+        self.alarm_topic_key = EncryptionKey(
             self, "AlarmTopicKey", alias=f"{config.name_prefix}-alarm-topic",
             description=f"Encrypts alarm notifications ({config.name})",
             removal_policy=RemovalPolicy.DESTROY, pending_window=Duration.days(7),

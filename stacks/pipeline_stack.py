@@ -41,7 +41,7 @@ CDK_CONNECTION_ACTION = "codestar-connections:UseConnection"
 
 
 def connection_use_action(connection_arn: str) -> str:
-    """The IAM action that lets a role use a connection: its prefix must match the ARN's service (guide 6.17),
+    """The IAM action that lets a role use a connection: its prefix must match the ARN's service (ARCHITECTURE.md fact 6.17),
     `codeconnections:UseConnection` for `arn:aws:codeconnections:...`, the old prefix for old ARNs."""
     service = connection_arn.split(":")[2] if connection_arn.count(":") >= 5 else ""
     if service not in {"codeconnections", "codestar-connections"}:

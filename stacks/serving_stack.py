@@ -3,7 +3,7 @@ the environment's dashboard.
 
 It changes with every model release. It takes the Data stack's buckets, key, registry and alarm topic by
 reference (CloudFormation exports of stable ARNs and names); no model or endpoint-config name leaves this
-stack (guide section 2).
+stack (ARCHITECTURE.md section 2).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk.assertions import Template
 
 from sagemaker_serving_cdk import AlarmTopic, ServicePublisher, cloudwatch_alarms
-from sagemaker_serving_cdk import DataKey
+from sagemaker_serving_cdk import EncryptionKey
 
 ACCOUNT, REGION = "123456789012", "us-east-1"  # the bare_stack fixture's
 
@@ -23,7 +23,7 @@ def _service_statements(statements: list[dict], service: str) -> list[dict]:
 
 
 def test_cloudwatch_may_publish_only_for_this_accounts_alarms(bare_stack):
-    key = DataKey(bare_stack, "Key", alias="t-alarms", removal_policy=RemovalPolicy.DESTROY).key
+    key = EncryptionKey(bare_stack, "Key", alias="t-alarms", removal_policy=RemovalPolicy.DESTROY).key
     AlarmTopic(bare_stack, "Topic", master_key=key, display_name="t", publishers=[cloudwatch_alarms(bare_stack)])
     topic_statements, key_statements = _policies(bare_stack)
     expected = {"StringEquals": {"aws:SourceAccount": ACCOUNT},
@@ -36,7 +36,7 @@ def test_cloudwatch_may_publish_only_for_this_accounts_alarms(bare_stack):
 
 
 def test_a_publisher_whose_key_requests_carry_no_source_gets_an_unconditioned_key_grant(bare_stack):
-    key = DataKey(bare_stack, "Key", alias="t-events", removal_policy=RemovalPolicy.DESTROY).key
+    key = EncryptionKey(bare_stack, "Key", alias="t-events", removal_policy=RemovalPolicy.DESTROY).key
     events = ServicePublisher("events.amazonaws.com", f"arn:aws:events:{REGION}:{ACCOUNT}:rule/*",
                               key_request_has_source=False)
     AlarmTopic(bare_stack, "Topic", master_key=key, display_name="t", publishers=[events])

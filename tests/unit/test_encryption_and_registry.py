@@ -1,16 +1,16 @@
-"""DataKey and ModelRegistry."""
+"""EncryptionKey and ModelRegistry."""
 
 from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk.assertions import Template
 
-from sagemaker_serving_cdk import DataKey
+from sagemaker_serving_cdk import EncryptionKey
 from sagemaker_serving_cdk import ModelRegistry
 
 
 def test_data_key_rotates_and_has_an_alias(bare_stack):
-    DataKey(bare_stack, "DataKey", alias="mlinf-test-data", removal_policy=RemovalPolicy.RETAIN)
+    EncryptionKey(bare_stack, "DataKey", alias="mlinf-test-data", removal_policy=RemovalPolicy.RETAIN)
     template = Template.from_stack(bare_stack)
     template.has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True},
                                             "DeletionPolicy": "Retain"})
@@ -18,7 +18,7 @@ def test_data_key_rotates_and_has_an_alias(bare_stack):
 
 
 def test_destroyed_data_key_waits_the_full_pending_window(bare_stack):
-    DataKey(bare_stack, "DataKey", alias="a-b", removal_policy=RemovalPolicy.DESTROY)
+    EncryptionKey(bare_stack, "DataKey", alias="a-b", removal_policy=RemovalPolicy.DESTROY)
     Template.from_stack(bare_stack).has_resource(
         "AWS::KMS::Key", {"Properties": {"PendingWindowInDays": 30}, "DeletionPolicy": "Delete"})
 

@@ -25,7 +25,7 @@ _EXPORTS = {
     "naming": ("name_in_stack", "path_in_stage"),
     "errors": ("PropsError",),
     "buckets": ("BucketLayout", "DataBuckets", "SecureBucket"),
-    "encryption": ("DataKey",),
+    "encryption": ("EncryptionKey",),
     "registry": ("ModelRegistry",),
     "topic": ("AlarmTopic", "ServicePublisher", "cloudwatch_alarms"),
     "_acknowledge": ("acknowledge", "nag_reference"),

@@ -6,8 +6,8 @@ from aws_cdk import Duration, RemovalPolicy, aws_kms as kms
 from constructs import Construct
 
 
-class DataKey(Construct):
-    """A rotating KMS key for the environment's data, with an alias.
+class EncryptionKey(Construct):
+    """A rotating KMS key with an alias: for the environment's data, or for a topic's notifications.
 
     :param alias: alias name without the `alias/` prefix, e.g. `mlinf-dev-data`.
     :param removal_policy: RETAIN keeps the key (and the data it protects readable); DESTROY schedules

@@ -46,7 +46,7 @@ class AlarmTopic(Construct):
 
     An `AWS::SNS::TopicPolicy` replaces SNS's default policy, so every service principal that publishes must be
     allowed in it, and in the key policy of `master_key`; both grants carry `aws:SourceAccount` and
-    `aws:SourceArn` conditions (guide 6.16). Roles of the same account publish through their own policies
+    `aws:SourceArn` conditions (ARCHITECTURE.md fact 6.16). Roles of the same account publish through their own policies
     (`topic.grant_publish`, and use of the key).
 
     :param master_key: encrypts messages at rest; its key policy gets the publishers' grants, so give the topic
