@@ -11,15 +11,20 @@ the CDK CLI unchanged):
 7. `AWS::SageMaker::ModelPackageGroup` is created (moto had no CloudFormation model for it), so model packages
    can be registered in the stage's group and models can reference them.
 8. InvokeEndpoint and InvokeEndpointAsync run the model: endpoint -> variant (TargetVariant, else by weight) ->
-   model or model package -> model.tar.gz (plus TargetModel under a multi-model prefix), answered by
-   tools.local_runtime.invoke. A model error is a 424 ModelError naming the variant and the model's status, as
-   SageMaker reports it. Async requests read the input object and write `<inference id>.out` to the endpoint's
-   S3OutputPath or `<inference id>-error.out` to its S3FailurePath, with its KMS key (moto wrote a fixed object
-   to a bucket of its own). The success/error SNS notifications are not sent.
-9. CreateTransformJob runs the job before answering: every object under the S3 prefix, split by line and sent in
-   mini-batches of at most MaxPayloadInMB (MultiRecord) or one line per request (SingleRecord), each answer
-   assembled by line into `<key>.out` under S3OutputPath with the output KMS key; the job ends Completed, or
-   Failed with the reason (moto marked every job Completed and wrote nothing). Gzip input is decompressed.
+   model or model package -> its container (Image, ModelDataUrl, Environment, Mode), served by the image's own
+   serving code (tools.serving_runtime.DeployedModels: one server per deployed container on 127.0.0.1, started
+   on first use with bounded time, artifacts and a multi-model handler's sourcedir.tar.gz read from this
+   process's S3; TargetModel loads through MMS's management API on first use). A model error is a 424
+   ModelError naming the variant and the model's status, as SageMaker reports it. Async requests read the input
+   object and write `<inference id>.out` to the endpoint's S3OutputPath on 200, else
+   `<inference id>-error.out` to its S3FailurePath, with its KMS key (moto wrote a fixed object to a bucket of
+   its own), and publish the result notification to the config's SuccessTopic or ErrorTopic if it names one.
+   close_runtime() stops every server; tools.emulator_server calls it when the emulator stops.
+9. CreateTransformJob runs the job before answering: every object under the S3 prefix, split by line and sent
+   through the same servers in mini-batches of at most MaxPayloadInMB (MultiRecord) or one line per request
+   (SingleRecord), the answers assembled by line, one output line per input line, into `<key>.out` under
+   S3OutputPath with the output KMS key; the job ends Completed, or Failed with the reason (moto marked every
+   job Completed and wrote nothing). Gzip input is decompressed.
    DataProcessing on CSV follows the documented row-as-array semantics: InputFilter selects what the model
    gets, JoinSource=Input appends each prediction to its input row, OutputFilter selects from that; the
    JSONPath subset is `$`, `$[a:b]` and `$[i,j,...]` (anything else, or JSON data, fails saying so).
@@ -339,7 +344,7 @@ def _patch_runtime() -> None:
             "eventVersion": "1.0", "eventSource": "aws:sagemaker", "eventName": "InferenceResult",
             **({} if status == 200 else {"failureReason": f"ClientError: Received error ({status}) from {variant}"}),
         }
-        topics = async_config.get("NotificationConfig") or {}
+        topics = output.get("NotificationConfig") or {}
         _notify(account, topics.get("SuccessTopic" if status == 200 else "ErrorTopic"), notification)
         headers = {"X-Amzn-SageMaker-OutputLocation": output_uri, "X-Amzn-SageMaker-FailureLocation": failure_uri}
         return 202, headers, json.dumps({"InferenceId": inference_id})
