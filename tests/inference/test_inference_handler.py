@@ -66,21 +66,6 @@ def test_csv_without_header(handler, demo_model, demo_data):
     assert body.split("\n") == [str(label) for label in expected_labels(demo_model, rows)]
 
 
-def test_plain_csv_fast_path_reads_exactly_what_loadtxt_reads(handler, demo_data):
-    # The one-pass parser for plain decimal CSV must give the very same doubles as np.loadtxt (the slow path),
-    # including what float formatting round-trips, and hand everything else to loadtxt and the diagnosis.
-    rng = np.random.default_rng(7)
-    rows = np.vstack([demo_data.data, rng.normal(scale=1e-300, size=(50, 30)), rng.normal(scale=1e300, size=(50, 30))])
-    text = "".join(",".join(repr(float(v)) for v in row) + "\n" for row in rows)
-    text += "1e5,+.5,-0,5.,1E-05,  7 ,\t8," + ",".join(["1"] * 23) + "\r\n"
-    fast = handler._plain_numbers(text)
-    assert fast is not None and fast.shape == (len(rows) + 1, 30)
-    assert np.array_equal(fast, np.loadtxt(io.StringIO(text), delimiter=",", comments=None, ndmin=2))
-    for other in ["1,2\n3\n", "1,,2\n", "1,2\n\n3,4\n", "nan,1\n", "inf,1\n", "1..2,3\n", "1e,2\n", "1 2,3\n",
-                  "été,1\n", "1;2\n", "#1,2\n", "1,2,\n", ""]:
-        assert handler._plain_numbers(other) is None, other
-
-
 def test_csv_header_maps_columns_by_name(handler, demo_model, demo_data):
     rows = demo_data.data[:20]
     order = list(reversed(range(rows.shape[1])))
