@@ -11,15 +11,20 @@ the CDK CLI unchanged):
 7. `AWS::SageMaker::ModelPackageGroup` is created (moto had no CloudFormation model for it), so model packages
    can be registered in the stage's group and models can reference them.
 8. InvokeEndpoint and InvokeEndpointAsync run the model: endpoint -> variant (TargetVariant, else by weight) ->
-   model or model package -> model.tar.gz (plus TargetModel under a multi-model prefix), answered by
-   tools.local_runtime.invoke. A model error is a 424 ModelError naming the variant and the model's status, as
-   SageMaker reports it. Async requests read the input object and write `<inference id>.out` to the endpoint's
-   S3OutputPath or `<inference id>-error.out` to its S3FailurePath, with its KMS key (moto wrote a fixed object
-   to a bucket of its own). The success/error SNS notifications are not sent.
-9. CreateTransformJob runs the job before answering: every object under the S3 prefix, split by line and sent in
-   mini-batches of at most MaxPayloadInMB (MultiRecord) or one line per request (SingleRecord), each answer
-   assembled by line into `<key>.out` under S3OutputPath with the output KMS key; the job ends Completed, or
-   Failed with the reason (moto marked every job Completed and wrote nothing). Gzip input is decompressed.
+   model or model package -> its container (Image, ModelDataUrl, Environment, Mode), served by the image's own
+   serving code (tools.serving_runtime.DeployedModels: one server per deployed container on 127.0.0.1, started
+   on first use with bounded time, artifacts and a multi-model handler's sourcedir.tar.gz read from this
+   process's S3; TargetModel loads through MMS's management API on first use). A model error is a 424
+   ModelError naming the variant and the model's status, as SageMaker reports it. Async requests read the input
+   object and write `<inference id>.out` to the endpoint's S3OutputPath on 200, else
+   `<inference id>-error.out` to its S3FailurePath, with its KMS key (moto wrote a fixed object to a bucket of
+   its own), and publish the result notification to the config's SuccessTopic or ErrorTopic if it names one.
+   close_runtime() stops every server; tools.emulator_server calls it when the emulator stops.
+9. CreateTransformJob runs the job before answering: every object under the S3 prefix, split by line and sent
+   through the same servers in mini-batches of at most MaxPayloadInMB (MultiRecord) or one line per request
+   (SingleRecord), the answers assembled by line, one output line per input line, into `<key>.out` under
+   S3OutputPath with the output KMS key; the job ends Completed, or Failed with the reason (moto marked every
+   job Completed and wrote nothing). Gzip input is decompressed.
    DataProcessing on CSV follows the documented row-as-array semantics: InputFilter selects what the model
    gets, JoinSource=Input appends each prediction to its input row, OutputFilter selects from that; the
    JSONPath subset is `$`, `$[a:b]` and `$[i,j,...]` (anything else, or JSON data, fails saying so).
@@ -34,16 +39,19 @@ the CDK CLI unchanged):
 from __future__ import annotations
 
 import csv
+import datetime
 import gzip
 import io
 import json
 import random
 import re
+import threading
 import uuid
+from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import urlparse
 
-from tools import local_runtime
+from tools import serving_runtime, serving_stacks
 
 
 # --------------------------------------------------------------------------------------------- resolution
@@ -60,16 +68,25 @@ def _split(uri: str) -> tuple[str, str]:
     return parsed.netloc, parsed.path.lstrip("/")
 
 
-def read_object(account_id: str, uri: str) -> Optional[bytes]:
-    """The object's bytes, or None when the bucket or key does not exist."""
+def _find(account_id: str, uri: str):
+    """The object (moto's FakeKey), or None when the bucket or key does not exist."""
     from moto.s3.exceptions import MissingBucket
 
     bucket, key = _split(uri)
     try:
-        found = _s3(account_id).get_object(bucket, key)
+        return _s3(account_id).get_object(bucket, key)
     except MissingBucket:
         return None
+
+
+def read_object(account_id: str, uri: str) -> Optional[bytes]:
+    """The object's bytes, or None when the bucket or key does not exist."""
+    found = _find(account_id, uri)
     return bytes(found.value) if found is not None else None
+
+
+def object_exists(account_id: str, uri: str) -> bool:
+    return _find(account_id, uri) is not None
 
 
 def write_object(account_id: str, uri: str, data: bytes, kms_key_id: Optional[str]) -> None:
@@ -90,16 +107,62 @@ def _validation(message: str) -> Exception:
     return ValidationError(message=message)
 
 
-def container_of(account_id: str, region: str, model_name: str) -> tuple[str, dict[str, str], str]:
-    """(model data URI, container environment, mode) of a model, through its model package if it has one."""
+def container_of(account_id: str, region: str, model_name: str) -> dict[str, Any]:
+    """The container a model runs, as CreateModel stored it (Image, ModelDataUrl, Environment, Mode), through its
+    model package if it has one (the package's container, with the model's Environment on top)."""
     model = _backend(account_id, region).describe_model(model_name)
     container = model.primary_container or (model.containers[0] if model.containers else {})
     environment = dict(container.get("Environment") or {})
     if container.get("ModelPackageName"):
         package = _backend(account_id, region).describe_model_package(container["ModelPackageName"])
         packaged = package.inference_specification["Containers"][0]
-        return packaged["ModelDataUrl"], {**(packaged.get("Environment") or {}), **environment}, "SingleModel"
-    return container.get("ModelDataUrl", ""), environment, container.get("Mode", "SingleModel")
+        return {"Image": packaged.get("Image", ""), "ModelDataUrl": packaged.get("ModelDataUrl", ""),
+                "Environment": {**(packaged.get("Environment") or {}), **environment}, "Mode": "SingleModel"}
+    return {"Image": container.get("Image", ""), "ModelDataUrl": container.get("ModelDataUrl", ""),
+            "Environment": environment, "Mode": container.get("Mode", "SingleModel")}
+
+
+# --------------------------------------------------------------------------------------------- the model runtime
+# Every prediction goes through the image's own serving code (tools.serving_runtime): one server per deployed
+# container, started on first use, loading its artifact (and a multi-model handler's sourcedir.tar.gz) from this
+# process's S3 backend, and stopped by close_runtime() when the emulator stops.
+
+_runtimes: dict[str, serving_runtime.DeployedModels] = {}
+_runtimes_guard = threading.Lock()
+
+
+def runtime_for(account_id: str) -> serving_runtime.DeployedModels:
+    """The account's deployed models (servers read the account's own S3)."""
+    def fetch_s3(url: str, local: Path) -> None:
+        data = read_object(account_id, url)
+        if data is None:
+            raise serving_runtime.ServingError(f"Could not find model data at {url}.")
+        local.write_bytes(data)
+
+    with _runtimes_guard:
+        if account_id not in _runtimes:
+            _runtimes[account_id] = serving_runtime.DeployedModels(fetch_s3)
+        return _runtimes[account_id]
+
+
+def close_runtime() -> None:
+    """Stop every model server this emulator started (by PID, bounded time)."""
+    with _runtimes_guard:
+        runtimes = list(_runtimes.values())
+        _runtimes.clear()
+    for runtime in runtimes:
+        runtime.close()
+
+
+def _answer(account_id: str, container: dict, body: bytes, content_type: Optional[str], accept: Optional[str],
+            target_model: Optional[str] = None) -> tuple[int, bytes, str]:
+    """(status, body, content type) the container answers; a server or model that cannot start answers 500 with
+    the reason, as a container whose model_fn raised does."""
+    try:
+        reply = runtime_for(account_id).invoke(container, body, content_type, accept, target_model)
+    except (serving_runtime.ServingError, serving_stacks.StackError) as error:
+        return 500, f"model failed to load: {error}".encode(), "text/plain"
+    return reply.status, reply.body, reply.headers.get("content-type", "application/octet-stream")
 
 
 def _model_error(message: str, original_status: int) -> Exception:
@@ -133,18 +196,18 @@ def predict(account_id: str, region: str, endpoint_name: str, body: bytes, *, co
                    for v in endpoint.production_variants}
         name = random.choices(list(weights), weights=[max(w, 0.0) for w in weights.values()])[0] \
             if any(w > 0 for w in weights.values()) else next(iter(variants))
-    uri, environment, mode = container_of(account_id, region, variants[name]["ModelName"])
-    if mode == "MultiModel":
+    container = container_of(account_id, region, variants[name]["ModelName"])
+    uri = container["ModelDataUrl"]
+    if container["Mode"] == "MultiModel":
         if not target_model:
             raise _validation(f"Endpoint {endpoint_name} is a multi-model endpoint: the request needs TargetModel.")
-        uri = f"{uri.rstrip('/')}/{target_model}"
+        uri = f"{uri.rstrip('/')}/{target_model.lstrip('/')}"
     elif target_model:
         raise _validation(f"Endpoint {endpoint_name} is not a multi-model endpoint: TargetModel is not accepted "
                           "(emulator check).")
-    artifact = read_object(account_id, uri)
-    if artifact is None:
+    if not object_exists(account_id, uri):
         raise _validation(f"Could not find model data at {uri}.")
-    status, answer, answer_type = local_runtime.invoke(artifact, environment, body, content_type, accept)
+    status, answer, answer_type = _answer(account_id, container, body, content_type, accept, target_model)
     return status, answer, answer_type, name
 
 
@@ -169,7 +232,7 @@ def _patch_create_model() -> None:
             if container.get("ModelPackageName"):
                 self.describe_model_package(container["ModelPackageName"])  # raises when it does not exist
             elif container.get("ModelDataUrl") and container.get("Mode", "SingleModel") != "MultiModel":
-                if read_object(self.account_id, container["ModelDataUrl"]) is None:
+                if not object_exists(self.account_id, container["ModelDataUrl"]):
                     raise _validation(f"Could not find model data at {container['ModelDataUrl']}.")
         return original(self, model_name, execution_role_arn, primary_container, vpc_config, containers, tags)
 
@@ -249,26 +312,40 @@ def _patch_runtime() -> None:
         endpoint = backend.endpoints.get(endpoint_name)
         if endpoint is None:
             raise _validation(f"Endpoint {endpoint_name} of account {account} not found.")
-        output = (backend.endpoint_configs[endpoint.endpoint_config_name].async_inference_config or {}).get("OutputConfig")
+        async_config = backend.endpoint_configs[endpoint.endpoint_config_name].async_inference_config or {}
+        output = async_config.get("OutputConfig")
         if not output:
             raise _validation(f"Endpoint {endpoint_name} is not an asynchronous endpoint; use InvokeEndpoint.")
         payload = read_object(account, input_location or "")
         if payload is None:
             raise _validation(f"Could not access the input at {input_location}.")
+        received = _now()
         output_uri = f"{output['S3OutputPath'].rstrip('/')}/{inference_id}.out"
         failure_uri = f"{output.get('S3FailurePath', output['S3OutputPath']).rstrip('/')}/{inference_id}-error.out"
+        content_type = self.headers.get("X-Amzn-SageMaker-Content-Type", "application/octet-stream")
         try:
-            status, answer, _, variant = predict(
-                account, region, endpoint_name, payload,
-                content_type=self.headers.get("X-Amzn-SageMaker-Content-Type", "application/octet-stream"),
+            status, answer, answer_type, variant = predict(
+                account, region, endpoint_name, payload, content_type=content_type,
                 accept=self.headers.get("X-Amzn-SageMaker-Accept"), asynchronous=True)
         except Exception as error:  # the container could not answer at all: the failure object says why
-            status, answer, variant = 500, str(error).encode(), "-"
-        if status < 400:
+            status, answer, answer_type, variant = 500, str(error).encode(), "text/plain", "-"
+        if status == 200:
             write_object(account, output_uri, answer, output.get("KmsKeyId"))
         else:
             write_object(account, failure_uri, f"Received error ({status}) from {variant}: ".encode() + answer,
                          output.get("KmsKeyId"))
+        notification = {
+            "awsRegion": region, "receivedTime": received, "eventTime": _now(), "inferenceId": inference_id,
+            "invocationStatus": "Completed" if status == 200 else "Failed",
+            "requestParameters": {"contentType": content_type, "endpointName": endpoint_name,
+                                  "inputLocation": input_location},
+            "responseParameters": {"contentType": answer_type,
+                                   **({"outputLocation": output_uri} if status == 200 else {"failureLocation": failure_uri})},
+            "eventVersion": "1.0", "eventSource": "aws:sagemaker", "eventName": "InferenceResult",
+            **({} if status == 200 else {"failureReason": f"ClientError: Received error ({status}) from {variant}"}),
+        }
+        topics = output.get("NotificationConfig") or {}
+        _notify(account, topics.get("SuccessTopic" if status == 200 else "ErrorTopic"), notification)
         headers = {"X-Amzn-SageMaker-OutputLocation": output_uri, "X-Amzn-SageMaker-FailureLocation": failure_uri}
         return 202, headers, json.dumps({"InferenceId": inference_id})
 
@@ -276,24 +353,23 @@ def _patch_runtime() -> None:
     SageMakerRuntimeResponse.invoke_endpoint_async = invoke_endpoint_async
 
 
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _notify(account_id: str, topic_arn: Optional[str], message: dict) -> None:
+    """Publish an async result notification to the endpoint's topic (none configured: nothing is sent)."""
+    if not topic_arn:
+        return
+    from moto.sns.models import sns_backends
+
+    region = topic_arn.split(":")[3]
+    sns_backends[account_id][region].publish(json.dumps(message), arn=topic_arn)
+
+
 def _raw(body) -> bytes:
     # moto keeps the request body as received in raw_body (body is decoded to text for JSON protocols).
     return body.encode("utf-8") if isinstance(body, str) else bytes(body or b"")
-
-
-def _mini_batches(lines: list[bytes], max_bytes: int, single_record: bool) -> list[bytes]:
-    if single_record:
-        return lines
-    batches, current, size = [], [], 0
-    for line in lines:
-        if current and size + len(line) + 1 > max_bytes:
-            batches.append(b"\n".join(current))
-            current, size = [], 0
-        current.append(line)
-        size += len(line) + 1
-    if current:
-        batches.append(b"\n".join(current))
-    return batches
 
 
 def select(expression: Optional[str], values: list[str], field: str) -> list[str]:
@@ -343,11 +419,10 @@ def run_transform_job(account_id: str, region: str, job: Any) -> None:
             unsupported.append(f"CompressionType={compression}")
         if unsupported:
             raise RuntimeError(f"the emulator does not implement {', '.join(unsupported)}")
-        uri, environment, _ = container_of(account_id, region, job.model_name)
-        environment = {**environment, **(job.environment or {})}
-        artifact = read_object(account_id, uri)
-        if artifact is None:
-            raise RuntimeError(f"Could not find model data at {uri}.")
+        container = container_of(account_id, region, job.model_name)
+        container["Environment"] = {**container["Environment"], **(job.environment or {})}
+        if not object_exists(account_id, container["ModelDataUrl"]):
+            raise RuntimeError(f"Could not find model data at {container['ModelDataUrl']}.")
         bucket_name, prefix = _split(source["S3Uri"])
         bucket = _s3(account_id).get_bucket(bucket_name)
         keys = sorted(k for k in bucket.keys.keys() if k.startswith(prefix) and isinstance(bucket.keys[k], FakeKey))
@@ -355,8 +430,7 @@ def run_transform_job(account_id: str, region: str, job: Any) -> None:
             raise RuntimeError(f"ClientError: no input under {source['S3Uri']}")
         output = job.transform_output
         split_by_line = job.transform_input.get("SplitType", "None") == "Line"
-        max_bytes = int(job.max_payload_in_mb or 6) * 1024 * 1024
-        single = job.batch_strategy == "SingleRecord" or not split_by_line
+        models = runtime_for(account_id)
         for key in keys:
             data = bytes(bucket.keys[key].value)
             if compression == "Gzip":
@@ -365,13 +439,20 @@ def run_transform_job(account_id: str, region: str, job: Any) -> None:
             rows = [_csv_row(line) for line in lines] if processed else []
             model_input = [_csv_line(select(processing.get("InputFilter"), row, "InputFilter")) for row in rows] \
                 if processed else lines
-            answers = []
-            for batch in _mini_batches(model_input, max_bytes, single):
-                status, answer, _ = local_runtime.invoke(artifact, environment, batch, content_type, output.get("Accept"))
-                if status >= 400:
-                    raise RuntimeError(f"ClientError: the model answered {status} for s3://{bucket_name}/{key}: "
-                                       f"{answer.decode('utf-8', errors='replace')[:300]}")
-                answers.append(answer.rstrip(b"\n"))
+            try:
+                if split_by_line:  # mini-batches of lines through the model's server, one output line per input line
+                    answers = models.transform(
+                        container, b"".join(line + b"\n" for line in model_input), content_type, output.get("Accept"),
+                        strategy=job.batch_strategy or "MultiRecord",
+                        max_payload_mb=int(job.max_payload_in_mb if job.max_payload_in_mb is not None else 6),
+                    ).splitlines()
+                else:  # the whole object is one request
+                    reply = models.invoke(container, model_input[0], content_type, output.get("Accept"))
+                    if reply.status != 200:
+                        raise serving_runtime.ServingError(f"{reply.status} {reply.text[:300]}")
+                    answers = [reply.body.rstrip(b"\n")]
+            except (serving_runtime.ServingError, serving_stacks.StackError) as error:
+                raise RuntimeError(f"ClientError: the model failed on s3://{bucket_name}/{key}: {error}") from error
             if processed:
                 predictions = b"\n".join(answers).splitlines()
                 if len(predictions) != len(rows):

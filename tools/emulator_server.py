@@ -36,7 +36,8 @@ What moto 5.2.5 gets wrong without them, found by deploying the Dev stage:
    CloudFormation (a template without it still gets a generated name).
 
 6.-10. SageMaker: CreateModel checks its model data, model package groups, invocations and transform jobs that
-   run the model (tools.local_runtime), and Step Functions executions including the transform-job .sync
+   run the model in its image's own serving code (tools.serving_runtime; the servers are this process's
+   children, stopped when it stops), and Step Functions executions including the transform-job .sync
    integration: see tools/emulator_sagemaker.py.
 
 11. Termination protection: moto has no UpdateTerminationProtection (the CDK CLI calls it after deploying a
@@ -395,7 +396,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     apply_patches()
     from moto.server import main as moto_main
 
-    moto_main(argv if argv is not None else sys.argv[1:])
+    from tools.emulator_sagemaker import close_runtime
+
+    try:  # moto's SIGTERM/SIGINT handler exits with SystemExit, so this runs on `stop` too
+        moto_main(argv if argv is not None else sys.argv[1:])
+    finally:
+        close_runtime()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     python -m tools.local_emulator start     # free port, waits until it answers, writes build/local-emulator.json
     python -m tools.local_emulator status
     python -m tools.local_emulator stop      # stops the server that `start` recorded, by its PID, and nothing else
+                                             # but the model servers it started (its children, by their PIDs)
 
 In code, `LocalEmulator` is a context manager: the server is stopped on exit, also when the body raised.
 The server listens on 127.0.0.1 only; clients use http://localhost:PORT (moto resolves template URLs by that
@@ -103,13 +104,46 @@ def stop(handle: EmulatorHandle, *, timeout: float = 10.0) -> bool:
             f"PID {handle.pid} is not the emulator on port {handle.port} any more (the PID was reused); "
             f"not stopping it. Remove {STATE_FILE} if the emulator is gone."
         )
-    os.kill(handle.pid, signal.SIGTERM)
-    if _wait_gone(handle.pid, timeout):
-        return True
-    os.kill(handle.pid, signal.SIGKILL)
+    servers = model_servers(handle.pid)
+    os.kill(handle.pid, signal.SIGTERM)  # the emulator stops its model servers on the way out
     if not _wait_gone(handle.pid, timeout):
-        raise EmulatorError(f"the emulator (PID {handle.pid}) survived SIGKILL for {timeout:g} s")
+        os.kill(handle.pid, signal.SIGKILL)
+        if not _wait_gone(handle.pid, timeout):
+            raise EmulatorError(f"the emulator (PID {handle.pid}) survived SIGKILL for {timeout:g} s")
+    _kill_groups(servers, timeout)  # any it could not stop (it was killed, or a stop overran)
     return True
+
+
+def model_servers(pid: int) -> list:
+    """The emulator's children that lead their own process group: the model servers it started
+    (tools.serving_runtime starts each in a new session, its workers inside that group)."""
+    import psutil
+
+    try:
+        children = psutil.Process(pid).children()
+    except psutil.NoSuchProcess:
+        return []
+    groups = []
+    for child in children:
+        try:
+            if os.getpgid(child.pid) == child.pid:
+                groups.append(child)
+        except ProcessLookupError:
+            pass
+    return groups
+
+
+def _kill_groups(leaders: list, timeout: float) -> None:
+    """SIGKILL the process group of each leader still running (psutil checks the PID is still that process)."""
+    import psutil
+
+    for leader in leaders:
+        if leader.is_running():
+            try:
+                os.killpg(leader.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    psutil.wait_procs(leaders, timeout=timeout)
 
 
 def is_emulator_process(pid: int, port: int) -> bool:

@@ -27,8 +27,10 @@ import socket
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Optional
@@ -330,6 +332,11 @@ class DeployedModels:
         self._fetch_s3, self._timeout = fetch_s3, timeout
         self._servers: dict[str, Server] = {}
         self._loaded: dict[str, set[str]] = {}
+        # The emulator answers requests on many threads: one lock per deployed model, so a second request
+        # waits for the server the first one is starting instead of starting another.
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._closed = False
         self._downloads = Path(tempfile.mkdtemp(prefix="deployed-models-"))
 
     def _key(self, container: Mapping) -> str:
@@ -337,27 +344,43 @@ class DeployedModels:
                   sorted((container.get("Environment") or {}).items()))
         return repr(fields)
 
+    def _lock(self, key: str) -> threading.Lock:
+        with self._guard:
+            if self._closed:
+                raise ServingError("the deployed models were closed (the emulator is stopping)")
+            return self._locks.setdefault(key, threading.Lock())
+
     def _download(self, url: str) -> Path:
-        local = self._downloads / f"{len(list(self._downloads.iterdir()))}-model.tar.gz"
-        self._fetch_s3(url, local)
-        return local
+        handle, local = tempfile.mkstemp(suffix="-model.tar.gz", dir=self._downloads)
+        os.close(handle)
+        self._fetch_s3(url, Path(local))
+        return Path(local)
 
     def server_for(self, container: Mapping) -> Server:
+        """The running server for this container, started (bounded by the timeout) if it has none yet."""
         key = self._key(container)
-        server = self._servers.get(key)
-        if server is not None and server.process.poll() is None:
+        with self._lock(key):
+            server = self._servers.get(key)
+            if server is not None and server.process.poll() is None:
+                return server
+            if server is not None:  # it died: start it again, as SageMaker replaces an unhealthy instance
+                server.stop()
+            stack = stack_of_image(container["Image"])
+            environment = container.get("Environment") or {}
+            if container.get("Mode") == "MultiModel":
+                server = start_multi_model(framework=stack.framework, version=stack.version, environment=environment,
+                                           timeout=self._timeout, fetch_s3=self._fetch_s3)
+                self._loaded[key] = set()
+            else:
+                server = start(self._download(container["ModelDataUrl"]), framework=stack.framework,
+                               version=stack.version, environment=environment, timeout=self._timeout,
+                               fetch_s3=self._fetch_s3)
+            with self._guard:
+                if self._closed:  # close() ran while this one started: nobody else will stop it
+                    server.stop()
+                    raise ServingError("the deployed models were closed (the emulator is stopping)")
+                self._servers[key] = server
             return server
-        stack = stack_of_image(container["Image"])
-        environment = container.get("Environment") or {}
-        if container.get("Mode") == "MultiModel":
-            server = start_multi_model(framework=stack.framework, version=stack.version, environment=environment,
-                                       timeout=self._timeout, fetch_s3=self._fetch_s3)
-            self._loaded[key] = set()
-        else:
-            server = start(self._download(container["ModelDataUrl"]), framework=stack.framework, version=stack.version,
-                           environment=environment, timeout=self._timeout, fetch_s3=self._fetch_s3)
-        self._servers[key] = server
-        return server
 
     def invoke(self, container: Mapping, body: bytes, content_type: Optional[str] = None,
                accept: Optional[str] = None, target_model: Optional[str] = None) -> Reply:
@@ -366,12 +389,19 @@ class DeployedModels:
             return server.invoke(body, content_type, accept)
         if not target_model:
             raise ServingError("a multi-model endpoint needs a TargetModel")
-        loaded = self._loaded[self._key(container)]
+        key = self._key(container)
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", target_model)
-        if name not in loaded:
-            server.load(name, self._download(container["ModelDataUrl"].rstrip("/") + "/" + target_model.lstrip("/")))
-            loaded.add(name)
+        with self._lock(key):
+            loaded = self._loaded[key]
+            if name not in loaded:
+                server.load(name, self._download(container["ModelDataUrl"].rstrip("/") + "/" + target_model.lstrip("/")))
+                loaded.add(name)
         return server.invoke_model(name, body, content_type, accept)
+
+    def server_pids(self) -> list[int]:
+        """PIDs of the running servers (each its own process group)."""
+        with self._guard:
+            return [server.pid for server in self._servers.values()]
 
     def transform(self, container: Mapping, body: bytes, content_type: Optional[str] = None,
                   accept: Optional[str] = None, *, strategy: str = "MultiRecord", max_payload_mb: int = 6) -> bytes:
@@ -398,7 +428,12 @@ class DeployedModels:
         return b"\n".join(output) + (b"\n" if output else b"")
 
     def close(self) -> None:
-        for server in self._servers.values():
-            server.stop()
-        self._servers.clear()
+        """Stop every server by its PID, all at once (each bounded by STOP_TIMEOUT_SECONDS), and refuse new ones."""
+        with self._guard:
+            self._closed = True
+            servers = list(self._servers.values())
+            self._servers.clear()
+        if servers:
+            with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+                list(pool.map(Server.stop, servers))
         shutil.rmtree(self._downloads, ignore_errors=True)

@@ -4,8 +4,9 @@ The images' multi-model server hands each request to a DefaultHandlerService who
 the user module named by SAGEMAKER_PROGRAM, calls model_fn once, then input_fn -> predict_fn ->
 output_fn, and maps BaseInferenceToolkitError to the response status. RequestContext is the small part
 of MMS's context the toolkit touches. This is the fast in-process path for unit tests and the
-benchmark, on the project's .venv; the images' real servers, at their own versions, are
-tools/serving_runtime.py (make serve, tests/fidelity).
+benchmark, on the project's .venv; it serves nothing else. Every model that is served (make serve, the
+emulator's endpoints and transform jobs, tests/fidelity) runs in the images' real servers at their own
+versions: tools/serving_runtime.py.
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from config import ENVIRONMENTS, load_environments
 from tests.conftest import DEMO_MODEL
 from tests.fidelity.conftest import csv_rows
 from tools import serving_runtime
@@ -42,8 +43,9 @@ class FakeS3:
         shutil.copyfile(self.objects[url], local)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def deployed():
+    # One runtime for the module, as the emulator keeps one: servers are shared per deployed model.
     s3 = FakeS3()
     models = serving_runtime.DeployedModels(s3.fetch)
     yield s3, models
@@ -66,9 +68,28 @@ def test_dev_model_answers_with_the_demo_models_predictions(synthesized, sklearn
     assert reply.status == 200, reply.text
     labels = [int(v) for v in reply.text.split("\n")]
     assert sum(label == truth for label, truth in zip(labels, breast_cancer.target[:20])) >= 18
+    server = models.server_for(container)
     again = models.invoke(container, b"1,2,3\n", "text/csv", "text/csv")
     assert again.status == 400 and "expects 30 features" in again.text
-    assert len(models._servers) == 1  # one server per deployed model, reused
+    assert models.server_for(container).pid == server.pid  # one server per deployed model, reused
+
+
+@pytest.mark.parametrize("name", [env["name"] for env in ENVIRONMENTS])
+def test_answers_each_configured_smoke_request_with_the_dev_model(synthesized, sklearn_stack, deployed, name):
+    # Every environment serves the demo model; a request it rejects would fail that stage's smoke test.
+    s3, models = deployed
+    (container,) = model_containers(synthesized, "Dev").values()
+    container = {**container, "ModelDataUrl": "s3://emulator-assets/demo-model.tar.gz"}
+    s3.objects[container["ModelDataUrl"]] = DEMO_MODEL
+    serving = next(env for env in load_environments(ENVIRONMENTS) if env.name == name).serving
+    for endpoint in serving.endpoints:
+        request = serving.smoke_request_for(endpoint)
+        reply = models.invoke(container, request.body.encode(), request.content_type, request.accept)
+        assert reply.status == 200, reply.text
+        if request.accept:
+            assert reply.headers["content-type"].startswith(request.accept)
+        if request.accept == "application/json":
+            assert len(json.loads(reply.body)["predictions"]) == 1
 
 
 def test_staging_multi_model_serves_two_models_with_different_code(synthesized, sklearn_stack, deployed, artifacts,

@@ -1,8 +1,8 @@
 """One emulator and one synthesized assembly per test session, shared by every integration test; Dev, Staging
 and Prod are deployed into it by their fixtures (each once per session).
 
-The emulator is always stopped in teardown (also when the deploy or a test failed), and every wait is
-bounded: the server must answer within 30 s, each CDK command within tools.deploy_local.CDK_TIMEOUT_SECONDS.
+The emulator is always stopped in teardown (also when the deploy or a test failed), with every model server it
+started (asserted), and every wait is bounded: the server must answer within 30 s, each CDK command within tools.deploy_local.CDK_TIMEOUT_SECONDS.
 """
 
 from __future__ import annotations
@@ -10,13 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 import contextlib
 import io
+import os
+import signal
+
+import psutil
+import pytest
 
 from tools.deploy_local import LandedRow, client, deploy_stage, stage_region, stage_templates, synth
-from tools.local_emulator import EmulatorHandle, LocalEmulator
+from tools.local_emulator import EmulatorHandle, LocalEmulator, model_servers
 
 DESTROYS_STAGE = "destroys_stage"
 
@@ -57,6 +60,13 @@ def emulator(tmp_path_factory) -> EmulatorHandle:
     log_file = tmp_path_factory.mktemp("emulator") / "emulator.log"
     with LocalEmulator(log_file=log_file, ready_timeout=30, stop_timeout=10) as handle:
         yield handle
+        # The emulator itself stops the model servers the session's invocations started, on SIGTERM; checked
+        # here, before the runner's stop would kill any it left behind.
+        servers = model_servers(handle.pid)
+        os.kill(handle.pid, signal.SIGTERM)
+        psutil.wait_procs([psutil.Process(handle.pid)], timeout=30)
+        assert [server.pid for server in servers if server.is_running()] == [], \
+            "the emulator exited and left model servers running"
 
 
 @pytest.fixture(scope="session")

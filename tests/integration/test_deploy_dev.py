@@ -177,3 +177,24 @@ def test_batch_run_reports_a_failed_job(dev_stage, monkeypatch):
     code, out, _ = _batch_run(dev_stage, "2024-06-02", monkeypatch)  # no input for that date
     assert code == 1
     assert "finished: FAILED" in out
+
+
+def test_ops_invoke_answers_with_the_demo_models_own_predictions(dev_stage, tmp_path):
+    # The endpoint's answer comes from the scikit-learn image's own server loading the deployed artifact from the
+    # emulator's S3; the truth is the same model file scored directly by scikit-learn.
+    import joblib
+    from sklearn.datasets import load_breast_cancer
+
+    from tests.conftest import DEMO_MODEL
+
+    rows = load_breast_cancer().data[::25]
+    payload = tmp_path / "rows.csv"
+    payload.write_text("".join(",".join(repr(float(v)) for v in row) + "\n" for row in rows))
+    endpoint = smoke_test.stage_config("Dev").endpoint_name("realtime")
+    answer = tmp_path / "answer.csv"
+    code, _, err = run_cli(main, ["invoke", endpoint, "--body", str(payload), "--content-type", "text/csv",
+                                  "--accept", "text/csv", "--output", str(answer),
+                                  "--endpoint-url", dev_stage.emulator.endpoint_url, "--region", dev_stage.region])
+    assert code == 0, err
+    model = joblib.load(DEMO_MODEL.parent / "demo-model" / "model.joblib")
+    assert [int(label) for label in answer.read_text().split()] == model.predict(rows).tolist()

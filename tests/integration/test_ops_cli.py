@@ -1,7 +1,8 @@
 """Every ops command run against the emulator, on SageMaker, CloudWatch and Step Functions resources the
 tests create with boto3.
 
-The emulator runs the demo model for invocations (tools/local_runtime.py); what it cannot show: endpoints are
+The emulator runs the demo model for invocations in the scikit-learn image's own server (tools/serving_runtime.py);
+what it cannot show: endpoints are
 InService at once, and alarms change state only when set.
 """
 
@@ -54,7 +55,8 @@ def demo_model_uri(emulator) -> str:
 def make_endpoint(aws, demo_model_uri):
     sagemaker = aws("sagemaker")
 
-    def make(weights: dict[str, float], *, async_output: str | None = None, instances: int = 1) -> str:
+    def make(weights: dict[str, float], *, async_output: str | None = None, instances: int = 1,
+             notification: dict | None = None) -> str:
         suffix = uuid.uuid4().hex[:8]
         model = f"model-{suffix}"
         sagemaker.create_model(ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={
@@ -68,13 +70,32 @@ def make_endpoint(aws, demo_model_uri):
             ],
         }
         if async_output:
-            config["AsyncInferenceConfig"] = {"OutputConfig": {"S3OutputPath": async_output}}
+            config["AsyncInferenceConfig"] = {"OutputConfig": {"S3OutputPath": async_output,
+                                                               **({"NotificationConfig": notification} if notification else {})}}
         sagemaker.create_endpoint_config(**config)
         name = f"endpoint-{suffix}"
         sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=config["EndpointConfigName"])
         return name
 
     return make
+
+
+@pytest.fixture
+def topics(aws):
+    """A success and an error topic, each with an SQS queue subscribed; read(name) returns what it received."""
+    sns, sqs = aws("sns"), aws("sqs")
+    arns, queues = {}, {}
+    for name in ("SuccessTopic", "ErrorTopic"):
+        arns[name] = sns.create_topic(Name=f"{name}-{uuid.uuid4().hex[:8]}")["TopicArn"]
+        queues[name] = sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queues[name], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=arns[name], Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+
+    def read(name: str) -> list[dict]:
+        messages = sqs.receive_message(QueueUrl=queues[name], MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(message["Body"]) for message in messages]
+
+    return arns, read
 
 
 def _weights(aws, endpoint: str) -> dict[str, float]:
@@ -126,11 +147,12 @@ def test_invoke_reports_the_model_error(ops, make_endpoint, tmp_path):
     assert "ModelError: Received client error (400) from blue" in err and "expects 30 features" in err
 
 
-def test_invoke_async_uploads_the_input_and_the_result_appears(ops, aws, make_endpoint, monkeypatch):
+def test_invoke_async_uploads_the_input_and_the_result_appears(ops, aws, make_endpoint, topics, monkeypatch):
     s3 = aws("s3")
     bucket = f"async-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket)
-    endpoint = make_endpoint({"blue": 1}, async_output=f"s3://{bucket}/async/")
+    arns, received = topics
+    endpoint = make_endpoint({"blue": 1}, async_output=f"s3://{bucket}/async/", notification=arns)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(f"{DEMO_ROW}\n".encode())))
     code, out, err = ops("invoke", endpoint, "--content-type", "text/csv",
                          "--input-location", f"s3://{bucket}/async/{endpoint}/input/")
@@ -142,6 +164,11 @@ def test_invoke_async_uploads_the_input_and_the_result_appears(ops, aws, make_en
     assert lines["output"] == f"s3://{bucket}/async/{lines['inference id']}.out"
     result = s3.get_object(Bucket=bucket, Key=lines["output"].removeprefix(f"s3://{bucket}/"))["Body"].read()
     assert len(json.loads(result)["predictions"]) == 1
+    (notice,) = received("SuccessTopic")
+    assert (notice["invocationStatus"], notice["inferenceId"]) == ("Completed", lines["inference id"])
+    assert notice["responseParameters"]["outputLocation"] == lines["output"]
+    assert notice["requestParameters"]["endpointName"] == endpoint
+    assert received("ErrorTopic") == []
 
 
 def test_invoke_async_refuses_a_target_variant(ops, make_endpoint, tmp_path):
@@ -329,11 +356,12 @@ def test_create_model_fails_when_its_model_data_does_not_exist(aws):
                                       PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://no-such-bucket/model.tar.gz"})
 
 
-def test_a_rejected_async_request_writes_the_failure_object(ops, aws, make_endpoint, monkeypatch):
+def test_a_rejected_async_request_writes_the_failure_object(ops, aws, make_endpoint, topics, monkeypatch):
     s3 = aws("s3")
     bucket = f"async-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket)
-    endpoint = make_endpoint({"blue": 1}, async_output=f"s3://{bucket}/async/")
+    arns, received = topics
+    endpoint = make_endpoint({"blue": 1}, async_output=f"s3://{bucket}/async/", notification=arns)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"1,2,3\n")))
     code, _, err = ops("invoke", endpoint, "--content-type", "text/csv")
     assert code == 1 and "is asynchronous: add --stage STAGE" in err  # no guess at a bucket the role cannot read
@@ -345,6 +373,10 @@ def test_a_rejected_async_request_writes_the_failure_object(ops, aws, make_endpo
     assert b"Received error (400) from blue" in failure and b"expects 30 features" in failure
     with pytest.raises(s3.exceptions.NoSuchKey):
         s3.get_object(Bucket=bucket, Key=lines["output"].removeprefix(f"s3://{bucket}/"))
+    (notice,) = received("ErrorTopic")
+    assert notice["invocationStatus"] == "Failed" and notice["responseParameters"]["failureLocation"] == lines["failure"]
+    assert "Received error (400)" in notice["failureReason"]
+    assert received("SuccessTopic") == []
 
 
 def test_a_transform_job_with_processing_the_emulator_lacks_fails_saying_so(aws, make_endpoint, demo_model_uri):
