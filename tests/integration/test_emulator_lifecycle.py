@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from ml_constructs.handler import framework_model_environment
+from sagemaker_serving_cdk.rules.handler import framework_model_environment
 from tests.conftest import DEMO_MODEL
 from tools.deploy_local import client
 from tools.local_emulator import LocalEmulator, model_servers
