@@ -119,9 +119,10 @@ snapshot: setup $(DEMO_MODEL)
 bench-synth: setup $(DEMO_MODEL)
 	$(PY) bench/bench_synth.py
 
-## The handler on a 6 MB CSV batch against the toolkit default and the raw loadtxt+predict floor.
+## The handler on a 6 MB CSV batch against the toolkit default and the raw loadtxt+predict floor, run on the
+## scikit-learn image's own Python, numpy, scikit-learn and sagemaker-inference (its serving stack's venv).
 bench-inference: setup
-	$(PY) bench/bench_inference.py
+	python=$$($(PY) -m tools.serving_stacks python sklearn-1.2-1) && "$$python" bench/bench_inference.py
 
 clean:
 	rm -rf cdk.out .pytest_cache build

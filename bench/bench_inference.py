@@ -1,6 +1,7 @@
 """Benchmark the inference handler against the toolkit's defaults and the raw parsing limit.
 
-    .venv/bin/python bench/bench_inference.py [--megabytes 6] [--repeats 5] [--single-requests 2000]
+    make bench-inference      (the scikit-learn image's serving-stack Python: where the handler really runs)
+    "$(.venv/bin/python -m tools.serving_stacks python sklearn-1.2-1)" bench/bench_inference.py [--megabytes 6] ...
 
 One run times the same MultiRecord CSV batch (what batch transform sends with SplitType=Line) three ways:
   handler   inference.py: input_fn -> predict_fn -> output_fn (text/csv in and out)

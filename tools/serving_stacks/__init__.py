@@ -171,7 +171,17 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     install = sub.add_parser("install", help="install (or reuse) the stacks' venvs")
     install.add_argument("stacks", nargs="*", help=f"default: all of {', '.join(sorted(STACKS))}")
+    python = sub.add_parser("python", help="print a stack's interpreter (installing it first), e.g. to run a "
+                                           "benchmark in the image's own numpy and scikit-learn")
+    python.add_argument("stack", choices=sorted(STACKS))
     args = parser.parse_args(argv)
+    if args.command == "python":
+        try:
+            print(ensure(STACKS[args.stack]))
+        except StackError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        return 0
     unknown = sorted(set(args.stacks) - set(STACKS))
     if unknown:
         parser.error(f"unknown stack(s) {', '.join(unknown)}; choose from {', '.join(sorted(STACKS))}")
