@@ -39,7 +39,7 @@ try:
     from sagemaker_inference.errors import GenericInferenceToolkitError as _ToolkitError
 except ImportError:  # keeps the handler importable without the toolkit (e.g. plain scripts)
 
-    class _ToolkitError(Exception):  # type: ignore[no-redef]  # the toolkit's class when installed
+    class _ToolkitError(Exception):  # type: ignore[no-redef]
         def __init__(self, status_code, message=None, phrase=None):
             self.status_code = status_code
             self.message = message or "Invalid Request"
