@@ -11,14 +11,19 @@ export PYTHONDONTWRITEBYTECODE := 1
 CDK := cdk
 
 .PHONY: setup synth test snapshot bench-synth bench-inference train-demo package-model serve cost cost-baseline clean
-.PHONY: lock diff data
+.PHONY: lock diff data lint help
 .PHONY: serving-stacks
 .PHONY: deploy-local destroy-local
 
 DEMO_MODEL := build/demo-model.tar.gz
 STAGE ?= Dev
 
+## Install the locked Python packages into .venv and the pinned CDK CLI and Node into node_modules.
 setup: $(VENV)/.installed node_modules/.installed
+
+## List the targets with the first sentence of the comment above each.
+help:
+	@awk -f tools/make_help.awk $(firstword $(MAKEFILE_LIST))
 
 ## Dev serves the packaged demo model as a file asset; the bytes are deterministic, so the asset hash only
 ## moves when the handler, the training or the packaging changes.
@@ -83,13 +88,20 @@ synth: setup $(DEMO_MODEL)
 serving-stacks: setup
 	$(PY) -m tools.serving_stacks install
 
+## Lint, format-check and strictly type-check the construct library (ruff, mypy --strict; settings in its
+## pyproject.toml). `make test` runs the same checks, and so does the pre-commit hook.
+lint: setup
+	$(PY) -m tools.lint_library $(LIBRARY)
+
 ## Run the whole test suite (unit, gates, snapshots, container fidelity, ...).
 test: setup $(DEMO_MODEL) serving-stacks
 	$(PY) -m pytest
 
-## The demo model (scikit-learn, fixed seed, bundled data set): train it, or train and package it.
+## Train the demo model (scikit-learn, fixed seed, bundled data set) into build/demo-model.
 train-demo: setup
 	$(PY) -m tools.train_demo --out build/demo-model
+
+## Train and package the demo model into build/demo-model.tar.gz, the artifact Dev serves.
 package-model: $(DEMO_MODEL)
 
 ## Serve the packaged model in the scikit-learn image's own server (GET /ping, POST /invocations) on 127.0.0.1:8080.
@@ -115,7 +127,7 @@ diff: synth
 snapshot: setup $(DEMO_MODEL)
 	$(PY) -m pytest tests/gates/test_snapshots.py --snapshot-update
 
-## Time synthesizing every stage against an empty one-stack app.
+## Time `cdk synth` of the whole app against the true floor, a `cdk init` app (paired runs, median ratios).
 bench-synth: setup $(DEMO_MODEL)
 	$(PY) bench/bench_synth.py
 
@@ -124,6 +136,7 @@ bench-synth: setup $(DEMO_MODEL)
 bench-inference: setup
 	python=$$($(PY) -m tools.serving_stacks python sklearn-1.2-1) && "$$python" bench/bench_inference.py
 
+## Remove cdk.out, build/ (the demo model, serving stacks, mypy's cache) and pytest's cache.
 clean:
 	rm -rf cdk.out .pytest_cache build
 

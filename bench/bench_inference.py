@@ -26,12 +26,12 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT))  # run as a script (`python bench/...`): the imports below need the repo root
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402 - after the sys.path line above
 
-from tools import train_demo  # noqa: E402
-from tools.toolkit_service import REPO_CODE_DIR, HandlerService  # noqa: E402
+from tools import train_demo  # noqa: E402 - after the sys.path line above
+from tools.toolkit_service import REPO_CODE_DIR, HandlerService  # noqa: E402 - after the sys.path line above
 
 CSV = "text/csv"
 JSON = "application/json"

@@ -15,6 +15,7 @@ from config.regions import AWS_REGIONS, priced_region
 from sagemaker_serving_cdk.rules.naming import endpoint_name, endpoint_name_problem
 
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+# A Literal of a runtime tuple: pydantic reads it, static type checkers cannot (hence the ignore).
 Region = Literal[AWS_REGIONS]  # type: ignore[valid-type]
 PricedRegion = Annotated[str, AfterValidator(priced_region)]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]

@@ -31,8 +31,11 @@ def build_app(
     compliance_checks: bool = True,
 ) -> tuple[App, list[InferenceStage]]:
     """One top-level stage per environment (`cdk deploy 'Dev/*'` from a workstation) and, given
-    `pipeline` settings, the top-level Pipeline stack deploying its own instances of the same stages.
-    The Pipeline stack is then reachable as `app.node.find_child("Pipeline")`. Default: no pipeline."""
+    `pipeline` settings, the top-level Pipeline stack deploying those same stage objects. The Pipeline stack
+    is then reachable as `app.node.find_child("Pipeline")`. Default: no pipeline.
+
+    With a pipeline, the stages are synthesized while the pipeline is built: anything added to them after
+    build_app returns does not reach their templates."""
     environments = list(environments)
     # cdk.json's flags always apply, also when the app runs outside the CLI (`python app.py`, tests);
     # context the CLI passes still takes precedence.
@@ -41,7 +44,7 @@ def build_app(
     if pipeline is not None:
         for stage in stages:
             add_smoke_test_access(stage, tooling_account=pipeline.account)
-        PipelineStack(app, PIPELINE_STACK_ID, settings=pipeline, environments=environments,
+        PipelineStack(app, PIPELINE_STACK_ID, settings=pipeline, stages=stages,
                       description="CDK Pipelines: source, synth and tests, Dev, Staging, approval, Prod")
     if compliance_checks:
         register_compliance_checks(app)

@@ -21,7 +21,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from config import EnvironmentConfig, PipelineSettings
+from config import PipelineSettings
 from paths import PROJECT_ROOT
 from sagemaker_serving_cdk import SecureBucket, acknowledge
 from stacks.smoke_test_access import SmokeTestAccessStack, pipeline_smoke_test_role_name, smoke_test_role_name
@@ -58,8 +58,8 @@ def pinned_requirement(package: str, requirements: Path = PROJECT_ROOT / "requir
 
 
 def add_smoke_test_access(stage: InferenceStage, *, tooling_account: str) -> SmokeTestAccessStack:
-    """The role the pipeline's smoke test assumes in the stage's account. Added to every stage by the
-    app builder (top level and in the pipeline) so the two stay identical."""
+    """The role the pipeline's smoke test assumes in the stage's account. Added by the app builder to every
+    stage before the pipeline deploys it (the pipeline synthesizes its stages while it is built)."""
     return SmokeTestAccessStack(
         stage, "SmokeTestAccess", config=stage.config, data=stage.data, tooling_account=tooling_account,
         description=f"SageMaker inference smoke-test access for the pipeline ({stage.config.name})",
@@ -73,8 +73,12 @@ class PipelineStack(Stack):
     one stage per environment in `settings.stage_order`, each followed by a smoke test of its endpoints; stages
     named in `settings.approval_before` wait for a manual approval first.
 
+    It deploys the app's own top-level stages (`stages`), not copies of them: what `cdk deploy 'Dev/*'` deploys
+    and the compliance packs check is exactly what the pipeline deploys, and each stage is synthesized and
+    validated once. The stages must be complete when they are passed in: CDK Pipelines synthesizes them here.
+
     Exposes `pipeline` (the CDK Pipelines construct; its `pipeline` is the CodePipeline after build),
-    `stages` (the InferenceStage instances it deploys), `artifact_bucket` and `artifact_key`.
+    `stages` (the InferenceStage instances it deploys, in deployment order), `artifact_bucket` and `artifact_key`.
     """
 
     def __init__(
@@ -83,7 +87,7 @@ class PipelineStack(Stack):
         construct_id: str,
         *,
         settings: PipelineSettings,
-        environments: Sequence[EnvironmentConfig],
+        stages: Sequence[InferenceStage],
         **kwargs,
     ) -> None:
         super().__init__(
@@ -91,8 +95,8 @@ class PipelineStack(Stack):
         )
         self.settings = settings
         for key in ("project", "owner", "cost-center"):
-            if environments:
-                Tags.of(self).add(key, environments[0].tags[key])
+            if stages:
+                Tags.of(self).add(key, stages[0].config.tags[key])
         Tags.of(self).add("environment", "tooling")
 
         # Our own key and bucket instead of CDK Pipelines' defaults: rotation, TLS-only, access logs and
@@ -150,15 +154,12 @@ class PipelineStack(Stack):
         )
 
         self.stages: list[InferenceStage] = []
-        by_name = {config.name: config for config in environments}
+        by_name = {stage.config.name: stage for stage in stages}
         if sorted(by_name) != sorted(settings.stage_order):
             raise ValueError(f"pipeline stage_order {list(settings.stage_order)} must name each environment once: "
                              f"{sorted(by_name)}; validate with load_pipeline_settings(environment_names=...)")
-        for config in (by_name[name] for name in settings.stage_order):
-            # CDK Pipelines deploys stages constructed in the pipeline's scope: the same class, the same
-            # config and ids as the app's top-level stages, so `Dev-Data` is one stack either way.
-            stage = InferenceStage(self, config=config)
-            add_smoke_test_access(stage, tooling_account=settings.account)
+        for stage in (by_name[name] for name in settings.stage_order):
+            config = stage.config
             pre: list[pipelines.Step] = []
             if config.name in settings.approval_before:
                 pre.append(pipelines.ManualApprovalStep(

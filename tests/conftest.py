@@ -31,7 +31,7 @@ class SynthesizedApp:
     def templates(self) -> dict[str, dict]:
         """Every template of the top-level stages and top-level stacks, keyed by artifact path: `Dev/Data`,
         `Pipeline`, and the cross-region support stack CDK Pipelines adds for a stage in another region.
-        (The pipeline's own stages are the same templates; see pipeline_stage_templates.)"""
+        (The pipeline deploys these same stages; see pipeline_template_files.)"""
         templates = {
             f"{stage_id}/{stack.node.id}": load_template(self.outdir, stack)
             for stage_id, stage in self.stages.items()
@@ -44,14 +44,24 @@ class SynthesizedApp:
     def top_level_stacks(self) -> list[Stack]:
         return [child for child in self.app.node.children if isinstance(child, Stack)]
 
-    def pipeline_stage_templates(self) -> dict[str, dict]:
-        """The templates of the stages the pipeline deploys, keyed like templates(): `Dev/Data`."""
-        return {
-            f"{stage.node.id}/{stack.node.id}": load_template(self.outdir, stack)
-            for stage in self.pipeline.stages
-            for stack in stage.node.children
-            if isinstance(stack, Stack)
-        }
+    def stage_template_files(self) -> dict[str, Path]:
+        """The template file of every stack in the top-level stages, keyed by stack name (`Dev-Data`)."""
+        return {stack.stack_name: Path(Stage.of(stack).outdir) / stack.template_file
+                for stage in self.stages.values() for stack in stage.node.children if isinstance(stack, Stack)}
+
+    def pipeline_template_files(self) -> dict[str, Path]:
+        """The template file each of the pipeline's CloudFormation deploy actions deploys, keyed by stack name
+        (`Dev-Data`): read from the Pipeline template, resolved inside this assembly."""
+        (pipeline,) = [r for r in self.templates()["Pipeline"]["Resources"].values()
+                       if r["Type"] == "AWS::CodePipeline::Pipeline"]
+        files = {}
+        for stage in pipeline["Properties"]["Stages"]:
+            for action in stage["Actions"]:
+                configuration = action.get("Configuration", {})
+                if action["ActionTypeId"]["Provider"] == "CloudFormation" and "TemplatePath" in configuration:
+                    _, path = configuration["TemplatePath"].split("::", 1)  # `<artifact>::<path in cdk.out>`
+                    files[configuration["StackName"]] = self.outdir / path
+        return files
 
     def template_files(self) -> list[Path]:
         """Every template in the assembly: top-level stacks and every nested stage assembly."""

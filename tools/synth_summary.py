@@ -28,8 +28,8 @@ class AssemblyStack:
 
 
 def assembly_stacks(cloud_assembly: Path, stage: str = "(app)") -> list[AssemblyStack]:
-    """Every stack in the assembly and its nested stage assemblies (one per environment, and the pipeline's
-    copies, whose stage is `Pipeline/Dev`)."""
+    """Every stack in the assembly and its nested stage assemblies (one per environment; the pipeline deploys
+    those same stages)."""
     manifest = json.loads((cloud_assembly / "manifest.json").read_text())
     stacks: list[AssemblyStack] = []
     for artifact_id, artifact in manifest.get("artifacts", {}).items():
@@ -56,20 +56,13 @@ def summarize(cloud_assembly: Path) -> list[StackSummary]:
 
 
 def render(rows: list[StackSummary]) -> str:
-    """One row per stack; the stages a pipeline deploys (`Pipeline/Dev`, ...) are the same templates as the
-    top-level stages, so they are counted in one closing line instead of repeated."""
-    pipeline_copies = [r for r in rows if "/" in r.stage]
-    rows = [r for r in rows if "/" not in r.stage]
+    """One row per stack."""
     header = ("stage", "stack", "account/region", "resources")
     table = [header] + [(r.stage, r.stack, r.environment, str(r.resources)) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in table]
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines.append(f"{len(rows)} stacks, {sum(r.resources for r in rows)} resources")
-    if pipeline_copies:
-        stages = sorted({r.stage for r in pipeline_copies})
-        lines.append(f"+ {len(pipeline_copies)} stacks the pipeline deploys ({', '.join(stages)}), "
-                     "the same templates as the stages above")
     return "\n".join(lines)
 
 

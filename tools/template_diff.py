@@ -19,6 +19,7 @@ Exit code 0 (a review aid) unless --fail-on-replace and a resource would be repl
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -301,7 +302,10 @@ def compact_pair(old: Any, new: Any) -> str:
         return f"{compact(old)} -> {compact(new)}"
     start = max(len(os.path.commonprefix([old, new])) - 20, 0)
     end = len(os.path.commonprefix([old[start:][::-1], new[start:][::-1]]))
-    cut = lambda text: ("..." if start else "") + text[start: len(text) - end] + ("..." if end else "")  # noqa: E731
+
+    def cut(text: str) -> str:
+        return ("..." if start else "") + text[start: len(text) - end] + ("..." if end else "")
+
     return f"{compact(cut(old))} -> {compact(cut(new))}"
 
 
@@ -315,7 +319,7 @@ def describe_statement(statement: dict) -> str:
 
 def multiset_diff(old: list, new: list) -> tuple[list, list]:
     """(removed, added) items of two lists compared as multisets (statement order does not matter)."""
-    key = lambda item: json.dumps(item, sort_keys=True)  # noqa: E731
+    key = functools.partial(json.dumps, sort_keys=True)
     old_count, new_count = Counter(map(key, old)), Counter(map(key, new))
     removed = [json.loads(k) for k in (old_count - new_count).elements()]
     added = [json.loads(k) for k in (new_count - old_count).elements()]

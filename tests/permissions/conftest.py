@@ -16,7 +16,7 @@ def stack_template(synthesized, stack: Stack, label: str) -> StackTemplate:
 
 @pytest.fixture(scope="session")
 def world(synthesized) -> World:
-    """Every stage's stacks (as deployed from a workstation; the pipeline deploys byte-identical copies),
+    """Every stage's stacks (as deployed from a workstation; the pipeline deploys these same templates),
     the Pipeline stack and its cross-region support stacks."""
     stacks = [stack_template(synthesized, stack, f"{stage_id}/{stack.node.id}")
               for stage_id, stage in synthesized.stages.items()

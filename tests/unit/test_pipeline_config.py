@@ -118,4 +118,4 @@ def test_reports_every_problem_at_once():
 def test_settings_are_immutable():
     settings = load_pipeline_settings(PIPELINE)
     with pytest.raises(Exception):
-        settings.branch = "other"  # type: ignore[misc]
+        settings.branch = "other"  # type: ignore[misc]  # frozen: this must fail

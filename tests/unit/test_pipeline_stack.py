@@ -205,11 +205,15 @@ def test_cli_pin_matches_package_json():
     assert package["devDependencies"]["aws-cdk"] == CDK_CLI_VERSION
 
 
-def test_pipeline_deploys_the_same_stages_as_the_app(synthesized):
-    """The same InferenceStage class and config: the pipeline's templates are the reviewed ones."""
-    top_level = {name: t for name, t in synthesized.templates().items() if "/" in name}
-    assert synthesized.pipeline_stage_templates() == top_level
-    assert [type(s).__name__ for s in synthesized.pipeline.stages] == ["InferenceStage"] * len(STAGES)
+def test_pipeline_deploys_the_app_stages_themselves(synthesized):
+    """No copies: the pipeline deploys the top-level stage objects, so each deploy action's template is the very
+    file `cdk deploy 'Dev/*'` deploys and the snapshots and compliance packs check."""
+    assert {id(stage) for stage in synthesized.pipeline.stages} == {id(stage) for stage in synthesized.stages.values()}
+    deployed = synthesized.pipeline_template_files()
+    assert {name: path.resolve() for name, path in deployed.items()} == \
+        {name: path.resolve() for name, path in synthesized.stage_template_files().items()}
+    assert all(path.is_file() for path in deployed.values())
+    assert not list(synthesized.outdir.glob("assembly-Pipeline-*")), "the pipeline synthesized copies of the stages"
 
 
 def test_pinned_requirement_reads_requirements_txt():

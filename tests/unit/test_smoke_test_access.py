@@ -29,7 +29,10 @@ def grants(statements: list[dict]) -> set[tuple[str, str, str]]:
 def needed(config) -> set[tuple[str, str, str]]:
     """What each probe needs, by endpoint kind (tools/smoke_test.py; ARCHITECTURE 6.11)."""
     arn = f"arn:aws:sagemaker:{config.region}:{config.account}:endpoint/"
-    imported = lambda output, suffix: {"Fn::Join": ["", [{"Fn::ImportValue": f"{config.name_prefix}-{output}"}, suffix]]}  # noqa: E731
+
+    def imported(output, suffix):
+        return {"Fn::Join": ["", [{"Fn::ImportValue": f"{config.name_prefix}-{output}"}, suffix]]}
+
     none = json.dumps(None)
     want = set()
     results = []

@@ -109,8 +109,11 @@ def test_replacement_cascades_through_create_only_references():
 def test_a_renamed_stateful_resource_is_a_loud_replacement():
     bucket = res("AWS::S3::Bucket", {"VersioningConfiguration": {"Status": "Enabled"}},
                  DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
-    policy = lambda target: res("AWS::S3::BucketPolicy", {"Bucket": {"Ref": target}, "PolicyDocument": {  # noqa: E731
-        "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": {"Fn::GetAtt": [target, "Arn"]}}]}})
+
+    def policy(target):
+        return res("AWS::S3::BucketPolicy", {"Bucket": {"Ref": target}, "PolicyDocument": {
+            "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": {"Fn::GetAtt": [target, "Arn"]}}]}})
+
     base = template(ModelsBucket=bucket, ModelsPolicy=policy("ModelsBucket"))
     new = template(RenamedBucket=copy.deepcopy(bucket), RenamedPolicy=policy("RenamedBucket"))
     diff = diff_stack("Prod/Data", base, new)
@@ -169,8 +172,10 @@ def test_an_export_of_a_replaced_resource_is_called_out():
 
 
 def test_json_strings_are_compared_field_by_field():
-    spec = lambda cmd: res("AWS::CodeBuild::Project", {"Source": {"BuildSpec": json.dumps(  # noqa: E731
-        {"phases": {"build": {"commands": ["npm ci", cmd]}}}, indent=2)}})
+    def spec(cmd):
+        return res("AWS::CodeBuild::Project", {"Source": {"BuildSpec": json.dumps(
+            {"phases": {"build": {"commands": ["npm ci", cmd]}}}, indent=2)}})
+
     (change,) = by_id(diff_stack("Pipeline", template(P=spec("make test")), template(P=spec("make x"))))["P"].changes
     assert change.path == ("Properties", "Source", "BuildSpec", "(json)", "phases", "build", "commands", 1)
 
@@ -220,7 +225,9 @@ def test_cli_exit_code_fails_on_replace_only_when_asked(tmp_path, capsys, option
 
 
 def test_cli_fails_on_stateful_replace(tmp_path, capsys):
-    bucket = lambda name: template(B=res("AWS::S3::Bucket", {"BucketName": name}))  # noqa: E731
+    def bucket(name):
+        return template(B=res("AWS::S3::Bucket", {"BucketName": name}))
+
     base = write_assembly(tmp_path / "base", {"Dev/Data": bucket("a")})
     current = write_assembly(tmp_path / "current", {"Dev/Data": bucket("b")})
     assert main([str(current), "--base-cdk-out", str(base), "--fail-on-replace", "stateful"]) == 1
@@ -243,7 +250,9 @@ def test_base_ref_is_synthesized_by_its_own_make_in_a_temporary_worktree_and_fai
     assembly = {"Dev/Data": template(A=res("AWS::SNS::Topic", {"DisplayName": "base"}))}
     write_assembly(repo / "fixture", assembly)
     (repo / "Makefile").write_text("synth:\n\tcp -r fixture cdk.out\n")
-    git = lambda *args: subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)  # noqa: E731
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
     git("init", "-q")
     git("add", ".")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base")
@@ -331,7 +340,8 @@ def test_replacing_a_custom_named_resource_is_called_out_as_failing():
     assert renamed.fixed_names == ["EndpointName"] and renamed.loud
     assert "FAILS: it keeps its custom EndpointName" in render([diff], "a", "b").splitlines()[3]
     # a replacement that also changes the name is fine; an in-place update never fails this way
-    named = lambda name, config: template(E=res("AWS::SageMaker::Endpoint", {  # noqa: E731
-        "EndpointName": name, "EndpointConfigName": config}))
+    def named(name, config):
+        return template(E=res("AWS::SageMaker::Endpoint", {"EndpointName": name, "EndpointConfigName": config}))
+
     assert not by_id(diff_stack("Prod/Serving", named("a", "c"), named("b", "c")))["E"].loud
     assert not by_id(diff_stack("Prod/Serving", named("a", "c"), named("a", "d")))["E"].loud
