@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from stacks.paths import PROJECT_ROOT
+from paths import PROJECT_ROOT
 
 
 def floor_app() -> str:

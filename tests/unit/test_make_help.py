@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from stacks.paths import PROJECT_ROOT
+from paths import PROJECT_ROOT
 
 MAKEFILE = PROJECT_ROOT / "Makefile"
 

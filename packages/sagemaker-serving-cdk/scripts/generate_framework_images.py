@@ -2,7 +2,8 @@
 
 Source: the SageMaker Python SDK's image_uri_config/{sklearn,xgboost,pytorch}.json (what
 `sagemaker.image_uris.retrieve` reads), shipped in the sagemaker-core wheel and installed without its
-dependencies from requirements-data.lock into <venv>/data-sources (out of site-packages: `make setup`). Only the "inference" scope, the versions the library supports
+dependencies from requirements-data.lock into <venv>/data-sources (out of site-packages: `make setup`).
+Only the "inference" scope, the versions the library supports
 (SUPPORTED below: the images its handler rules and tests cover) and the commercial partition (botocore's
 `aws` partition regex): image URIs and repository ARNs are built for `amazonaws.com` / `arn:aws`.
 """

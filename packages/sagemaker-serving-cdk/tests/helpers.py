@@ -21,5 +21,8 @@ def only(template: Template, resource_type: str) -> dict:
 
 
 def statements(template: Template) -> list[dict]:
-    return [s for p in template.find_resources("AWS::IAM::Policy").values()
-            for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    return [
+        s
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]

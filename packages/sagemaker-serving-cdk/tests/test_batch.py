@@ -14,16 +14,30 @@ from sagemaker_serving_cdk import Retry, ScheduledBatchTransform, TransformOptio
 def test_runs_the_model_on_its_schedule_with_typed_props(stack, bucket, key):
     served = model(stack, bucket)
     ScheduledBatchTransform(
-        stack, "Nightly", name="nightly", model=served, input_bucket=bucket, output_bucket=bucket, key=key,
+        stack,
+        "Nightly",
+        name="nightly",
+        model=served,
+        input_bucket=bucket,
+        output_bucket=bucket,
+        key=key,
         schedule=scheduler.ScheduleExpression.cron(minute="0", hour="2", time_zone=TimeZone.EUROPE_BERLIN),
-        alarm_topic=sns.Topic(stack, "Alarms"), alarm_topic_key=key, log_group_prefix="lib",
+        alarm_topic=sns.Topic(stack, "Alarms"),
+        alarm_topic_key=key,
+        log_group_prefix="lib",
         log_retention=logs.RetentionDays.TWO_WEEKS,
-        transform=TransformOptions(instance_type="ml.m5.xlarge", timeout=Duration.hours(2),
-                                   capacity_retry=Retry(max_attempts=2, interval=Duration.minutes(1))))
+        transform=TransformOptions(
+            instance_type="ml.m5.xlarge",
+            timeout=Duration.hours(2),
+            capacity_retry=Retry(max_attempts=2, interval=Duration.minutes(1)),
+        ),
+    )
     template = Template.from_stack(stack)
     schedule = only(template, "AWS::Scheduler::Schedule")
     assert (schedule["ScheduleExpression"], schedule["ScheduleExpressionTimezone"]) == (
-        "cron(0 2 * * ? *)", "Europe/Berlin")
+        "cron(0 2 * * ? *)",
+        "Europe/Berlin",
+    )
     assert only(template, "AWS::Logs::LogGroup")["RetentionInDays"] == 14
     definition = json.dumps(only(template, "AWS::StepFunctions::StateMachine")["DefinitionString"])
     assert '\\"TimeoutSeconds\\":7200' in definition and '\\"InstanceType\\":\\"ml.m5.xlarge\\"' in definition

@@ -10,14 +10,22 @@ from aws_cdk.assertions import Template
 
 from helpers import model, only, statements
 from sagemaker_serving_cdk import (
-    BlueGreenDeployment, CapacitySize, Endpoint, EndpointConfig, HealthAlarms, IEndpoint, InstanceVariant,
-    PropsError, TrafficRouting,
+    BlueGreenDeployment,
+    CapacitySize,
+    Endpoint,
+    EndpointConfig,
+    HealthAlarms,
+    IEndpoint,
+    InstanceVariant,
+    PropsError,
+    TrafficRouting,
 )
 
 
 def config(stack, bucket, **variant) -> EndpointConfig:
-    return EndpointConfig(stack, "Config", variants=[InstanceVariant(model=model(stack, bucket), variant_name="main",
-                                                                     **variant)])
+    return EndpointConfig(
+        stack, "Config", variants=[InstanceVariant(model=model(stack, bucket), variant_name="main", **variant)]
+    )
 
 
 def test_no_alarms_unless_asked(stack, bucket):
@@ -29,17 +37,28 @@ def test_no_alarms_unless_asked(stack, bucket):
 
 
 def test_canary_rolls_back_on_the_health_alarms(stack, bucket):
-    Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket), endpoint_name="my-endpoint",
-             health_alarms=HealthAlarms(latency_p99_ms=250),
-             deployment=BlueGreenDeployment(traffic_routing=TrafficRouting.canary(CapacitySize.percent(10)),
-                                            wait_interval=Duration.minutes(10)))
+    Endpoint(
+        stack,
+        "Endpoint",
+        endpoint_config=config(stack, bucket),
+        endpoint_name="my-endpoint",
+        health_alarms=HealthAlarms(latency_p99_ms=250),
+        deployment=BlueGreenDeployment(
+            traffic_routing=TrafficRouting.canary(CapacitySize.percent(10)), wait_interval=Duration.minutes(10)
+        ),
+    )
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::CloudWatch::Alarm", 2)
     deployment = only(template, "AWS::SageMaker::Endpoint")["DeploymentConfig"]
     assert deployment["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"] == {
-        "Type": "CANARY", "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10}, "WaitIntervalInSeconds": 600}
+        "Type": "CANARY",
+        "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 10},
+        "WaitIntervalInSeconds": 600,
+    }
     assert [a["AlarmName"] for a in deployment["AutoRollbackConfiguration"]["Alarms"]] == [
-        "Lib-Endpoint-Errors5xxAlarm", "Lib-Endpoint-LatencyP99Alarm"]
+        "Lib-Endpoint-Errors5xxAlarm",
+        "Lib-Endpoint-LatencyP99Alarm",
+    ]
     # The model's role may read exactly those alarms during the rollout.
     assert any(s["Action"] == "cloudwatch:DescribeAlarms" for s in statements(template))
 
@@ -51,9 +70,15 @@ def test_fails_on_auto_rollback_without_health_alarms(stack, bucket):
 
 def test_fails_on_a_bad_name_and_percent_listing_both(stack, bucket):
     with pytest.raises(PropsError) as raised:
-        Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket), endpoint_name="bad_name",
-                 deployment=BlueGreenDeployment(traffic_routing=TrafficRouting.linear(CapacitySize.percent(150)),
-                                                auto_rollback=False))
+        Endpoint(
+            stack,
+            "Endpoint",
+            endpoint_config=config(stack, bucket),
+            endpoint_name="bad_name",
+            deployment=BlueGreenDeployment(
+                traffic_routing=TrafficRouting.linear(CapacitySize.percent(150)), auto_rollback=False
+            ),
+        )
     assert raised.value.path == "Lib/Endpoint"
     assert len(raised.value.problems) == 2
     assert "capacity percent 150 is out of range; allowed: 1-100" in str(raised.value)
@@ -72,7 +97,9 @@ def test_grant_invoke_on_defined_and_imported_endpoints(stack, bucket):
     imported = Endpoint.from_endpoint_name(stack, "Imported", "Other-Endpoint")
     assert isinstance(imported, IEndpoint)
     imported.grant_invoke(role)
-    resources = [s["Resource"] for s in statements(Template.from_stack(stack)) if "sagemaker:InvokeEndpoint" in s["Action"]]
+    resources = [
+        s["Resource"] for s in statements(Template.from_stack(stack)) if "sagemaker:InvokeEndpoint" in s["Action"]
+    ]
     assert resources and "endpoint/other-endpoint" in str(resources[0])  # SageMaker lower-cases ARNs
 
 

@@ -8,18 +8,34 @@ from aws_cdk.assertions import Template
 
 from helpers import model, only
 from sagemaker_serving_cdk import (
-    AsyncInference, DataCapture, EndpointConfig, IEndpointConfig, InstanceVariant, PropsError, ServerlessVariant,
+    AsyncInference,
+    DataCapture,
+    EndpointConfig,
+    IEndpointConfig,
+    InstanceVariant,
+    PropsError,
+    ServerlessVariant,
     ShadowVariant,
 )
 
 
 def test_variants_refer_to_their_models(stack, bucket, key):
     champion, challenger = model(stack, bucket, "Champion"), model(stack, bucket, "Challenger")
-    EndpointConfig(stack, "Config", volume_key=key, variants=[
-        InstanceVariant(model=champion, variant_name="champion", initial_weight=0.9,
-                        container_startup_health_check_timeout=Duration.minutes(10)),
-        InstanceVariant(model=challenger, variant_name="challenger", initial_weight=0.1),
-    ], shadow_variants=[ShadowVariant(model=challenger, variant_name="shadow")])
+    EndpointConfig(
+        stack,
+        "Config",
+        volume_key=key,
+        variants=[
+            InstanceVariant(
+                model=champion,
+                variant_name="champion",
+                initial_weight=0.9,
+                container_startup_health_check_timeout=Duration.minutes(10),
+            ),
+            InstanceVariant(model=challenger, variant_name="challenger", initial_weight=0.1),
+        ],
+        shadow_variants=[ShadowVariant(model=challenger, variant_name="shadow")],
+    )
     props = only(Template.from_stack(stack), "AWS::SageMaker::EndpointConfig")
     first = props["ProductionVariants"][0]
     assert first["ModelName"] == {"Fn::GetAtt": [stack.get_logical_id(champion.model), "ModelName"]}
@@ -31,10 +47,14 @@ def test_variants_refer_to_their_models(stack, bucket, key):
 def test_async_and_capture_write_with_the_key_and_the_model_role_may(stack, bucket, key):
     served = model(stack, bucket)
     config = EndpointConfig(
-        stack, "Config", variants=[InstanceVariant(model=served, variant_name="main")],
-        async_inference=AsyncInference(output_bucket=bucket, output_prefix="async/out/", failure_prefix="async/err/",
-                                       key=key),
-        data_capture=DataCapture(bucket=bucket, prefix="capture/", key=key, sampling_percentage=10))
+        stack,
+        "Config",
+        variants=[InstanceVariant(model=served, variant_name="main")],
+        async_inference=AsyncInference(
+            output_bucket=bucket, output_prefix="async/out/", failure_prefix="async/err/", key=key
+        ),
+        data_capture=DataCapture(bucket=bucket, prefix="capture/", key=key, sampling_percentage=10),
+    )
     assert config.is_async and not config.is_serverless
     assert config.success_topic is not None and config.error_topic is not None
     props = only(Template.from_stack(stack), "AWS::SageMaker::EndpointConfig")
@@ -43,8 +63,11 @@ def test_async_and_capture_write_with_the_key_and_the_model_role_may(stack, buck
 
 def test_fails_on_serverless_with_network_isolation(stack, bucket):
     isolated = model(stack, bucket)  # network isolation is on by default
-    with pytest.raises(PropsError, match=r"^Lib/Config: model.network_isolation = True: serverless endpoints do not support network "
-                                         r"isolation; allowed: False"):
+    with pytest.raises(
+        PropsError,
+        match=r"^Lib/Config: model.network_isolation = True: serverless endpoints do not support network "
+        r"isolation; allowed: False",
+    ):
         EndpointConfig(stack, "Config", serverless=ServerlessVariant(model=isolated))
 
 

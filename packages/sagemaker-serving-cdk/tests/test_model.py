@@ -37,19 +37,26 @@ def test_imports_satisfy_the_interface(stack):
     by_arn = Model.from_model_arn(stack, "ByArn", "arn:aws:sagemaker:us-east-1:123456789012:model/other")
     assert isinstance(by_name, IModel) and isinstance(by_arn, IModel)
     assert by_arn.model_name == "other"
-    assert stack.resolve(by_name.model_arn) == {"Fn::Join": ["", [
-        "arn:", {"Ref": "AWS::Partition"}, ":sagemaker:us-east-1:123456789012:model/existing"]]}
+    assert stack.resolve(by_name.model_arn) == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sagemaker:us-east-1:123456789012:model/existing"]]
+    }
 
 
 def test_fails_on_a_model_package_with_an_image_naming_the_path_and_value(stack):
-    with pytest.raises(PropsError, match=r"^Lib/Both: a model package brings its own image and data; pass "
-                                         r"model_package_arn alone \(got image="):
+    with pytest.raises(
+        PropsError,
+        match=r"^Lib/Both: a model package brings its own image and data; pass "
+        r"model_package_arn alone \(got image=",
+    ):
         Model(stack, "Both", model_package_arn="arn:x", image=ContainerImage.from_framework("sklearn", "1.2-1"))
 
 
 def test_fails_on_half_a_vpc(stack, bucket):
-    with pytest.raises(PropsError, match=r"Lib/Model: VPC access needs both subnet_ids and security_group_ids "
-                                         r"\(got \['subnet-0123456789abcdef0'\] and \[\]\)"):
+    with pytest.raises(
+        PropsError,
+        match=r"Lib/Model: VPC access needs both subnet_ids and security_group_ids "
+        r"\(got \['subnet-0123456789abcdef0'\] and \[\]\)",
+    ):
         model(stack, bucket, subnet_ids=["subnet-0123456789abcdef0"])
 
 

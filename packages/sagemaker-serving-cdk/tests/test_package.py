@@ -48,22 +48,32 @@ def probe(python: str, cwd: Path) -> dict:
 def app_imports_in(tree: ast.AST) -> list[str]:
     found = []
     for node in ast.walk(tree):
-        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                 else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+            else []
+        )
         found += [n for n in names if n.split(".")[0] in APP_PACKAGES and n not in PENDING_RULE_MODULES]
     return found
 
 
 def test_no_source_file_imports_the_app():
-    offenders = {str(path.relative_to(SOURCE)): imports for path in sorted(SOURCE.rglob("*.py"))
-                 if (imports := app_imports_in(ast.parse(path.read_text())))}
+    offenders = {
+        str(path.relative_to(SOURCE)): imports
+        for path in sorted(SOURCE.rglob("*.py"))
+        if (imports := app_imports_in(ast.parse(path.read_text())))
+    }
     assert offenders == {}
 
 
 def test_fails_on_an_app_import():
     """The check above can fail."""
     assert app_imports_in(ast.parse("from config.serving import EndpointSettings\nimport stacks.adapter")) == [
-        "config.serving", "stacks.adapter"]
+        "config.serving",
+        "stacks.adapter",
+    ]
 
 
 def test_importing_every_public_name_loads_no_app_module(tmp_path):
@@ -78,13 +88,24 @@ def test_pip_install_into_a_fresh_venv_and_import_from_outside_the_repo(tmp_path
     target = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(target)
     python = str(target / "bin" / "python")
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     project_site = next(p for p in sys.path if p.endswith("site-packages") and Path(p, "aws_cdk").is_dir())
     Path(site, "project-dependencies.pth").write_text(project_site + "\n")
-    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-                              str(PACKAGE_DIR)], capture_output=True, text=True, timeout=300)
-    if install.returncode != 0 and "Could not find a version that satisfies the requirement setuptools" in install.stderr:
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", str(PACKAGE_DIR)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if (
+        install.returncode != 0
+        and "Could not find a version that satisfies the requirement setuptools" in install.stderr
+    ):
         pytest.skip("no package index reachable to fetch the build backend (setuptools)")
     assert install.returncode == 0, install.stderr
     loaded = probe(python, tmp_path)

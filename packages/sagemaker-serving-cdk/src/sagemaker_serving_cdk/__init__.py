@@ -13,10 +13,24 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "model": ("ContainerImage", "IModel", "Model", "ModelData"),
-    "endpoint_config": ("AsyncInference", "DataCapture", "EndpointConfig", "IEndpointConfig", "InstanceVariant",
-                        "ServerlessVariant", "ShadowVariant"),
-    "endpoint": ("BlueGreenDeployment", "CapacitySize", "Endpoint", "EndpointVariant", "HealthAlarms", "IEndpoint",
-                 "TrafficRouting"),
+    "endpoint_config": (
+        "AsyncInference",
+        "DataCapture",
+        "EndpointConfig",
+        "IEndpointConfig",
+        "InstanceVariant",
+        "ServerlessVariant",
+        "ShadowVariant",
+    ),
+    "endpoint": (
+        "BlueGreenDeployment",
+        "CapacitySize",
+        "Endpoint",
+        "EndpointVariant",
+        "HealthAlarms",
+        "IEndpoint",
+        "TrafficRouting",
+    ),
     "scaling": ("ScalableInstanceCount",),
     "batch": ("Retry", "ScheduleOptions", "ScheduledBatchTransform", "TransformOptions"),
     "alarms": ("EndpointAlarmThresholds", "EndpointAlarms", "NoTraffic"),

@@ -34,7 +34,7 @@ def _flatten(node: Any) -> str:
     if isinstance(node, dict):
         if "Fn::Join" in node:
             delimiter, items = node["Fn::Join"]
-            return delimiter.join(_flatten(item) for item in items)
+            return str(delimiter).join(_flatten(item) for item in items)
         if "Fn::Sub" in node:
             return _flatten(node["Fn::Sub"])
         if "Fn::GetAtt" in node:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal
 
 from aws_cdk import Duration, aws_cloudwatch as cloudwatch
 from constructs import Construct
@@ -12,7 +12,7 @@ from constructs import Construct
 from sagemaker_serving_cdk.endpoint import Endpoint
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import path_in_stage
-from sagemaker_serving_cdk.severity_alarms import AlarmLevels, SeverityAlarms
+from sagemaker_serving_cdk.severity_alarms import AlarmLevels, Metric, SeverityAlarms
 
 NOT_BREACHING = cloudwatch.TreatMissingData.NOT_BREACHING
 BREACHING = cloudwatch.TreatMissingData.BREACHING
@@ -52,8 +52,8 @@ class NoTraffic:
     """Default: warning."""
 
 
-def _levels(**levels: float) -> AlarmLevels:
-    return AlarmLevels(**levels)
+def _levels(*, warning: float | None = None, critical: float | None = None) -> AlarmLevels:
+    return AlarmLevels(warning=warning, critical=critical)
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class EndpointAlarmThresholds:
 
     invocations_per_period: AlarmLevels = field(default_factory=lambda: _levels(warning=1000))
     """A traffic spike: Invocations (Sum) per period. Real-time and serverless endpoints only. Default: warning 1000."""
-    no_invocations: Optional[NoTraffic] = None
+    no_invocations: NoTraffic | None = None
     """Default: off (an idle endpoint is normal)."""
     errors_5xx_per_period: AlarmLevels = field(default_factory=lambda: _levels(warning=1))
     """Invocation5XXErrors (Sum) per period. Default: warning 1 (the critical level is the health alarm)."""
@@ -116,7 +116,7 @@ class EndpointAlarms(Construct):
         endpoint: Endpoint,
         action: cloudwatch.IAlarmAction,
         name_prefix: str,
-        thresholds: Optional[EndpointAlarmThresholds] = None,
+        thresholds: EndpointAlarmThresholds | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         thresholds = thresholds or EndpointAlarmThresholds()
@@ -128,8 +128,9 @@ class EndpointAlarms(Construct):
         self.is_serverless = endpoint.is_serverless
         instance_variants = getattr(endpoint.endpoint_config, "instance_variants", None)
         if instance_variants is None:
-            raise PropsError(self, "endpoint alarms need the endpoint's variants; not supported for an imported "
-                                   "IEndpointConfig")
+            raise PropsError(
+                self, "endpoint alarms need the endpoint's variants; not supported for an imported IEndpointConfig"
+            )
         self.alarms: list[cloudwatch.Alarm] = []
 
         # The critical 5XX and latency levels: the endpoint's rollback alarms, reused and told to report recovery.
@@ -150,30 +151,66 @@ class EndpointAlarms(Construct):
 
     # ---------------------------------------------------------------------------------------- per variant
 
-    def _variant_alarms(self, variant: str, instance_type: Optional[str]) -> None:
+    def _variant_alarms(self, variant: str, instance_type: str | None) -> None:
         e, t = self.endpoint, self._thresholds
         where = f"{path_in_stage(e)} variant {variant}"
         scope = Construct(self, variant)
-        self._add(scope, "Errors5xx", variant, "5xx", t.errors_5xx_per_period, e.metric_invocation_5xx_errors(variant),
-                  NOT_BREACHING, f"5XX responses of {where}", " per period")
-        self._add(scope, "ModelLatencyP99", variant, "model-latency-p99", t.model_latency_p99_ms,
-                  e.metric_model_latency(variant, statistic="p99"), NOT_BREACHING, f"p99 model latency of {where}",
-                  " ms", scale=MICROSECONDS_PER_MS)
+        self._add(
+            scope,
+            "Errors5xx",
+            variant,
+            "5xx",
+            t.errors_5xx_per_period,
+            e.metric_invocation_5xx_errors(variant),
+            NOT_BREACHING,
+            f"5XX responses of {where}",
+            " per period",
+        )
+        self._add(
+            scope,
+            "ModelLatencyP99",
+            variant,
+            "model-latency-p99",
+            t.model_latency_p99_ms,
+            e.metric_model_latency(variant, statistic="p99"),
+            NOT_BREACHING,
+            f"p99 model latency of {where}",
+            " ms",
+            scale=MICROSECONDS_PER_MS,
+        )
 
         if not self.is_async:
             invocations = e.metric_invocations(variant)
             # No traffic is not a spike, and (for the error rate) not an error.
-            self._add(scope, "Invocations", variant, "invocations", t.invocations_per_period, invocations,
-                      NOT_BREACHING, f"invocations of {where}", " per period")
+            self._add(
+                scope,
+                "Invocations",
+                variant,
+                "invocations",
+                t.invocations_per_period,
+                invocations,
+                NOT_BREACHING,
+                f"invocations of {where}",
+                " per period",
+            )
             if t.no_invocations is not None:
                 dead = t.no_invocations
                 self._add(
-                    scope, "NoInvocations", variant, "no-invocations",
-                    AlarmLevels(**{dead.severity: 1}, period=dead.period,
-                                evaluation_periods=dead.periods, datapoints_to_alarm=dead.periods),
+                    scope,
+                    "NoInvocations",
+                    variant,
+                    "no-invocations",
+                    AlarmLevels(
+                        **{dead.severity: 1},
+                        period=dead.period,
+                        evaluation_periods=dead.periods,
+                        datapoints_to_alarm=dead.periods,
+                    ),
                     invocations,
                     # SageMaker publishes nothing for a period without requests: missing data IS the signal.
-                    BREACHING, f"no invocations of {where} for {dead.periods} periods", " per period",
+                    BREACHING,
+                    f"no invocations of {where} for {dead.periods} periods",
+                    " per period",
                     comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
                 )
             rate = cloudwatch.MathExpression(
@@ -182,16 +219,43 @@ class EndpointAlarms(Construct):
                 label=f"4XX rate of {variant} (%)",
                 period=Duration.minutes(1),
             )
-            self._add(scope, "Errors4xxRate", variant, "4xx-rate", t.errors_4xx_percent, rate, NOT_BREACHING,
-                      f"4XX responses as a share of invocations of {where}", "%")
-            self._add(scope, "OverheadLatencyP99", variant, "overhead-latency-p99", t.overhead_latency_p99_ms,
-                      e.metric_overhead_latency(variant, statistic="p99"), NOT_BREACHING,
-                      f"p99 overhead latency of {where}", " ms", scale=MICROSECONDS_PER_MS)
+            self._add(
+                scope,
+                "Errors4xxRate",
+                variant,
+                "4xx-rate",
+                t.errors_4xx_percent,
+                rate,
+                NOT_BREACHING,
+                f"4XX responses as a share of invocations of {where}",
+                "%",
+            )
+            self._add(
+                scope,
+                "OverheadLatencyP99",
+                variant,
+                "overhead-latency-p99",
+                t.overhead_latency_p99_ms,
+                e.metric_overhead_latency(variant, statistic="p99"),
+                NOT_BREACHING,
+                f"p99 overhead latency of {where}",
+                " ms",
+                scale=MICROSECONDS_PER_MS,
+            )
 
         if self.is_serverless:
-            self._add(scope, "ModelSetupTime", variant, "model-setup-time", t.serverless_model_setup_ms,
-                      e.metric("ModelSetupTime", variant, statistic="Maximum"), NOT_BREACHING,
-                      f"model setup (cold start) time of {where}", " ms", scale=MICROSECONDS_PER_MS)
+            self._add(
+                scope,
+                "ModelSetupTime",
+                variant,
+                "model-setup-time",
+                t.serverless_model_setup_ms,
+                e.metric("ModelSetupTime", variant, statistic="Maximum"),
+                NOT_BREACHING,
+                f"model setup (cold start) time of {where}",
+                " ms",
+                scale=MICROSECONDS_PER_MS,
+            )
         elif instance_type is not None:
             vcpus = vcpu_count(instance_type)
             cpu = cloudwatch.MathExpression(
@@ -201,39 +265,98 @@ class EndpointAlarms(Construct):
                 period=Duration.minutes(1),
             )
             # No instance metrics while an (async) variant runs no instances: nothing to alarm on.
-            self._add(scope, "CpuUtilization", variant, "cpu", t.cpu_utilization_percent, cpu, NOT_BREACHING,
-                      f"CPU utilization of {where} ({instance_type}, {vcpus} vCPUs)", "%")
-            self._add(scope, "MemoryUtilization", variant, "memory", t.memory_utilization_percent,
-                      e.metric_memory_utilization(variant), NOT_BREACHING, f"memory utilization of {where}", "%")
+            self._add(
+                scope,
+                "CpuUtilization",
+                variant,
+                "cpu",
+                t.cpu_utilization_percent,
+                cpu,
+                NOT_BREACHING,
+                f"CPU utilization of {where} ({instance_type}, {vcpus} vCPUs)",
+                "%",
+            )
+            self._add(
+                scope,
+                "MemoryUtilization",
+                variant,
+                "memory",
+                t.memory_utilization_percent,
+                e.metric_memory_utilization(variant),
+                NOT_BREACHING,
+                f"memory utilization of {where}",
+                "%",
+            )
 
     # ---------------------------------------------------------------------------------------- per endpoint
 
     def _async_alarms(self) -> None:
         t, where = self._thresholds, path_in_stage(self.endpoint)
         # An empty queue publishes no datapoints; that is the healthy state.
-        self._add(self, "BacklogSize", None, "backlog", t.async_backlog_size,
-                  self.metric_async("ApproximateBacklogSize", "Average"), NOT_BREACHING,
-                  f"queued requests of {where}", " requests")
-        self._add(self, "OldestRequestAge", None, "oldest-request-age", t.async_oldest_request_age_seconds,
-                  self.metric_async("ApproximateAgeOfOldestRequest", "Maximum"), NOT_BREACHING,
-                  f"age of the oldest queued request of {where}", " s")
+        self._add(
+            self,
+            "BacklogSize",
+            None,
+            "backlog",
+            t.async_backlog_size,
+            self.metric_async("ApproximateBacklogSize", "Average"),
+            NOT_BREACHING,
+            f"queued requests of {where}",
+            " requests",
+        )
+        self._add(
+            self,
+            "OldestRequestAge",
+            None,
+            "oldest-request-age",
+            t.async_oldest_request_age_seconds,
+            self.metric_async("ApproximateAgeOfOldestRequest", "Maximum"),
+            NOT_BREACHING,
+            f"age of the oldest queued request of {where}",
+            " s",
+        )
 
     def metric_async(self, metric_name: str, statistic: str) -> cloudwatch.Metric:
         """An async endpoint's queue metric (EndpointName dimension only: the queue belongs to the endpoint)."""
-        return cloudwatch.Metric(namespace="AWS/SageMaker", metric_name=metric_name, statistic=statistic,
-                                 dimensions_map={"EndpointName": self.endpoint.endpoint_name},
-                                 period=Duration.minutes(1))
+        return cloudwatch.Metric(
+            namespace="AWS/SageMaker",
+            metric_name=metric_name,
+            statistic=statistic,
+            dimensions_map={"EndpointName": self.endpoint.endpoint_name},
+            period=Duration.minutes(1),
+        )
 
     # ---------------------------------------------------------------------------------------- helper
 
-    def _add(self, scope: Construct, construct_id: str, variant: Optional[str], kind: str, thresholds: AlarmLevels,
-             metric, missing: cloudwatch.TreatMissingData, description: str, unit: str, *, scale: float = 1,
-             comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-             ) -> None:
+    def _add(
+        self,
+        scope: Construct,
+        construct_id: str,
+        variant: str | None,
+        kind: str,
+        thresholds: AlarmLevels,
+        metric: Metric,
+        missing: cloudwatch.TreatMissingData,
+        description: str,
+        unit: str,
+        *,
+        scale: float = 1,
+        comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    ) -> None:
         if not thresholds.levels:
             return  # this alarm kind is switched off in config
         name = "-".join(part for part in (self._name_prefix, variant, kind) if part)
-        alarms = SeverityAlarms(scope, construct_id, metric=metric, thresholds=thresholds, action=self._action,
-                                treat_missing_data=missing, description=description, unit=unit, scale=scale,
-                                comparison=comparison, alarm_name_prefix=name)
+        alarms = SeverityAlarms(
+            scope,
+            construct_id,
+            metric=metric,
+            thresholds=thresholds,
+            action=self._action,
+            treat_missing_data=missing,
+            description=description,
+            unit=unit,
+            scale=scale,
+            comparison=comparison,
+            alarm_name_prefix=name,
+        )
         self.alarms.extend(alarms.alarms.values())

@@ -3,10 +3,12 @@
 The state machine (JSONPath, so moto's interpreter can run it in the tests):
 
     Resolve date --(date given)----> Given date ------\\
-                 --(scheduledTime)-> Scheduled date ---> Plan run -> Valid date? -> First attempt -> Run transform job -> Done
-                 --(neither)-------> Missing date (Fail)               \\-> Invalid date (Fail)          |  ^
-                                                                           caught error: Capacity error? --> Wait for capacity
-                                                                                              \\-> Notify failure -> Transform failed (Fail)
+                 --(scheduledTime)-> Scheduled date ---> Plan run -> Valid date? -> First attempt
+                 --(neither)-------> Missing date (Fail)               \\-> Invalid date (Fail)
+    First attempt -> Run transform job -> Done
+                         |  ^
+                         caught error: Capacity error? --> Wait for capacity
+                                                    \\-> Notify failure -> Transform failed (Fail)
 
 The task is a CustomState rather than tasks.SageMakerCreateTransformJob: the L2 cannot render DataProcessing
 (input/output filters, join source), and without a `role` it creates one with AmazonSageMakerFullAccess.
@@ -18,22 +20,37 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
+from typing import Any
 
 from aws_cdk import (
-    Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_logs as logs,
-    aws_s3 as s3, aws_scheduler as scheduler, aws_scheduler_targets as targets, aws_sns as sns,
-    aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    aws_cloudwatch as cloudwatch,
+    aws_iam as iam,
+    aws_kms as kms,
+    aws_logs as logs,
+    aws_s3 as s3,
+    aws_scheduler as scheduler,
+    aws_scheduler_targets as targets,
+    aws_sns as sns,
+    aws_stepfunctions as sfn,
+    aws_stepfunctions_tasks as tasks,
 )
 from constructs import Construct
 
-# A pure rule module still in the app until it moves into sagemaker_serving_cdk.rules (see tests/test_package.py).
-from sagemaker_serving_cdk.rules.batch_naming import (
-    CAPACITY_ATTEMPT_PATH, DATE_AS_TIMESTAMP, SCHEDULED_DATE, job_name_expression, s3_uri_expression,
-)
 from sagemaker_serving_cdk._acknowledge import acknowledge, nag_reference
 from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole
 from sagemaker_serving_cdk.model import IModel
+
+# A pure rule module still in the app until it moves into sagemaker_serving_cdk.rules (see tests/test_package.py).
+from sagemaker_serving_cdk.rules.batch_naming import (
+    CAPACITY_ATTEMPT_PATH,
+    DATE_AS_TIMESTAMP,
+    SCHEDULED_DATE,
+    job_name_expression,
+    s3_uri_expression,
+)
 
 # Errors of the optimized SageMaker integration: modeled exceptions keep their SDK class name; throttling and
 # other unmodeled API errors arrive as SageMaker.AmazonSageMakerException.
@@ -55,7 +72,7 @@ class Retry:
     interval: Duration
     backoff_rate: float = 2.0
     """Default: 2."""
-    max_delay: Optional[Duration] = None
+    max_delay: Duration | None = None
     """Default: none (no cap)."""
 
 
@@ -73,27 +90,27 @@ class TransformOptions:
     """Default: batch/{name}/{date}/."""
     output_prefix: str = "batch/{name}/{date}/"
     """Default: batch/{name}/{date}/."""
-    manifest_name: Optional[str] = None
+    manifest_name: str | None = None
     """For ManifestFile input: the manifest's file name under the input prefix. Default: none."""
     strategy: str = "SingleRecord"
     """SingleRecord or MultiRecord. Default: SingleRecord."""
     max_payload_mb: int = 6
     """Default: 6."""
-    max_concurrent_transforms: Optional[int] = None
+    max_concurrent_transforms: int | None = None
     """Default: SageMaker's."""
     split_type: str = "None"
     """Default: None."""
     compression: str = "None"
     """Default: None."""
-    content_type: Optional[str] = "text/csv"
+    content_type: str | None = "text/csv"
     """Default: text/csv."""
-    accept: Optional[str] = "text/csv"
+    accept: str | None = "text/csv"
     """Default: text/csv."""
     assemble_with: str = "None"
     """Default: None."""
-    input_filter: Optional[str] = None
+    input_filter: str | None = None
     """Default: none (all of each record)."""
-    output_filter: Optional[str] = None
+    output_filter: str | None = None
     """Default: none."""
     join_source: str = "None"
     """Input: write each input record next to its prediction. Default: None."""
@@ -123,11 +140,11 @@ class ScheduleOptions:
 
     enabled: bool = True
     """Default: True."""
-    flexible_window: Optional[Duration] = None
+    flexible_window: Duration | None = None
     """Default: off (start on time)."""
-    start: Optional[datetime] = None
+    start: datetime | None = None
     """Default: now."""
-    end: Optional[datetime] = None
+    end: datetime | None = None
     """Default: never."""
     retry_attempts: int = 10
     """Default: 10."""
@@ -175,10 +192,10 @@ class ScheduledBatchTransform(Construct):
         transform: TransformOptions = TransformOptions(),
         schedule_options: ScheduleOptions = ScheduleOptions(),
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
-        environment_name: Optional[str] = None,
-        job_tags: Optional[Mapping[str, str]] = None,
+        environment_name: str | None = None,
+        job_tags: Mapping[str, str] | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
-        state_machine_name: Optional[str] = None,
+        state_machine_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.name = name
@@ -186,14 +203,17 @@ class ScheduledBatchTransform(Construct):
         settings = transform
         data_key = key
         stack = Stack.of(self)
-        self.job_arn_pattern = stack.format_arn(service="sagemaker", resource="transform-job", resource_name=f"{name}-*")
+        self.job_arn_pattern = stack.format_arn(
+            service="sagemaker", resource="transform-job", resource_name=f"{name}-*"
+        )
 
         self.role = iam.Role(
             self,
             "Role",
             description=f"Runs the {name} batch transform state machine",
             assumed_by=iam.ServicePrincipal(
-                "states.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}),
+                "states.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
         )
         self._grant_transform_jobs(stack)
         if model.role is not None:
@@ -208,7 +228,9 @@ class ScheduledBatchTransform(Construct):
             removal_policy=removal_policy,
         )
 
-        self.task_state = self._task_state(stack, model.model_name, input_bucket, output_bucket, data_key, job_tags or {})
+        self.task_state = self._task_state(
+            stack, model.model_name, input_bucket, output_bucket, data_key, job_tags or {}
+        )
         definition = self._definition(input_bucket, output_bucket, alarm_topic, alarm_topic_key, environment_name)
         self.state_machine = sfn.StateMachine(
             self,
@@ -236,26 +258,35 @@ class ScheduledBatchTransform(Construct):
         """Run a transform by hand (`aws stepfunctions start-execution --input '{"date": "YYYY-MM-DD"}'`)."""
         return self.state_machine.grant_start_execution(grantee)
 
-    def metric_failed(self, **kwargs):
+    def metric_failed(self, **kwargs: Any) -> cloudwatch.Metric:
         """Executions that ended failed (after retries and the failure notification)."""
         return self.state_machine.metric_failed(**kwargs)
 
-    def metric_succeeded(self, **kwargs):
+    def metric_succeeded(self, **kwargs: Any) -> cloudwatch.Metric:
         return self.state_machine.metric_succeeded(**kwargs)
 
     # ------------------------------------------------------------------------------------------- IAM
 
     def _grant_transform_jobs(self, stack: Stack) -> None:
         # What the `.sync` integration calls, on this transform's job names only (they all start with `name-`).
-        self.role.add_to_policy(iam.PolicyStatement(
-            actions=["sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob",
-                     "sagemaker:AddTags", "sagemaker:ListTags"],
-            resources=[self.job_arn_pattern],
-        ))
-        self.role.add_to_policy(iam.PolicyStatement(
-            actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-            resources=[stack.format_arn(service="events", resource="rule", resource_name=SYNC_EVENTS_RULE)],
-        ))
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:CreateTransformJob",
+                    "sagemaker:DescribeTransformJob",
+                    "sagemaker:StopTransformJob",
+                    "sagemaker:AddTags",
+                    "sagemaker:ListTags",
+                ],
+                resources=[self.job_arn_pattern],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+                resources=[stack.format_arn(service="events", resource="rule", resource_name=SYNC_EVENTS_RULE)],
+            )
+        )
         # No iam:PassRole: CreateTransformJob takes no role; the job runs as the model's execution role.
 
     def _grant_execution_role(self, role: SageMakerExecutionRole, key: kms.IKey, settings: TransformOptions) -> None:
@@ -263,31 +294,42 @@ class ScheduledBatchTransform(Construct):
             role.grant_key(key)
         if settings.encrypt_volume:
             # SageMaker attaches the encrypted volume through a grant it creates on the role's behalf.
-            role.role.add_to_principal_policy(iam.PolicyStatement(
-                actions=["kms:CreateGrant"], resources=[key.key_arn],
-                conditions={"Bool": {"kms:GrantIsForAWSResource": True}}))
+            role.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["kms:CreateGrant"],
+                    resources=[key.key_arn],
+                    conditions={"Bool": {"kms:GrantIsForAWSResource": True}},
+                )
+            )
 
     # ------------------------------------------------------------------------------------------- states
 
-    def _task_state(self, stack: Stack, model_name: str, input_bucket: s3.IBucket, output_bucket: s3.IBucket,
-                    key: kms.IKey, job_tags: Mapping[str, str]) -> sfn.CustomState:
+    def _task_state(
+        self,
+        stack: Stack,
+        model_name: str,
+        input_bucket: s3.IBucket,
+        output_bucket: s3.IBucket,
+        key: kms.IKey,
+        job_tags: Mapping[str, str],
+    ) -> sfn.CustomState:
         s = self.settings
-        transform_input: dict = {
+        transform_input: dict[str, Any] = {
             "DataSource": {"S3DataSource": {"S3DataType": s.data_type, "S3Uri.$": "$.run.inputUri"}},
             "SplitType": s.split_type,
             "CompressionType": s.compression,
         }
         if s.content_type:
             transform_input["ContentType"] = s.content_type
-        transform_output: dict = {"S3OutputPath.$": "$.run.outputUri", "AssembleWith": s.assemble_with}
+        transform_output: dict[str, Any] = {"S3OutputPath.$": "$.run.outputUri", "AssembleWith": s.assemble_with}
         if s.accept:
             transform_output["Accept"] = s.accept
         if s.encrypt_output:
             transform_output["KmsKeyId"] = key.key_arn
-        resources: dict = {"InstanceType": s.instance_type, "InstanceCount": s.instance_count}
+        resources: dict[str, Any] = {"InstanceType": s.instance_type, "InstanceCount": s.instance_count}
         if s.encrypt_volume:
             resources["VolumeKmsKeyId"] = key.key_arn
-        parameters: dict = {
+        parameters: dict[str, Any] = {
             "TransformJobName.$": job_name_expression(self.name),
             "ModelName": model_name,
             "BatchStrategy": s.strategy,
@@ -314,64 +356,99 @@ class ScheduledBatchTransform(Construct):
         tags = {**job_tags, "batch-transform": self.name}
         parameters["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
-        task = sfn.CustomState(self, "Run transform job", state_json={
-            "Type": "Task",
-            "Comment": "CreateTransformJob and wait for it (.sync); Step Functions stops the job on timeout",
-            "Resource": f"arn:{stack.partition}:states:::sagemaker:createTransformJob.sync",
-            "Parameters": parameters,
-            "ResultSelector": {
-                "name.$": "$.TransformJobName",
-                "arn.$": "$.TransformJobArn",
-                "status.$": "$.TransformJobStatus",
-                "output.$": "$.TransformOutput.S3OutputPath",
+        task = sfn.CustomState(
+            self,
+            "Run transform job",
+            state_json={
+                "Type": "Task",
+                "Comment": "CreateTransformJob and wait for it (.sync); Step Functions stops the job on timeout",
+                "Resource": f"arn:{stack.partition}:states:::sagemaker:createTransformJob.sync",
+                "Parameters": parameters,
+                "ResultSelector": {
+                    "name.$": "$.TransformJobName",
+                    "arn.$": "$.TransformJobArn",
+                    "status.$": "$.TransformJobStatus",
+                    "output.$": "$.TransformOutput.S3OutputPath",
+                },
+                "ResultPath": "$.job",
+                "TimeoutSeconds": _seconds(s.timeout),
             },
-            "ResultPath": "$.job",
-            "TimeoutSeconds": _seconds(s.timeout),
-        })
+        )
         task.add_retry(**_retry(THROTTLE_ERRORS, s.throttle_retry))
         task.add_retry(**_retry(LIMIT_ERRORS, s.limit_retry))
         return task
 
-    def _definition(self, input_bucket: s3.IBucket, output_bucket: s3.IBucket, topic: sns.ITopic,
-                    topic_key: kms.IKey, environment_name: Optional[str]) -> sfn.IChainable:
+    def _definition(
+        self,
+        input_bucket: s3.IBucket,
+        output_bucket: s3.IBucket,
+        topic: sns.ITopic,
+        topic_key: kms.IKey,
+        environment_name: str | None,
+    ) -> sfn.IChainable:
         s = self.settings
-        missing = sfn.Fail(self, "Missing date", error="BatchInput.MissingDate",
-                           cause='Start the execution with {"date": "YYYY-MM-DD"} (the scheduler sends scheduledTime)')
-        invalid = sfn.Fail(self, "Invalid date", error="BatchInput.InvalidDate",
-                           cause='"date" must be a calendar date written YYYY-MM-DD')
+        missing = sfn.Fail(
+            self,
+            "Missing date",
+            error="BatchInput.MissingDate",
+            cause='Start the execution with {"date": "YYYY-MM-DD"} (the scheduler sends scheduledTime)',
+        )
+        invalid = sfn.Fail(
+            self,
+            "Invalid date",
+            error="BatchInput.InvalidDate",
+            cause='"date" must be a calendar date written YYYY-MM-DD',
+        )
         given = sfn.Pass(self, "Given date", parameters={"date.$": "$.date"}, result_path="$.run")
         scheduled = sfn.Pass(self, "Scheduled date", parameters={"date.$": SCHEDULED_DATE}, result_path="$.run")
         manifest = s.manifest_name or ""
-        plan = sfn.Pass(self, "Plan run", result_path="$.run", parameters={
-            "date.$": "$.run.date",
-            "timestamp.$": DATE_AS_TIMESTAMP,
-            "inputUri.$": s3_uri_expression(input_bucket.bucket_name, s.input_prefix, self.name, manifest),
-            "outputUri.$": s3_uri_expression(output_bucket.bucket_name, s.output_prefix, self.name),
-        })
-        first = sfn.Pass(self, "First attempt", result_path="$.capacity",
-                         result=sfn.Result.from_object({"attempt": 0, "waitSeconds": _seconds(s.capacity_retry.interval)}))
+        plan = sfn.Pass(
+            self,
+            "Plan run",
+            result_path="$.run",
+            parameters={
+                "date.$": "$.run.date",
+                "timestamp.$": DATE_AS_TIMESTAMP,
+                "inputUri.$": s3_uri_expression(input_bucket.bucket_name, s.input_prefix, self.name, manifest),
+                "outputUri.$": s3_uri_expression(output_bucket.bucket_name, s.output_prefix, self.name),
+            },
+        )
+        first = sfn.Pass(
+            self,
+            "First attempt",
+            result_path="$.capacity",
+            result=sfn.Result.from_object({"attempt": 0, "waitSeconds": _seconds(s.capacity_retry.interval)}),
+        )
         done = sfn.Succeed(self, "Done")
 
         capacity_wait = sfn.Wait(self, "Wait for capacity", time=sfn.WaitTime.seconds_path("$.capacity.waitSeconds"))
-        next_attempt = sfn.Pass(self, "Next capacity attempt", result_path="$.capacity", parameters={
-            "attempt.$": f"States.MathAdd({CAPACITY_ATTEMPT_PATH}, 1)",
-            "waitSeconds.$": "States.MathAdd($.capacity.waitSeconds, $.capacity.waitSeconds)",
-        })
+        next_attempt = sfn.Pass(
+            self,
+            "Next capacity attempt",
+            result_path="$.capacity",
+            parameters={
+                "attempt.$": f"States.MathAdd({CAPACITY_ATTEMPT_PATH}, 1)",
+                "waitSeconds.$": "States.MathAdd($.capacity.waitSeconds, $.capacity.waitSeconds)",
+            },
+        )
         failed = sfn.Fail(self, "Transform failed", error=FAILURE_ERROR, cause_path="$.error.Cause")
         notify = tasks.SnsPublish(
-            self, "Notify failure",
+            self,
+            "Notify failure",
             topic=topic,
             subject=f"Batch transform {self.name} failed" + (f" ({environment_name})" if environment_name else ""),
-            message=sfn.TaskInput.from_object({
-                "transform": self.name,
-                "environment": environment_name or "",
-                "date": sfn.JsonPath.string_at("$.run.date"),
-                "input": sfn.JsonPath.string_at("$.run.inputUri"),
-                "execution": sfn.JsonPath.string_at("$$.Execution.Id"),
-                "capacityAttempts": sfn.JsonPath.number_at(CAPACITY_ATTEMPT_PATH),
-                "error": sfn.JsonPath.string_at("$.error.Error"),
-                "cause": sfn.JsonPath.string_at("$.error.Cause"),
-            }),
+            message=sfn.TaskInput.from_object(
+                {
+                    "transform": self.name,
+                    "environment": environment_name or "",
+                    "date": sfn.JsonPath.string_at("$.run.date"),
+                    "input": sfn.JsonPath.string_at("$.run.inputUri"),
+                    "execution": sfn.JsonPath.string_at("$$.Execution.Id"),
+                    "capacityAttempts": sfn.JsonPath.number_at(CAPACITY_ATTEMPT_PATH),
+                    "error": sfn.JsonPath.string_at("$.error.Error"),
+                    "cause": sfn.JsonPath.string_at("$.error.Cause"),
+                }
+            ),
             result_path=sfn.JsonPath.DISCARD,
         )
         notify.add_retry(errors=["States.ALL"], interval=Duration.seconds(5), max_attempts=3, backoff_rate=2)
@@ -380,21 +457,25 @@ class ScheduledBatchTransform(Construct):
         # Publishing to the KMS-encrypted topic needs the key as well as sns:Publish.
         topic_key.grant(self.role, "kms:Decrypt", "kms:GenerateDataKey*")
 
-        capacity_error = sfn.Condition.or_(*[sfn.Condition.string_matches("$.error.Cause", p)
-                                             for p in CAPACITY_CAUSE_PATTERNS])
+        capacity_error = sfn.Condition.or_(
+            *[sfn.Condition.string_matches("$.error.Cause", p) for p in CAPACITY_CAUSE_PATTERNS]
+        )
         after_error = (
             sfn.Choice(self, "Capacity error?")
-            .when(sfn.Condition.and_(capacity_error,
-                                     sfn.Condition.number_less_than(CAPACITY_ATTEMPT_PATH, s.capacity_retry.max_attempts)),
-                  capacity_wait.next(next_attempt).next(self.task_state))
+            .when(
+                sfn.Condition.and_(
+                    capacity_error, sfn.Condition.number_less_than(CAPACITY_ATTEMPT_PATH, s.capacity_retry.max_attempts)
+                ),
+                capacity_wait.next(next_attempt).next(self.task_state),
+            )
             .otherwise(notify.next(failed))
         )
         self.task_state.add_catch(after_error, errors=["States.ALL"], result_path="$.error")
 
         run = first.next(self.task_state.next(done))
-        valid = (sfn.Choice(self, "Valid date?")
-                 .when(sfn.Condition.is_timestamp("$.run.timestamp"), run)
-                 .otherwise(invalid))
+        valid = (
+            sfn.Choice(self, "Valid date?").when(sfn.Condition.is_timestamp("$.run.timestamp"), run).otherwise(invalid)
+        )
         plan.next(valid)
         return (
             sfn.Choice(self, "Resolve date")
@@ -413,21 +494,33 @@ class ScheduledBatchTransform(Construct):
             self,
             "ScheduleRole",
             description=f"Lets EventBridge Scheduler start the {self.name} batch transform",
-            assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com", conditions={"StringEquals": {
-                "aws:SourceAccount": stack.account,
-                "aws:SourceArn": stack.format_arn(service="scheduler", resource="schedule-group", resource_name="default"),
-            }}),
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={
+                    "StringEquals": {
+                        "aws:SourceAccount": stack.account,
+                        "aws:SourceArn": stack.format_arn(
+                            service="scheduler", resource="schedule-group", resource_name="default"
+                        ),
+                    }
+                },
+            ),
         )
-        window = (scheduler.TimeWindow.flexible(schedule.flexible_window)
-                  if schedule.flexible_window else scheduler.TimeWindow.off())
+        window = (
+            scheduler.TimeWindow.flexible(schedule.flexible_window)
+            if schedule.flexible_window
+            else scheduler.TimeWindow.off()
+        )
         target = targets.StepFunctionsStartExecution(
             self.state_machine,
             # The date comes from the scheduled time, not the time of delivery: a late or retried start
             # still processes the folder of the day it was meant for.
-            input=scheduler.ScheduleTargetInput.from_object({
-                "scheduledTime": scheduler.ContextAttribute.scheduled_time,
-                "schedule": scheduler.ContextAttribute.schedule_arn,
-            }),
+            input=scheduler.ScheduleTargetInput.from_object(
+                {
+                    "scheduledTime": scheduler.ContextAttribute.scheduled_time,
+                    "schedule": scheduler.ContextAttribute.schedule_arn,
+                }
+            ),
             retry_attempts=schedule.retry_attempts,
             max_event_age=schedule.max_event_age,
             role=self.schedule_role,
@@ -447,31 +540,40 @@ class ScheduledBatchTransform(Construct):
     # ------------------------------------------------------------------------------------------- findings
 
     def _acknowledge(self, stack: Stack) -> None:
-        inline = ("The role's only policy is the inline default policy CDK writes for its grants, scoped to this one "
-                  "role and reviewed with it; a managed policy would be a separately attachable copy with no benefit.")
+        inline = (
+            "The role's only policy is the inline default policy CDK writes for its grants, scoped to this one "
+            "role and reviewed with it; a managed policy would be a separately attachable copy with no benefit."
+        )
         for role in (self.role, self.schedule_role):
             acknowledge(role, {"NIST.800.53.R5-IAMNoInlinePolicy": inline, "HIPAA.Security-IAMNoInlinePolicy": inline})
-        acknowledge(self.role, {
-            f"AwsSolutions-IAM5[Resource::{nag_reference(self, self.job_arn_pattern)}]": (
-                "Transform job names are made per execution and attempt at run time; the grant covers only "
-                f"names starting with this transform's '{self.name}-'"),
-            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": (
-                "Publishing to the KMS-encrypted alarm topic: GenerateDataKey variants on the topic's key only"),
-            "AwsSolutions-IAM5[Resource::*]": (
-                "CloudWatch Logs vended delivery (logs:CreateLogDelivery and friends) and X-Ray trace writes, which "
-                "CDK adds for the state machine's logging and tracing, support no resource-level permissions"),
-        })
+        acknowledge(
+            self.role,
+            {
+                f"AwsSolutions-IAM5[Resource::{nag_reference(self, self.job_arn_pattern)}]": (
+                    "Transform job names are made per execution and attempt at run time; the grant covers only "
+                    f"names starting with this transform's '{self.name}-'"
+                ),
+                "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": (
+                    "Publishing to the KMS-encrypted alarm topic: GenerateDataKey variants on the topic's key only"
+                ),
+                "AwsSolutions-IAM5[Resource::*]": (
+                    "CloudWatch Logs vended delivery (logs:CreateLogDelivery and friends) and X-Ray trace writes, "
+                    "which "
+                    "CDK adds for the state machine's logging and tracing, support no resource-level permissions"
+                ),
+            },
+        )
 
 
-def _retry(errors: Sequence[str], retry: Retry) -> dict:
-    return dict(
-        errors=list(errors),
-        interval=retry.interval,
-        max_attempts=retry.max_attempts,
-        backoff_rate=retry.backoff_rate,
-        max_delay=retry.max_delay,
-        jitter_strategy=sfn.JitterType.FULL,
-    )
+def _retry(errors: Sequence[str], retry: Retry) -> dict[str, Any]:
+    return {
+        "errors": list(errors),
+        "interval": retry.interval,
+        "max_attempts": retry.max_attempts,
+        "backoff_rate": retry.backoff_rate,
+        "max_delay": retry.max_delay,
+        "jitter_strategy": sfn.JitterType.FULL,
+    }
 
 
 def _seconds(duration: Duration) -> int:

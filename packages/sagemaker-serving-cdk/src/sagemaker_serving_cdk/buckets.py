@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 from aws_cdk import Duration, RemovalPolicy, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
 
-from sagemaker_serving_cdk.rules.s3_layout import ASYNC_PREFIX
 from sagemaker_serving_cdk._acknowledge import acknowledge
+from sagemaker_serving_cdk.rules.s3_layout import ASYNC_PREFIX
 
 
 class SecureBucket(Construct):
@@ -29,8 +29,8 @@ class SecureBucket(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        encryption_key: Optional[kms.IKey],
-        server_access_logs_bucket: Optional[s3.IBucket],
+        encryption_key: kms.IKey | None,
+        server_access_logs_bucket: s3.IBucket | None,
         removal_policy: RemovalPolicy,
         lifecycle_rules: Sequence[s3.LifecycleRule] = (),
     ) -> None:
@@ -106,8 +106,8 @@ class DataBuckets(Construct):
         *,
         encryption_key: kms.IKey,
         removal_policy: RemovalPolicy,
-        output_expiration: Optional[Duration] = None,
-        output_ia_transition: Optional[Duration] = None,
+        output_expiration: Duration | None = None,
+        output_ia_transition: Duration | None = None,
         noncurrent_version_expiration: Duration = Duration.days(30),
         abort_incomplete_uploads_after: Duration = Duration.days(7),
         access_log_expiration: Duration = Duration.days(365),
@@ -150,11 +150,12 @@ class DataBuckets(Construct):
         self.models = data_bucket("Models")
 
 
-def _output_rules(expiration: Optional[Duration], ia_transition: Optional[Duration]) -> list[s3.LifecycleRule]:
+def _output_rules(expiration: Duration | None, ia_transition: Duration | None) -> list[s3.LifecycleRule]:
     transitions = []
     if ia_transition is not None:
-        transitions.append(s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                                         transition_after=ia_transition))
+        transitions.append(
+            s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS, transition_after=ia_transition)
+        )
     if expiration is None and not transitions:
         return []
     return [s3.LifecycleRule(id="age-out-output", transitions=transitions or None, expiration=expiration)]

@@ -5,16 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Protocol, Union, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from aws_cdk import ArnFormat, Duration, Names, Resource, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch, aws_iam as iam, aws_sagemaker as sagemaker
+from aws_cdk import (
+    ArnFormat,
+    Duration,
+    Names,
+    Resource,
+    Stack,
+    aws_cloudwatch as cloudwatch,
+    aws_iam as iam,
+    aws_sagemaker as sagemaker,
+)
 from constructs import Construct
 
-from sagemaker_serving_cdk.rules.naming import endpoint_name_problem
 from sagemaker_serving_cdk.endpoint_config import EndpointConfig, IEndpointConfig
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import name_in_stack
+from sagemaker_serving_cdk.rules.naming import endpoint_name_problem
 
 if TYPE_CHECKING:
     from sagemaker_serving_cdk.scaling import ScalableInstanceCount
@@ -27,6 +35,7 @@ MAX_ENDPOINT_NAME_LENGTH = 63
 
 # ------------------------------------------------------------------------------------------ typed values
 
+
 @dataclass(frozen=True)
 class CapacitySize:
     """How much of the fleet one traffic shift moves: `CapacitySize.instances(n)` or `.percent(p)`."""
@@ -35,11 +44,11 @@ class CapacitySize:
     value: int
 
     @staticmethod
-    def instances(count: int) -> "CapacitySize":
+    def instances(count: int) -> CapacitySize:
         return CapacitySize("INSTANCE_COUNT", count)
 
     @staticmethod
-    def percent(percent: int) -> "CapacitySize":
+    def percent(percent: int) -> CapacitySize:
         return CapacitySize("CAPACITY_PERCENT", percent)
 
 
@@ -48,19 +57,19 @@ class TrafficRouting:
     """How a blue/green update shifts traffic: `all_at_once()`, `canary(size)` or `linear(step)`."""
 
     type: str
-    size: Optional[CapacitySize] = None
+    size: CapacitySize | None = None
 
     @staticmethod
-    def all_at_once() -> "TrafficRouting":
+    def all_at_once() -> TrafficRouting:
         return TrafficRouting("ALL_AT_ONCE")
 
     @staticmethod
-    def canary(size: CapacitySize) -> "TrafficRouting":
+    def canary(size: CapacitySize) -> TrafficRouting:
         """`size` first, the rest after the wait interval."""
         return TrafficRouting("CANARY", size)
 
     @staticmethod
-    def linear(step: CapacitySize) -> "TrafficRouting":
+    def linear(step: CapacitySize) -> TrafficRouting:
         """`step` at a time, one wait interval apart."""
         return TrafficRouting("LINEAR", step)
 
@@ -75,7 +84,7 @@ class BlueGreenDeployment:
     """Baking time between traffic shifts. Default: 5 minutes."""
     termination_wait: Duration = Duration.seconds(0)
     """How long the old fleet stays after the shift completes (a fast way back). Default: 0."""
-    maximum_execution_timeout: Optional[Duration] = None
+    maximum_execution_timeout: Duration | None = None
     """Default: SageMaker's."""
     auto_rollback: bool = True
     """Roll back when a health alarm fires (needs the endpoint's `health_alarms`). Default: True."""
@@ -93,11 +102,12 @@ class HealthAlarms:
     """One-minute periods. Default: 5."""
     datapoints_to_alarm: int = 3
     """Default: 3."""
-    action: Optional[cloudwatch.IAlarmAction] = None
+    action: cloudwatch.IAlarmAction | None = None
     """Where the alarms notify. Default: nowhere (they still roll back deployments)."""
 
 
 # ------------------------------------------------------------------------------------------ interfaces
+
 
 @runtime_checkable
 class IEndpoint(Protocol):
@@ -112,8 +122,10 @@ class IEndpoint(Protocol):
 
 def _grant_invoke(grantee: iam.IGrantable, endpoint_arn: str) -> iam.Grant:
     return iam.Grant.add_to_principal(
-        grantee=grantee, actions=["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"],
-        resource_arns=[endpoint_arn])
+        grantee=grantee,
+        actions=["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"],
+        resource_arns=[endpoint_arn],
+    )
 
 
 class _ImportedEndpoint(Resource):
@@ -126,6 +138,7 @@ class _ImportedEndpoint(Resource):
 
 
 # ------------------------------------------------------------------------------------------ the endpoint
+
 
 class Endpoint(Resource):
     """An `AWS::SageMaker::Endpoint` (id `Resource`).
@@ -150,10 +163,10 @@ class Endpoint(Resource):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint_config: Union[EndpointConfig, IEndpointConfig],
-        endpoint_name: Optional[str] = None,
-        deployment: Optional[BlueGreenDeployment] = None,
-        health_alarms: Optional[HealthAlarms] = None,
+        endpoint_config: EndpointConfig | IEndpointConfig,
+        endpoint_name: str | None = None,
+        deployment: BlueGreenDeployment | None = None,
+        health_alarms: HealthAlarms | None = None,
         retain_all_variant_properties: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -177,8 +190,11 @@ class Endpoint(Resource):
         self.endpoint_name = endpoint_name
         # SageMaker lower-cases names in ARNs.
         self.endpoint_arn = Stack.of(self).format_arn(
-            service="sagemaker", resource="endpoint", resource_name=endpoint_name.lower(),
-            arn_format=ArnFormat.SLASH_RESOURCE_NAME)
+            service="sagemaker",
+            resource="endpoint",
+            resource_name=endpoint_name.lower(),
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
 
         self.rollback_alarms: tuple[cloudwatch.Alarm, ...] = ()
         if health_alarms is not None:
@@ -192,18 +208,22 @@ class Endpoint(Resource):
 
     @staticmethod
     def from_endpoint_name(scope: Construct, construct_id: str, endpoint_name: str) -> IEndpoint:
-        arn = Stack.of(scope).format_arn(service="sagemaker", resource="endpoint", resource_name=endpoint_name.lower(),
-                                         arn_format=ArnFormat.SLASH_RESOURCE_NAME)
+        arn = Stack.of(scope).format_arn(
+            service="sagemaker",
+            resource="endpoint",
+            resource_name=endpoint_name.lower(),
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
         return _ImportedEndpoint(scope, construct_id, name=endpoint_name, arn=arn)
 
     @staticmethod
     def from_endpoint_arn(scope: Construct, construct_id: str, endpoint_arn: str) -> IEndpoint:
         name = Stack.of(scope).split_arn(endpoint_arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name
-        return _ImportedEndpoint(scope, construct_id, name=name, arn=endpoint_arn)
+        return _ImportedEndpoint(scope, construct_id, name=name or endpoint_arn, arn=endpoint_arn)
 
     # -------------------------------------------------------------------------------------- variants
 
-    def find_variant(self, variant_name: str) -> "EndpointVariant":
+    def find_variant(self, variant_name: str) -> EndpointVariant:
         """A production variant of this endpoint, to autoscale or to read metrics of."""
         if not isinstance(self.endpoint_config, EndpointConfig):
             raise PropsError(self, f"find_variant({variant_name!r}) is not supported for an imported IEndpointConfig")
@@ -220,19 +240,35 @@ class Endpoint(Resource):
     def grant_describe_rollback_alarms(self, grantee: iam.IGrantable) -> iam.Grant:
         """cloudwatch:DescribeAlarms on this endpoint's rollback alarms only."""
         return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["cloudwatch:DescribeAlarms"], resource_arns=self.rollback_alarm_arns)
+            grantee=grantee, actions=["cloudwatch:DescribeAlarms"], resource_arns=self.rollback_alarm_arns
+        )
 
     @property
     def rollback_alarm_arns(self) -> list[str]:
         # Built from the fixed names (no reference): the role's policy need not wait for the alarms.
         stack = Stack.of(self)
-        return [stack.format_arn(service="cloudwatch", resource="alarm", resource_name=self._alarm_name(a.node.id),
-                                 arn_format=ArnFormat.COLON_RESOURCE_NAME) for a in self.rollback_alarms]
+        return [
+            stack.format_arn(
+                service="cloudwatch",
+                resource="alarm",
+                resource_name=self._alarm_name(a.node.id),
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+            for a in self.rollback_alarms
+        ]
 
     # -------------------------------------------------------------------------------------- metrics
 
-    def metric(self, metric_name: str, variant_name: Optional[str] = None, *, namespace: str = _NAMESPACE,
-               statistic: str = "Sum", period: Duration = Duration.minutes(1), **props: Any) -> cloudwatch.Metric:
+    def metric(
+        self,
+        metric_name: str,
+        variant_name: str | None = None,
+        *,
+        namespace: str = _NAMESPACE,
+        statistic: str = "Sum",
+        period: Duration = Duration.minutes(1),
+        **props: Any,
+    ) -> cloudwatch.Metric:
         """A metric of one variant (EndpointName and VariantName dimensions).
 
         :param variant_name: default: the endpoint's only variant (name one when it has several).
@@ -246,37 +282,37 @@ class Endpoint(Resource):
             **props,
         )
 
-    def metric_invocations(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+    def metric_invocations(self, variant_name: str | None = None, **props: Any) -> cloudwatch.Metric:
         return self.metric("Invocations", variant_name, **props)
 
-    def metric_invocations_per_instance(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+    def metric_invocations_per_instance(self, variant_name: str | None = None, **props: Any) -> cloudwatch.Metric:
         return self.metric("InvocationsPerInstance", variant_name, **props)
 
-    def metric_model_latency(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+    def metric_model_latency(self, variant_name: str | None = None, **props: Any) -> cloudwatch.Metric:
         """Microseconds; default statistic Average."""
         return self.metric("ModelLatency", variant_name, **{"statistic": "Average", **props})
 
-    def metric_overhead_latency(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+    def metric_overhead_latency(self, variant_name: str | None = None, **props: Any) -> cloudwatch.Metric:
         """Microseconds; default statistic Average."""
         return self.metric("OverheadLatency", variant_name, **{"statistic": "Average", **props})
 
-    def metric_invocation_4xx_errors(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+    def metric_invocation_4xx_errors(self, variant_name: str | None = None, **props: Any) -> cloudwatch.Metric:
         return self.metric("Invocation4XXErrors", variant_name, **props)
 
-    def metric_invocation_5xx_errors(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+    def metric_invocation_5xx_errors(self, variant_name: str | None = None, **props: Any) -> cloudwatch.Metric:
         return self.metric("Invocation5XXErrors", variant_name, **props)
 
-    def metric_cpu_utilization(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+    def metric_cpu_utilization(self, variant_name: str | None = None, **props: Any) -> cloudwatch.Metric:
         """Percent of one vCPU, summed over vCPUs (so up to 100 x vCPUs); default statistic Average."""
         return self._instance_metric("CPUUtilization", variant_name, props)
 
-    def metric_memory_utilization(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+    def metric_memory_utilization(self, variant_name: str | None = None, **props: Any) -> cloudwatch.Metric:
         return self._instance_metric("MemoryUtilization", variant_name, props)
 
-    def metric_disk_utilization(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+    def metric_disk_utilization(self, variant_name: str | None = None, **props: Any) -> cloudwatch.Metric:
         return self._instance_metric("DiskUtilization", variant_name, props)
 
-    def metric_gpu_utilization(self, variant_name: Optional[str] = None, **props: Any) -> cloudwatch.Metric:
+    def metric_gpu_utilization(self, variant_name: str | None = None, **props: Any) -> cloudwatch.Metric:
         """Percent of one GPU, summed over GPUs; default statistic Average."""
         return self._instance_metric("GPUUtilization", variant_name, props)
 
@@ -294,16 +330,22 @@ class Endpoint(Resource):
 
     # -------------------------------------------------------------------------------------- internals
 
-    def _instance_metric(self, name: str, variant_name: Optional[str], props: dict[str, Any]) -> cloudwatch.Metric:
+    def _instance_metric(self, name: str, variant_name: str | None, props: dict[str, Any]) -> cloudwatch.Metric:
         return self.metric(name, variant_name, namespace=_INSTANCE_NAMESPACE, **{"statistic": "Average", **props})
 
     def _endpoint_metric(self, name: str, props: dict[str, Any]) -> cloudwatch.Metric:
         options: dict[str, Any] = {"statistic": "Average", "period": Duration.minutes(1), **props}
-        return cloudwatch.Metric(namespace=_NAMESPACE, metric_name=name,
-                                 dimensions_map={"EndpointName": self.endpoint_name}, **options)
+        return cloudwatch.Metric(
+            namespace=_NAMESPACE, metric_name=name, dimensions_map={"EndpointName": self.endpoint_name}, **options
+        )
 
-    def _check(self, endpoint_name: str, endpoint_config: Any, deployment: Optional[BlueGreenDeployment],
-               health_alarms: Optional[HealthAlarms]) -> None:
+    def _check(
+        self,
+        endpoint_name: str,
+        endpoint_config: Any,
+        deployment: BlueGreenDeployment | None,
+        health_alarms: HealthAlarms | None,
+    ) -> None:
         problems = []
         problem = endpoint_name_problem(endpoint_name)
         if problem:
@@ -312,23 +354,28 @@ class Endpoint(Resource):
             routing = deployment.traffic_routing
             size = routing.size
             if (routing.type == "ALL_AT_ONCE") != (size is None):
-                problems.append(f"traffic routing {routing.type} takes "
-                                f"{'no size' if size else 'a size'} (got {size})")
+                problems.append(f"traffic routing {routing.type} takes {'no size' if size else 'a size'} (got {size})")
             if size is not None and size.type == "CAPACITY_PERCENT" and not 1 <= size.value <= 100:
                 problems.append(f"capacity percent {size.value} is out of range; allowed: 1-100")
             if size is not None and size.type == "INSTANCE_COUNT" and getattr(endpoint_config, "is_serverless", False):
-                problems.append(f"a serverless endpoint has no instances; use CapacitySize.percent for "
-                                f"{routing.type} traffic routing (got {size})")
+                problems.append(
+                    f"a serverless endpoint has no instances; use CapacitySize.percent for "
+                    f"{routing.type} traffic routing (got {size})"
+                )
             if deployment.auto_rollback and health_alarms is None:
-                problems.append("auto_rollback rolls back on the health alarms; pass health_alarms "
-                                "or BlueGreenDeployment(auto_rollback=False)")
+                problems.append(
+                    "auto_rollback rolls back on the health alarms; pass health_alarms "
+                    "or BlueGreenDeployment(auto_rollback=False)"
+                )
         if health_alarms is not None and health_alarms.datapoints_to_alarm > health_alarms.evaluation_periods:
-            problems.append(f"health_alarms.datapoints_to_alarm ({health_alarms.datapoints_to_alarm}) must be <= "
-                            f"evaluation_periods ({health_alarms.evaluation_periods})")
+            problems.append(
+                f"health_alarms.datapoints_to_alarm ({health_alarms.datapoints_to_alarm}) must be <= "
+                f"evaluation_periods ({health_alarms.evaluation_periods})"
+            )
         if problems:
             raise PropsError(self, problems)
 
-    def _variant(self, variant_name: Optional[str]) -> str:
+    def _variant(self, variant_name: str | None) -> str:
         if variant_name is None:
             if len(self.variant_names) != 1:
                 raise PropsError(self, f"has variants {list(self.variant_names)}; name the one you want a metric of")
@@ -337,28 +384,36 @@ class Endpoint(Resource):
             raise PropsError(self, f"has no variant {variant_name!r}; variants: {list(self.variant_names)}")
         return variant_name
 
-    def _over_variants(self, function: str, metric_of: Callable[[str], cloudwatch.IMetric],
-                       label: str) -> cloudwatch.IMetric:
+    def _over_variants(
+        self, function: str, metric_of: Callable[[str], cloudwatch.IMetric], label: str
+    ) -> cloudwatch.IMetric:
         if len(self.variant_names) == 1:
             return metric_of(self.variant_names[0])
         metrics = {f"v{i}": metric_of(name) for i, name in enumerate(self.variant_names)}
         return cloudwatch.MathExpression(
-            expression=f"{function}([{', '.join(metrics)}])", using_metrics=metrics, label=label,
+            expression=f"{function}([{', '.join(metrics)}])",
+            using_metrics=metrics,
+            label=label,
             period=Duration.minutes(1),
         )
 
     def _health_alarms(self, alarms: HealthAlarms) -> tuple[cloudwatch.Alarm, ...]:
         errors = self._alarm(
             "Errors5xxAlarm",
-            metric=self._over_variants("SUM", self.metric_invocation_5xx_errors, "Invocation 5XX errors (all variants)"),
+            metric=self._over_variants(
+                "SUM", self.metric_invocation_5xx_errors, "Invocation 5XX errors (all variants)"
+            ),
             threshold=alarms.errors_5xx_per_minute,
             settings=alarms,
             description=f"SEV2: {alarms.errors_5xx_per_minute}+ 5XX responses a minute",
         )
         latency = self._alarm(
             "LatencyP99Alarm",
-            metric=self._over_variants("MAX", lambda v: self.metric_model_latency(v, statistic="p99"),
-                                       "ModelLatency p99 in microseconds (worst variant)"),
+            metric=self._over_variants(
+                "MAX",
+                lambda v: self.metric_model_latency(v, statistic="p99"),
+                "ModelLatency p99 in microseconds (worst variant)",
+            ),
             threshold=alarms.latency_p99_ms * 1000,  # ModelLatency is reported in microseconds
             settings=alarms,
             description=f"SEV3: p99 model latency above {alarms.latency_p99_ms:g} ms",
@@ -370,8 +425,9 @@ class Endpoint(Resource):
         self.errors_alarm, self.latency_alarm = errors, latency
         return errors, latency
 
-    def _alarm(self, alarm_id: str, *, metric: cloudwatch.IMetric, threshold: float,
-               settings: HealthAlarms, description: str) -> cloudwatch.Alarm:
+    def _alarm(
+        self, alarm_id: str, *, metric: cloudwatch.IMetric, threshold: float, settings: HealthAlarms, description: str
+    ) -> cloudwatch.Alarm:
         return cloudwatch.Alarm(
             self,
             alarm_id,
@@ -405,8 +461,11 @@ class Endpoint(Resource):
         rollback = None
         if deployment.auto_rollback:
             rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(
-                alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=self._alarm_name(a.node.id))
-                        for a in self.rollback_alarms])
+                alarms=[
+                    sagemaker.CfnEndpoint.AlarmProperty(alarm_name=self._alarm_name(a.node.id))
+                    for a in self.rollback_alarms
+                ]
+            )
         timeout = deployment.maximum_execution_timeout
         return sagemaker.CfnEndpoint.DeploymentConfigProperty(
             blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
@@ -429,15 +488,17 @@ class EndpointVariant:
         self.endpoint = endpoint
         self.variant_name = variant_name
         config = endpoint.endpoint_config
-        assert isinstance(config, EndpointConfig)
+        if not isinstance(config, EndpointConfig):  # find_variant refuses imported configs before this
+            raise TypeError(f"{endpoint.node.path}: variants are known only for an EndpointConfig of this app")
         self.instance_variant = config.instance_variants.get(variant_name)
         """The variant's props; None for a serverless variant."""
 
     def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
         return self.endpoint.metric(metric_name, self.variant_name, **props)
 
-    def auto_scale_instance_count(self, *, min_capacity: int, max_capacity: int, scope: Optional[Construct] = None,
-                                  construct_id: Optional[str] = None) -> "ScalableInstanceCount":
+    def auto_scale_instance_count(
+        self, *, min_capacity: int, max_capacity: int, scope: Construct | None = None, construct_id: str | None = None
+    ) -> ScalableInstanceCount:
         """Application Auto Scaling of this variant's instance count; add policies to the result.
 
         :param min_capacity: 0 only for async endpoints (scale to zero).
@@ -446,9 +507,21 @@ class EndpointVariant:
         """
         from sagemaker_serving_cdk.scaling import ScalableInstanceCount
 
-        return ScalableInstanceCount(scope or self.endpoint, construct_id or f"{self.variant_name}Scaling",
-                                     variant=self, min_capacity=min_capacity, max_capacity=max_capacity)
+        return ScalableInstanceCount(
+            scope or self.endpoint,
+            construct_id or f"{self.variant_name}Scaling",
+            variant=self,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+        )
 
 
-__all__: Sequence[str] = ["BlueGreenDeployment", "CapacitySize", "Endpoint", "EndpointVariant", "HealthAlarms",
-                          "IEndpoint", "TrafficRouting"]
+__all__: Sequence[str] = [
+    "BlueGreenDeployment",
+    "CapacitySize",
+    "Endpoint",
+    "EndpointVariant",
+    "HealthAlarms",
+    "IEndpoint",
+    "TrafficRouting",
+]

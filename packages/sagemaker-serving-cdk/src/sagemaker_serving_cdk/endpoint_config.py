@@ -5,18 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Optional, Protocol, Union, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from aws_cdk import ArnFormat, Duration, Resource, Stack
-from aws_cdk import aws_kms as kms, aws_s3 as s3, aws_sagemaker as sagemaker, aws_sns as sns
+from aws_cdk import (
+    ArnFormat,
+    Duration,
+    Resource,
+    Stack,
+    aws_kms as kms,
+    aws_s3 as s3,
+    aws_sagemaker as sagemaker,
+    aws_sns as sns,
+)
 from constructs import Construct
 
-from sagemaker_serving_cdk.rules.variants import serverless_problems
-from sagemaker_serving_cdk.rules.instances import accepts_volume_kms_key
 from sagemaker_serving_cdk._acknowledge import acknowledge
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole
 from sagemaker_serving_cdk.model import IModel
+from sagemaker_serving_cdk.rules.instances import accepts_volume_kms_key
+from sagemaker_serving_cdk.rules.variants import serverless_problems
 
 _VOLUME_KMS_RULES = (
     "AwsSolutions-SM2",
@@ -36,11 +44,11 @@ class _InstanceVariantBase:
     """Default: 1."""
     initial_weight: float = 1.0
     """Share of traffic relative to the other variants' weights. Default: 1.0."""
-    volume_size_gb: Optional[int] = None
+    volume_size_gb: int | None = None
     """ML storage volume per instance (EBS-backed types only). Default: SageMaker's default for the type."""
-    container_startup_health_check_timeout: Optional[Duration] = None
+    container_startup_health_check_timeout: Duration | None = None
     """Default: SageMaker's default."""
-    model_data_download_timeout: Optional[Duration] = None
+    model_data_download_timeout: Duration | None = None
     """Default: SageMaker's default."""
 
     def _property(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
@@ -78,7 +86,7 @@ class ServerlessVariant:
     """Default: 2048."""
     max_concurrency: int = 5
     """Default: 5."""
-    provisioned_concurrency: Optional[int] = None
+    provisioned_concurrency: int | None = None
     """Default: none (cold starts allowed)."""
 
     def _property(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
@@ -103,7 +111,7 @@ class AsyncInference:
     key: kms.IKey
     notifications: bool = True
     """SNS success and error topics (encrypted with `key`). Default: True."""
-    max_concurrent_invocations_per_instance: Optional[int] = None
+    max_concurrent_invocations_per_instance: int | None = None
     """Default: SageMaker chooses."""
 
 
@@ -164,23 +172,24 @@ class EndpointConfig(Resource):
         construct_id: str,
         *,
         variants: Sequence[InstanceVariant] = (),
-        serverless: Optional[ServerlessVariant] = None,
+        serverless: ServerlessVariant | None = None,
         shadow_variants: Sequence[ShadowVariant] = (),
-        async_inference: Optional[AsyncInference] = None,
-        data_capture: Optional[DataCapture] = None,
-        volume_key: Optional[kms.IKey] = None,
+        async_inference: AsyncInference | None = None,
+        data_capture: DataCapture | None = None,
+        volume_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._check(variants, serverless, shadow_variants)
         self.is_serverless = serverless is not None
         self.is_async = async_inference is not None
-        self.success_topic: Optional[sns.Topic] = None
-        self.error_topic: Optional[sns.Topic] = None
+        self.success_topic: sns.Topic | None = None
+        self.error_topic: sns.Topic | None = None
         self._instance_variants: tuple[_InstanceVariantBase, ...] = (*variants, *shadow_variants)
         models = [v.model for v in ([serverless] if serverless else self._instance_variants)]
         # The roles the models run as: they write async results and captured data, and publish to the topics.
         self.roles: tuple[SageMakerExecutionRole, ...] = tuple(
-            {id(m.role): m.role for m in models if m.role is not None}.values())
+            {id(m.role): m.role for m in models if m.role is not None}.values()
+        )
 
         production_variants = [serverless._property()] if serverless else [v._property() for v in variants]
         shadow = [v._property() for v in shadow_variants] or None
@@ -191,7 +200,7 @@ class EndpointConfig(Resource):
             "Resource",
             production_variants=production_variants,
             shadow_production_variants=shadow,
-            kms_key_id=volume_key.key_arn if self.volume_key_used else None,
+            kms_key_id=volume_key.key_arn if volume_key is not None and self.volume_key_used else None,
             async_inference_config=self._async_config(async_inference),
             data_capture_config=self._data_capture(data_capture),
         )
@@ -210,29 +219,40 @@ class EndpointConfig(Resource):
     @staticmethod
     def from_endpoint_config_name(scope: Construct, construct_id: str, name: str) -> IEndpointConfig:
         """An endpoint config that exists already. Variant lookups and autoscaling are not supported on it."""
-        arn = Stack.of(scope).format_arn(service="sagemaker", resource="endpoint-config", resource_name=name,
-                                         arn_format=ArnFormat.SLASH_RESOURCE_NAME)
+        arn = Stack.of(scope).format_arn(
+            service="sagemaker",
+            resource="endpoint-config",
+            resource_name=name,
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
         return _ImportedEndpointConfig(scope, construct_id, name=name, arn=arn)
 
     @staticmethod
     def from_endpoint_config_arn(scope: Construct, construct_id: str, arn: str) -> IEndpointConfig:
         name = Stack.of(scope).split_arn(arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name
-        return _ImportedEndpointConfig(scope, construct_id, name=name, arn=arn)
+        return _ImportedEndpointConfig(scope, construct_id, name=name or arn, arn=arn)
 
-    def _check(self, variants: Sequence[InstanceVariant], serverless: Optional[ServerlessVariant],
-               shadow_variants: Sequence[ShadowVariant]) -> None:
+    def _check(
+        self,
+        variants: Sequence[InstanceVariant],
+        serverless: ServerlessVariant | None,
+        shadow_variants: Sequence[ShadowVariant],
+    ) -> None:
         problems = []
         if (serverless is None) == (not variants):
-            problems.append(f"give variants or serverless, exactly one (got {len(variants)} variants and "
-                            f"serverless={serverless is not None})")
+            problems.append(
+                f"give variants or serverless, exactly one (got {len(variants)} variants and "
+                f"serverless={serverless is not None})"
+            )
         if len(variants) > MAX_PRODUCTION_VARIANTS:
             problems.append(f"{len(variants)} variants; allowed: 1-{MAX_PRODUCTION_VARIANTS}")
         wrong = [type(v).__name__ for v in variants if not isinstance(v, InstanceVariant)]
         if wrong:
             problems.append(f"variants must be InstanceVariant values (got {wrong})")
         if serverless is not None and shadow_variants:
-            problems.append("a serverless endpoint has no shadow variants "
-                            f"(got {[v.variant_name for v in shadow_variants]})")
+            problems.append(
+                f"a serverless endpoint has no shadow variants (got {[v.variant_name for v in shadow_variants]})"
+            )
         names = [v.variant_name for v in (*variants, *shadow_variants)]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -240,8 +260,12 @@ class EndpointConfig(Resource):
         if serverless is not None:
             model = serverless.model
             # The one copy of this rule, shared with the app's config validation.
-            problems += [str(problem) for problem in serverless_problems(
-                multi_model=model.multi_model, network_isolation=model.network_isolation, in_vpc=model.in_vpc)]
+            problems += [
+                str(problem)
+                for problem in serverless_problems(
+                    multi_model=model.multi_model, network_isolation=model.network_isolation, in_vpc=model.in_vpc
+                )
+            ]
         if problems:
             raise PropsError(self, problems)
 
@@ -252,16 +276,24 @@ class EndpointConfig(Resource):
 
     def _acknowledge_no_volume_key(self) -> None:
         if self.is_serverless:
-            reason = ("Serverless variant: SageMaker runs it on managed compute with no ML storage volume of ours, "
-                      "so there is no volume for KmsKeyId to encrypt; model data and captured output stay KMS-encrypted in S3.")
+            reason = (
+                "Serverless variant: SageMaker runs it on managed compute with no ML storage volume of ours, "
+                "so there is no volume for KmsKeyId to encrypt; model data and captured output stay KMS-encrypted "
+                "in S3."
+            )
         else:
-            local = sorted({v.instance_type for v in self._instance_variants
-                            if not accepts_volume_kms_key(v.instance_type)})
-            reason = (f"{', '.join(local)} use local NVMe instance storage, which is encrypted in hardware; "
-                      "CreateEndpointConfig rejects a KmsKeyId for such instance types.")
-        acknowledge(self.endpoint_config, {rule: reason for rule in _VOLUME_KMS_RULES})
+            local = sorted(
+                {v.instance_type for v in self._instance_variants if not accepts_volume_kms_key(v.instance_type)}
+            )
+            reason = (
+                f"{', '.join(local)} use local NVMe instance storage, which is encrypted in hardware; "
+                "CreateEndpointConfig rejects a KmsKeyId for such instance types."
+            )
+        acknowledge(self.endpoint_config, dict.fromkeys(_VOLUME_KMS_RULES, reason))
 
-    def _async_config(self, settings: Optional[AsyncInference]):
+    def _async_config(
+        self, settings: AsyncInference | None
+    ) -> sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty | None:
         if settings is None:
             return None
         notification = None
@@ -272,11 +304,13 @@ class EndpointConfig(Resource):
                 for role in self.roles:
                     topic.grant_publish(role.role)
             notification = sagemaker.CfnEndpointConfig.AsyncInferenceNotificationConfigProperty(
-                success_topic=self.success_topic.topic_arn, error_topic=self.error_topic.topic_arn)
+                success_topic=self.success_topic.topic_arn, error_topic=self.error_topic.topic_arn
+            )
         client = None
         if settings.max_concurrent_invocations_per_instance is not None:
             client = sagemaker.CfnEndpointConfig.AsyncInferenceClientConfigProperty(
-                max_concurrent_invocations_per_instance=settings.max_concurrent_invocations_per_instance)
+                max_concurrent_invocations_per_instance=settings.max_concurrent_invocations_per_instance
+            )
         return sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty(
             output_config=sagemaker.CfnEndpointConfig.AsyncInferenceOutputConfigProperty(
                 s3_output_path=settings.output_bucket.s3_url_for_object(settings.output_prefix),
@@ -288,7 +322,7 @@ class EndpointConfig(Resource):
         )
 
     @staticmethod
-    def _data_capture(capture: Optional[DataCapture]):
+    def _data_capture(capture: DataCapture | None) -> sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | None:
         if capture is None:
             return None
         modes = [mode for mode, on in (("Input", capture.capture_input), ("Output", capture.capture_output)) if on]
@@ -305,8 +339,8 @@ class EndpointConfig(Resource):
         )
 
 
-def _seconds(duration: Optional[Duration]) -> Optional[int]:
+def _seconds(duration: Duration | None) -> int | None:
     return None if duration is None else int(duration.to_seconds())
 
 
-AnyVariant = Union[InstanceVariant, ServerlessVariant, ShadowVariant]
+AnyVariant = InstanceVariant | ServerlessVariant | ShadowVariant

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from aws_cdk import ArnFormat, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
@@ -54,15 +54,17 @@ class SageMakerExecutionRole(Construct):
         )
         if model_bucket is not None:
             model_bucket.grant_read(self.role)
-            self.acknowledge_object_wildcard(model_bucket.arn_for_objects("*"),
-                                             "reads any model artifact in the model bucket")
+            self.acknowledge_object_wildcard(
+                model_bucket.arn_for_objects("*"), "reads any model artifact in the model bucket"
+            )
         if input_bucket is not None:
             input_bucket.grant_read(self.role)
             self.acknowledge_object_wildcard(input_bucket.arn_for_objects("*"), "reads batch and async input")
         if output_bucket is not None:
             output_bucket.grant_put(self.role)
             self.acknowledge_object_wildcard(
-                output_bucket.arn_for_objects("*"), "writes batch output, async results and data capture (put only)")
+                output_bucket.arn_for_objects("*"), "writes batch output, async results and data capture (put only)"
+            )
         self._grant_logs_and_metrics(stack)
         if image_repository_arns:
             self.grant_image_pull(image_repository_arns)
@@ -70,9 +72,7 @@ class SageMakerExecutionRole(Construct):
 
     def grant_image_pull(self, repository_arns: Sequence[str]) -> iam.Grant:
         """Pull images from these ECR repositories (framework registries or your own)."""
-        iam.Grant.add_to_principal(
-            grantee=self.role, actions=["ecr:GetAuthorizationToken"], resource_arns=["*"]
-        )
+        iam.Grant.add_to_principal(grantee=self.role, actions=["ecr:GetAuthorizationToken"], resource_arns=["*"])
         return iam.Grant.add_to_principal(
             grantee=self.role,
             actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
@@ -84,10 +84,15 @@ class SageMakerExecutionRole(Construct):
 
         SageMaker names the objects at run time (job and inference ids), so object grants need a key wildcard.
         """
-        acknowledge(self.role, {
-            f"AwsSolutions-IAM5[Resource::{nag_reference(self, objects_arn)}]":
-                f"S3 object wildcard on one bucket (or prefix): the role {purpose}; object keys are chosen at run time",
-        })
+        acknowledge(
+            self.role,
+            {
+                f"AwsSolutions-IAM5[Resource::{nag_reference(self, objects_arn)}]": (
+                    f"S3 object wildcard on one bucket (or prefix): the role {purpose}; "
+                    "object keys are chosen at run time"
+                ),
+            },
+        )
 
     def grant_vpc_access(self) -> iam.Grant:
         """Create and manage the network interfaces SageMaker attaches to a model running in a VPC.
@@ -97,9 +102,15 @@ class SageMakerExecutionRole(Construct):
         return iam.Grant.add_to_principal(
             grantee=self.role,
             actions=[
-                "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
-                "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
             ],
             resource_arns=["*"],
         )
@@ -109,18 +120,27 @@ class SageMakerExecutionRole(Construct):
         return key.grant_encrypt_decrypt(self.role)
 
     def _grant_logs_and_metrics(self, stack: Stack) -> None:
-        log_groups = stack.format_arn(service="logs", resource="log-group", resource_name="/aws/sagemaker/*",
-                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        log_groups = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name="/aws/sagemaker/*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
                 resources=[log_groups],
             )
         )
-        acknowledge(self.role, {
-            f"AwsSolutions-IAM5[Resource::{nag_reference(self, log_groups)}]":
-                "SageMaker writes to log groups it names per endpoint and job under /aws/sagemaker/; only that prefix",
-        })
+        acknowledge(
+            self.role,
+            {
+                f"AwsSolutions-IAM5[Resource::{nag_reference(self, log_groups)}]": (
+                    "SageMaker writes to log groups it names per endpoint and job under /aws/sagemaker/; "
+                    "only that prefix"
+                ),
+            },
+        )
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["cloudwatch:PutMetricData"],
@@ -131,19 +151,30 @@ class SageMakerExecutionRole(Construct):
 
     def _acknowledge_wildcards(self) -> None:
         reasons = {
-            "AwsSolutions-IAM5[Action::s3:GetObject*]": "S3 read grant: GetObject and its version/ACL variants on the bucket's objects only",
+            "AwsSolutions-IAM5[Action::s3:GetObject*]": (
+                "S3 read grant: GetObject and its version/ACL variants on the bucket's objects only"
+            ),
             "AwsSolutions-IAM5[Action::s3:GetBucket*]": "S3 read grant: bucket metadata reads on the named bucket only",
             "AwsSolutions-IAM5[Action::s3:List*]": "S3 read grant: listing the named bucket only",
-            "AwsSolutions-IAM5[Action::s3:Abort*]": "S3 put grant: aborting its own multipart uploads to the named bucket",
-            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": "KMS use via bucket grants, scoped to the environment's data key",
-            "AwsSolutions-IAM5[Action::kms:ReEncrypt*]": "KMS use via bucket grants, scoped to the environment's data key",
-            "AwsSolutions-IAM5[Resource::*]": ("ecr:GetAuthorizationToken, cloudwatch:PutMetricData and (only for models in a VPC) the EC2 "
-                                               "network-interface actions support no resource scoping; PutMetricData is limited to "
-                                               "SageMaker namespaces by condition"),
+            "AwsSolutions-IAM5[Action::s3:Abort*]": (
+                "S3 put grant: aborting its own multipart uploads to the named bucket"
+            ),
+            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": (
+                "KMS use via bucket grants, scoped to the environment's data key"
+            ),
+            "AwsSolutions-IAM5[Action::kms:ReEncrypt*]": (
+                "KMS use via bucket grants, scoped to the environment's data key"
+            ),
+            "AwsSolutions-IAM5[Resource::*]": (
+                "ecr:GetAuthorizationToken, cloudwatch:PutMetricData and (only for models in a VPC) the EC2 "
+                "network-interface actions support no resource scoping; PutMetricData is limited to "
+                "SageMaker namespaces by condition"
+            ),
         }
-        inline = ("The role's only policy is the inline default policy that CDK grants write, scoped to this one "
-                  "role and reviewed with it; a managed policy would be a separately attachable copy with no benefit.")
+        inline = (
+            "The role's only policy is the inline default policy that CDK grants write, scoped to this one "
+            "role and reviewed with it; a managed policy would be a separately attachable copy with no benefit."
+        )
         reasons["NIST.800.53.R5-IAMNoInlinePolicy"] = inline
         reasons["HIPAA.Security-IAMNoInlinePolicy"] = inline
         acknowledge(self.role, reasons)
-

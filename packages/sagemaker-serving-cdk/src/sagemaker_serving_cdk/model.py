@@ -8,37 +8,56 @@ isolation and VPC access, on the aws_sagemaker L1 resource underneath.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from aws_cdk import ArnFormat, IResource, Resource, Stack, Token
-from aws_cdk import aws_ecr as ecr, aws_ecr_assets as ecr_assets, aws_iam as iam, aws_s3 as s3, aws_s3_assets as s3_assets
-from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import (
+    ArnFormat,
+    Resource,
+    Stack,
+    Token,
+    aws_ecr as ecr,
+    aws_ecr_assets as ecr_assets,
+    aws_iam as iam,
+    aws_s3 as s3,
+    aws_s3_assets as s3_assets,
+    aws_sagemaker as sagemaker,
+)
 from constructs import Construct
 
-from sagemaker_serving_cdk.rules.images import ecr_reference_problems, framework_image
-from sagemaker_serving_cdk.rules.handler import (
-    DEFAULT_ENTRY_POINT, framework_environment, handler_environment, handler_problems,
-)
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole
+from sagemaker_serving_cdk.rules.handler import (
+    DEFAULT_ENTRY_POINT,
+    framework_environment,
+    handler_environment,
+    handler_problems,
+)
+from sagemaker_serving_cdk.rules.images import ecr_reference_problems, framework_image
 
 
 @dataclass(frozen=True)
 class BoundImage:
     uri: str
     framework_environment: Mapping[str, str] = field(default_factory=dict)
-    framework: Optional[str] = None
+    framework: str | None = None
     """Set for framework images, whose handler this construct configures."""
-    entry_point: Optional[str] = None
+    entry_point: str | None = None
 
 
 class ContainerImage(ABC):
     """Where a model's container image comes from. Binding it grants the role permission to pull it."""
 
     @staticmethod
-    def from_framework(framework: str, version: str, *, python_version: Optional[str] = None,
-                       processor: str = "cpu", entry_point: Optional[str] = DEFAULT_ENTRY_POINT) -> "ContainerImage":
+    def from_framework(
+        framework: str,
+        version: str,
+        *,
+        python_version: str | None = None,
+        processor: str = "cpu",
+        entry_point: str | None = DEFAULT_ENTRY_POINT,
+    ) -> ContainerImage:
         """A SageMaker framework image (sklearn, xgboost, pytorch) for the stack's region, with the
         handler environment (SAGEMAKER_PROGRAM, SAGEMAKER_SUBMIT_DIRECTORY, ...) set on the model.
 
@@ -48,8 +67,9 @@ class ContainerImage(ABC):
         return _FrameworkImage(framework, version, python_version, processor, entry_point)
 
     @staticmethod
-    def from_ecr_repository(repository: ecr.IRepository, *, tag: Optional[str] = None,
-                            digest: Optional[str] = None) -> "ContainerImage":
+    def from_ecr_repository(
+        repository: ecr.IRepository, *, tag: str | None = None, digest: str | None = None
+    ) -> ContainerImage:
         """An image in your ECR repository, by tag or by digest (exactly one)."""
         problems = ecr_reference_problems(tag, digest)  # the one copy, shared with the app's config validation
         if problems:
@@ -57,7 +77,7 @@ class ContainerImage(ABC):
         return _EcrImage(repository, tag, digest)
 
     @staticmethod
-    def from_asset(directory: str, **asset_props) -> "ContainerImage":
+    def from_asset(directory: str, **asset_props: Any) -> ContainerImage:
         """Bring your own container: build `directory`'s Dockerfile into the CDK asset repository."""
         return _AssetImage(directory, asset_props)
 
@@ -66,36 +86,53 @@ class ContainerImage(ABC):
 
 
 class _FrameworkImage(ContainerImage):
-    def __init__(self, framework: str, version: str, python_version: Optional[str], processor: str,
-                 entry_point: Optional[str]) -> None:
-        self.framework, self.version, self.python_version, self.processor = framework, version, python_version, processor
+    def __init__(
+        self, framework: str, version: str, python_version: str | None, processor: str, entry_point: str | None
+    ) -> None:
+        self.framework, self.version, self.python_version, self.processor = (
+            framework,
+            version,
+            python_version,
+            processor,
+        )
         self.entry_point = entry_point
 
     def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage:
         region = Stack.of(scope).region
         if Token.is_unresolved(region):
-            raise PropsError(scope, "a framework image is resolved per region at synth time; give the stack an "
-                                    "explicit env with a region (got an environment-agnostic stack)")
-        image = framework_image(self.framework, self.version, region, python_version=self.python_version,
-                                processor=self.processor)
+            raise PropsError(
+                scope,
+                "a framework image is resolved per region at synth time; give the stack an "
+                "explicit env with a region (got an environment-agnostic stack)",
+            )
+        image = framework_image(
+            self.framework, self.version, region, python_version=self.python_version, processor=self.processor
+        )
         role.grant_image_pull([image.repository_arn])
-        return BoundImage(uri=image.uri, framework=self.framework, entry_point=self.entry_point,
-                          framework_environment=framework_environment(region))
+        return BoundImage(
+            uri=image.uri,
+            framework=self.framework,
+            entry_point=self.entry_point,
+            framework_environment=framework_environment(region),
+        )
 
 
 class _EcrImage(ContainerImage):
-    def __init__(self, repository: ecr.IRepository, tag: Optional[str], digest: Optional[str]) -> None:
+    def __init__(self, repository: ecr.IRepository, tag: str | None, digest: str | None) -> None:
         self.repository, self.tag, self.digest = repository, tag, digest
 
     def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage:
         self.repository.grant_pull(role.role)
-        uri = (self.repository.repository_uri_for_digest(self.digest) if self.digest
-               else self.repository.repository_uri_for_tag(self.tag))
+        uri = (
+            self.repository.repository_uri_for_digest(self.digest)
+            if self.digest
+            else self.repository.repository_uri_for_tag(self.tag)
+        )
         return BoundImage(uri=uri)
 
 
 class _AssetImage(ContainerImage):
-    def __init__(self, directory: str, asset_props: Mapping) -> None:
+    def __init__(self, directory: str, asset_props: Mapping[str, Any]) -> None:
         self.directory, self.asset_props = directory, asset_props
 
     def bind(self, scope: Construct, role: SageMakerExecutionRole) -> BoundImage:
@@ -108,17 +145,17 @@ class ModelData(ABC):
     """Where a model's artifacts come from. Binding it grants the role read access."""
 
     @staticmethod
-    def from_bucket(bucket: s3.IBucket, key: str) -> "ModelData":
+    def from_bucket(bucket: s3.IBucket, key: str) -> ModelData:
         """A model.tar.gz in a bucket (e.g. the environment's model bucket)."""
         return _BucketData(bucket, key)
 
     @staticmethod
-    def from_asset(path: str) -> "ModelData":
+    def from_asset(path: str) -> ModelData:
         """A local model.tar.gz, uploaded as a CDK file asset (its key changes only when its bytes do)."""
         return _AssetData(path)
 
     @staticmethod
-    def multi_model(bucket: s3.IBucket, prefix: str) -> "ModelData":
+    def multi_model(bucket: s3.IBucket, prefix: str) -> ModelData:
         """Multi-model mode: every model.tar.gz under `prefix` (ending in /), loaded on first request."""
         if not prefix.endswith("/"):
             raise ValueError(f"multi-model prefix {prefix!r} must end with '/'")
@@ -137,8 +174,9 @@ class _BucketData(ModelData):
     def bind(self, scope: Construct, role: SageMakerExecutionRole) -> str:
         if self.multi_model_mode:
             self.bucket.grant_read(role.role, f"{self.key}*")
-            role.acknowledge_object_wildcard(self.bucket.arn_for_objects(f"{self.key}*"),
-                                             "loads any model under the multi-model prefix on demand")
+            role.acknowledge_object_wildcard(
+                self.bucket.arn_for_objects(f"{self.key}*"), "loads any model under the multi-model prefix on demand"
+            )
         else:
             self.bucket.grant_read(role.role, self.key)
         return self.bucket.s3_url_for_object(self.key)
@@ -168,8 +206,9 @@ class IModel(Protocol):
     @property
     def model_arn(self) -> str: ...
     @property
-    def role(self) -> Optional[SageMakerExecutionRole]:
+    def role(self) -> SageMakerExecutionRole | None:
         """The execution role (None for an imported model: SageMaker already holds its role)."""
+
     @property
     def multi_model(self) -> bool: ...
     @property
@@ -181,8 +220,15 @@ class IModel(Protocol):
 class _ImportedModel(Resource):
     """A model defined elsewhere. Its traits are unknown here, so they are taken as SageMaker's defaults."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, model_name: str, model_arn: str,
-                 role: Optional[SageMakerExecutionRole]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_name: str,
+        model_arn: str,
+        role: SageMakerExecutionRole | None,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.model_name, self.model_arn, self.role = model_name, model_arn, role
         self.multi_model = self.network_isolation = self.in_vpc = False
@@ -213,25 +259,31 @@ class Model(Resource):
         scope: Construct,
         construct_id: str,
         *,
-        role: Optional[SageMakerExecutionRole] = None,
-        image: Optional[ContainerImage] = None,
-        model_data: Optional[ModelData] = None,
-        model_package_arn: Optional[str] = None,
-        handler_source: Optional[str] = None,
-        environment: Optional[Mapping[str, str]] = None,
+        role: SageMakerExecutionRole | None = None,
+        image: ContainerImage | None = None,
+        model_data: ModelData | None = None,
+        model_package_arn: str | None = None,
+        handler_source: str | None = None,
+        environment: Mapping[str, str] | None = None,
         network_isolation: bool = True,
         subnet_ids: Sequence[str] = (),
         security_group_ids: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         if model_package_arn is not None and (image is not None or model_data is not None):
-            raise PropsError(self, "a model package brings its own image and data; pass model_package_arn alone "
-                                   f"(got image={image!r}, model_data={model_data!r})")
+            raise PropsError(
+                self,
+                "a model package brings its own image and data; pass model_package_arn alone "
+                f"(got image={image!r}, model_data={model_data!r})",
+            )
         if model_package_arn is None and image is None:
             raise PropsError(self, "give an image (with model_data) or a model_package_arn (got neither)")
         if bool(subnet_ids) != bool(security_group_ids):
-            raise PropsError(self, "VPC access needs both subnet_ids and security_group_ids "
-                                   f"(got {list(subnet_ids)} and {list(security_group_ids)})")
+            raise PropsError(
+                self,
+                "VPC access needs both subnet_ids and security_group_ids "
+                f"(got {list(subnet_ids)} and {list(security_group_ids)})",
+            )
         if role is None:
             role = SageMakerExecutionRole(self, "Role", description=f"Runs the SageMaker model {self.node.path}")
         self.role: SageMakerExecutionRole = role
@@ -241,11 +293,16 @@ class Model(Resource):
 
         if model_package_arn is not None:
             container = sagemaker.CfnModel.ContainerDefinitionProperty(
-                model_package_name=model_package_arn, environment=dict(environment) if environment else None)
+                model_package_name=model_package_arn, environment=dict(environment) if environment else None
+            )
         else:
+            assert image is not None  # noqa: S101 - checked above: an image is given when there is no package
             bound = image.bind(self, role)
-            env = {**self._handler_environment(bound, role, handler_source, environment), **bound.framework_environment,
-                   **(environment or {})}
+            env = {
+                **self._handler_environment(bound, role, handler_source, environment),
+                **bound.framework_environment,
+                **(environment or {}),
+            }
             container = sagemaker.CfnModel.ContainerDefinitionProperty(
                 image=bound.uri,
                 model_data_url=model_data.bind(self, role) if model_data else None,
@@ -256,7 +313,8 @@ class Model(Resource):
         if subnet_ids:
             role.grant_vpc_access()
             vpc_config = sagemaker.CfnModel.VpcConfigProperty(
-                subnets=list(subnet_ids), security_group_ids=list(security_group_ids))
+                subnets=list(subnet_ids), security_group_ids=list(security_group_ids)
+            )
 
         self.model = sagemaker.CfnModel(
             self,
@@ -272,39 +330,58 @@ class Model(Resource):
         self.model_arn = self.model.ref  # Ref of AWS::SageMaker::Model is its ARN
 
     @staticmethod
-    def from_model_name(scope: Construct, construct_id: str, model_name: str, *,
-                        role: Optional[SageMakerExecutionRole] = None) -> IModel:
+    def from_model_name(
+        scope: Construct, construct_id: str, model_name: str, *, role: SageMakerExecutionRole | None = None
+    ) -> IModel:
         """A model that exists already, by name."""
-        arn = Stack.of(scope).format_arn(service="sagemaker", resource="model", resource_name=model_name,
-                                         arn_format=ArnFormat.SLASH_RESOURCE_NAME)
+        arn = Stack.of(scope).format_arn(
+            service="sagemaker", resource="model", resource_name=model_name, arn_format=ArnFormat.SLASH_RESOURCE_NAME
+        )
         return _ImportedModel(scope, construct_id, model_name=model_name, model_arn=arn, role=role)
 
     @staticmethod
-    def from_model_arn(scope: Construct, construct_id: str, model_arn: str, *,
-                       role: Optional[SageMakerExecutionRole] = None) -> IModel:
+    def from_model_arn(
+        scope: Construct, construct_id: str, model_arn: str, *, role: SageMakerExecutionRole | None = None
+    ) -> IModel:
         """A model that exists already, by ARN (`arn:aws:sagemaker:REGION:ACCOUNT:model/NAME`)."""
         name = Stack.of(scope).split_arn(model_arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name
-        return _ImportedModel(scope, construct_id, model_name=name, model_arn=model_arn, role=role)
+        return _ImportedModel(scope, construct_id, model_name=name or model_arn, model_arn=model_arn, role=role)
 
     @property
     def grant_principal(self) -> iam.IPrincipal:
         return self.role.role.grant_principal
 
-    def _handler_environment(self, bound: BoundImage, role: SageMakerExecutionRole, handler_source: Optional[str],
-                             environment: Optional[Mapping[str, str]]) -> dict:
+    def _handler_environment(
+        self,
+        bound: BoundImage,
+        role: SageMakerExecutionRole,
+        handler_source: str | None,
+        environment: Mapping[str, str] | None,
+    ) -> dict[str, str]:
         if bound.framework is None:
             if handler_source is not None:
-                raise PropsError(self, f"handler_source is for framework images (got {handler_source!r}); your "
-                                       "image brings its code")
+                raise PropsError(
+                    self, f"handler_source is for framework images (got {handler_source!r}); your image brings its code"
+                )
             return {}
-        problems = handler_problems(bound.framework, bound.entry_point, None, multi_model=self.multi_model,
-                                    network_isolation=self.network_isolation, environment=environment)
+        problems = handler_problems(
+            bound.framework,
+            bound.entry_point,
+            None,
+            multi_model=self.multi_model,
+            network_isolation=self.network_isolation,
+            environment=environment,
+        )
         if self.multi_model and bound.entry_point is not None and handler_source is None:
-            problems.append("a multi-model model needs handler_source (sourcedir.tar.gz): nothing exists under "
-                            "/opt/ml/model when the container imports its handler at start")
+            problems.append(
+                "a multi-model model needs handler_source (sourcedir.tar.gz): nothing exists under "
+                "/opt/ml/model when the container imports its handler at start"
+            )
         if handler_source is not None and not (self.multi_model and bound.entry_point is not None):
-            problems.append("handler_source is only for multi-model models with a handler; single models carry "
-                            "theirs under code/ in model.tar.gz")
+            problems.append(
+                "handler_source is only for multi-model models with a handler; single models carry "
+                "theirs under code/ in model.tar.gz"
+            )
         if problems:
             raise PropsError(self, problems)
         submit_directory = None

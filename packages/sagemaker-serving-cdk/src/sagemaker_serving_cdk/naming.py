@@ -14,7 +14,7 @@ def name_in_stack(scope: IConstruct, *suffixes: str) -> str:
     derives from the full construct path, which would replace the resource when the deployer changes.
     """
     stack = Stack.of(scope)
-    path_in_stack = scope.node.path[len(stack.node.path) + 1:].replace("/", "-")
+    path_in_stack = scope.node.path[len(stack.node.path) + 1 :].replace("/", "-")
     return "-".join(part for part in (stack.stack_name, path_in_stack, *suffixes) if part)
 
 
@@ -24,5 +24,4 @@ def path_in_stage(scope: IConstruct) -> str:
     stage = Stage.of(scope)
     if stage is None or stage.node.path == "":
         return scope.node.path
-    return f"{stage.node.id}/{scope.node.path[len(stage.node.path) + 1:]}"
-
+    return f"{stage.node.id}/{scope.node.path[len(stage.node.path) + 1 :]}"

@@ -37,4 +37,6 @@ class ModelRegistry(Construct):
     def model_package_arn(self, version: int) -> str:
         """The ARN of one registered version of this group."""
         stack = Stack.of(self)
-        return stack.format_arn(service="sagemaker", resource="model-package", resource_name=f"{self.group_name}/{version}")
+        return stack.format_arn(
+            service="sagemaker", resource="model-package", resource_name=f"{self.group_name}/{version}"
+        )

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, Stack, TimeZone, aws_applicationautoscaling as appscaling, aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions, aws_iam as iam
+from aws_cdk import (
+    Duration,
+    Stack,
+    TimeZone,
+    aws_applicationautoscaling as appscaling,
+    aws_cloudwatch as cloudwatch,
+    aws_cloudwatch_actions as cw_actions,
+    aws_iam as iam,
+)
 from constructs import Construct
 
-from sagemaker_serving_cdk.rules.scaling import instance_scaling_problems
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import name_in_stack
+from sagemaker_serving_cdk.rules.scaling import instance_scaling_problems
 
 if TYPE_CHECKING:
     from sagemaker_serving_cdk.endpoint import EndpointVariant
@@ -34,8 +41,9 @@ class ScalableInstanceCount(Construct):
     running.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, variant: "EndpointVariant", min_capacity: int,
-                 max_capacity: int) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, variant: EndpointVariant, min_capacity: int, max_capacity: int
+    ) -> None:
         super().__init__(scope, construct_id)
         self.variant = variant
         endpoint = variant.endpoint
@@ -50,7 +58,8 @@ class ScalableInstanceCount(Construct):
             min_capacity=min_capacity,
             max_capacity=max_capacity,
             role=iam.Role.from_role_arn(
-                self, "ServiceLinkedRole",
+                self,
+                "ServiceLinkedRole",
                 Stack.of(self).format_arn(service="iam", region="", resource="role", resource_name=SERVICE_LINKED_ROLE),
                 mutable=False,
             ),
@@ -59,42 +68,67 @@ class ScalableInstanceCount(Construct):
         # endpoint does not exist yet.
         self.target.node.add_dependency(endpoint.endpoint)
 
-    def _check(self, variant: "EndpointVariant", min_capacity: int, max_capacity: int) -> None:
+    def _check(self, variant: EndpointVariant, min_capacity: int, max_capacity: int) -> None:
         instance = variant.instance_variant
         if instance is None:
-            raise PropsError(self, f"variant {variant.variant_name!r} is serverless; serverless endpoints scale by "
-                                   "max_concurrency, not by instance count")
+            raise PropsError(
+                self,
+                f"variant {variant.variant_name!r} is serverless; serverless endpoints scale by "
+                "max_concurrency, not by instance count",
+            )
         # The one copy of these rules, shared with the app's config validation.
-        problems = [str(problem) for problem in instance_scaling_problems(
-            instance_type=instance.instance_type, initial_count=instance.initial_instance_count,
-            min_capacity=min_capacity, max_capacity=max_capacity, is_async=self.is_async,
-            uses_invocation_target=False, backlog_target=None)]
+        problems = [
+            str(problem)
+            for problem in instance_scaling_problems(
+                instance_type=instance.instance_type,
+                initial_count=instance.initial_instance_count,
+                min_capacity=min_capacity,
+                max_capacity=max_capacity,
+                is_async=self.is_async,
+                uses_invocation_target=False,
+                backlog_target=None,
+            )
+        ]
         if problems:
             raise PropsError(self, problems)
 
-    def scale_on_invocations(self, target_per_instance: float, *, scale_in_cooldown: Duration = Duration.minutes(5),
-                             scale_out_cooldown: Duration = Duration.minutes(1),
-                             disable_scale_in: bool = False) -> appscaling.TargetTrackingScalingPolicy:
+    def scale_on_invocations(
+        self,
+        target_per_instance: float,
+        *,
+        scale_in_cooldown: Duration = Duration.minutes(5),
+        scale_out_cooldown: Duration = Duration.minutes(1),
+        disable_scale_in: bool = False,
+    ) -> appscaling.TargetTrackingScalingPolicy:
         """Track invocations per instance per minute (policy id `InvocationsTracking`). Not for async endpoints.
 
         :param scale_in_cooldown: default 5 minutes. :param scale_out_cooldown: default 1 minute.
         :param disable_scale_in: default False.
         """
         if self.is_async:
-            raise PropsError(self, "async variants scale on backlog (scale_on_backlog), not on invocations per "
-                                   f"instance (got target {target_per_instance})")
+            raise PropsError(
+                self,
+                "async variants scale on backlog (scale_on_backlog), not on invocations per "
+                f"instance (got target {target_per_instance})",
+            )
         return self.target.scale_to_track_metric(
             "InvocationsTracking",
             policy_name=name_in_stack(self, "InvocationsTracking"),
             target_value=target_per_instance,
             predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
-            scale_in_cooldown=scale_in_cooldown, scale_out_cooldown=scale_out_cooldown,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
             disable_scale_in=disable_scale_in,
         )
 
-    def scale_on_backlog(self, target_per_instance: float, *, scale_in_cooldown: Duration = Duration.minutes(5),
-                         scale_out_cooldown: Duration = Duration.minutes(1),
-                         disable_scale_in: bool = False) -> appscaling.TargetTrackingScalingPolicy:
+    def scale_on_backlog(
+        self,
+        target_per_instance: float,
+        *,
+        scale_in_cooldown: Duration = Duration.minutes(5),
+        scale_out_cooldown: Duration = Duration.minutes(1),
+        disable_scale_in: bool = False,
+    ) -> appscaling.TargetTrackingScalingPolicy:
         """Async endpoints: track ApproximateBacklogSizePerInstance (policy id `BacklogTracking`).
 
         :param scale_in_cooldown: default 5 minutes. :param scale_out_cooldown: default 1 minute.
@@ -107,7 +141,8 @@ class ScalableInstanceCount(Construct):
             policy_name=name_in_stack(self, "BacklogTracking"),
             target_value=target_per_instance,
             custom_metric=self.variant.endpoint.metric_backlog_size_per_instance(),
-            scale_in_cooldown=scale_in_cooldown, scale_out_cooldown=scale_out_cooldown,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
             disable_scale_in=disable_scale_in,
         )
 
@@ -144,12 +179,19 @@ class ScalableInstanceCount(Construct):
         self.scale_from_zero_alarm = alarm
         return alarm
 
-    def scale_on_schedule(self, construct_id: str, *, schedule: appscaling.Schedule,
-                          time_zone: Optional[TimeZone] = None, min_capacity: Optional[int] = None,
-                          max_capacity: Optional[int] = None) -> None:
+    def scale_on_schedule(
+        self,
+        construct_id: str,
+        *,
+        schedule: appscaling.Schedule,
+        time_zone: TimeZone | None = None,
+        min_capacity: int | None = None,
+        max_capacity: int | None = None,
+    ) -> None:
         """Set the capacity bounds on a schedule.
 
         :param time_zone: default: UTC. :param min_capacity, max_capacity: default: unchanged.
         """
-        self.target.scale_on_schedule(construct_id, schedule=schedule, time_zone=time_zone,
-                                      min_capacity=min_capacity, max_capacity=max_capacity)
+        self.target.scale_on_schedule(
+            construct_id, schedule=schedule, time_zone=time_zone, min_capacity=min_capacity, max_capacity=max_capacity
+        )

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import cast
 
 from aws_cdk import Duration, aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from sagemaker_serving_cdk.errors import PropsError
 
-Metric = Union[cloudwatch.Metric, cloudwatch.MathExpression]
+Metric = cloudwatch.Metric | cloudwatch.MathExpression
 
 
 @dataclass(frozen=True)
 class AlarmLevels:
     """One alarm kind at up to two severities over an M-of-N window. Setting neither level turns it off."""
 
-    warning: Optional[float] = None
+    warning: float | None = None
     """Notifies; someone looks during working hours. Default: none (no warning alarm)."""
-    critical: Optional[float] = None
+    critical: float | None = None
     """Notifies; someone acts now. Default: none (no critical alarm)."""
     period: Duration = Duration.minutes(5)
     """Default: 5 minutes."""
@@ -31,12 +31,14 @@ class AlarmLevels:
     @property
     def levels(self) -> dict[str, float]:
         """The severities that are set, e.g. {"warning": 80.0, "critical": 95.0}."""
-        return {name: value for name, value in (("warning", self.warning), ("critical", self.critical))
-                if value is not None}
+        return {
+            name: value for name, value in (("warning", self.warning), ("critical", self.critical)) if value is not None
+        }
 
     @property
     def period_minutes(self) -> int:
         return int(self.period.to_minutes())
+
 
 _WORDING = {
     cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD: "at or above",
@@ -80,11 +82,13 @@ class SeverityAlarms(Construct):
         unit: str = "",
         scale: float = 1,
         comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        alarm_name_prefix: Optional[str] = None,
+        alarm_name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not thresholds.levels:
-            raise PropsError(self, "no warning or critical threshold set; leave the alarm out instead (got neither level)")
+            raise PropsError(
+                self, "no warning or critical threshold set; leave the alarm out instead (got neither level)"
+            )
         windowed = with_period(metric, thresholds.period)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for severity, level in thresholds.levels.items():
@@ -109,11 +113,11 @@ class SeverityAlarms(Construct):
             self.alarms[severity] = alarm
 
     @property
-    def warning(self) -> Optional[cloudwatch.Alarm]:
+    def warning(self) -> cloudwatch.Alarm | None:
         return self.alarms.get("warning")
 
     @property
-    def critical(self) -> Optional[cloudwatch.Alarm]:
+    def critical(self) -> cloudwatch.Alarm | None:
         return self.alarms.get("critical")
 
 
@@ -122,7 +126,10 @@ def with_period(metric: Metric, period: Duration) -> Metric:
     if isinstance(metric, cloudwatch.MathExpression):
         return cloudwatch.MathExpression(
             expression=metric.expression,
-            using_metrics={key: with_period(inner, period) for key, inner in metric.using_metrics.items()},
+            # CloudWatch's math inputs are Metrics or MathExpressions; the L2 types them as IMetric.
+            using_metrics={
+                key: with_period(cast(Metric, inner), period) for key, inner in metric.using_metrics.items()
+            },
             label=metric.label,
             period=period,
         )

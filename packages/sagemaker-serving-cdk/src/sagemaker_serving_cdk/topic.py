@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-from aws_cdk import ArnFormat, Stack, aws_cloudwatch_actions as cw_actions, aws_iam as iam, aws_kms as kms
-from aws_cdk import aws_sns as sns
+from aws_cdk import (
+    ArnFormat,
+    Stack,
+    aws_cloudwatch_actions as cw_actions,
+    aws_iam as iam,
+    aws_kms as kms,
+    aws_sns as sns,
+)
 from constructs import Construct
 
 # What a publisher needs on the key of an SSE-KMS topic (SNS docs, "compatibility with AWS services").
@@ -29,15 +35,16 @@ class ServicePublisher:
     source_arn: str
     key_request_has_source: bool = True
 
-    def conditions(self, account: str) -> dict:
+    def conditions(self, account: str) -> dict[str, dict[str, str]]:
         """The confused-deputy guard: only this account's `source_arn` resources, through this service."""
         return {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": self.source_arn}}
 
 
 def cloudwatch_alarms(scope: Construct) -> ServicePublisher:
     """CloudWatch publishing for the alarms of `scope`'s account and region."""
-    source = Stack.of(scope).format_arn(service="cloudwatch", resource="alarm", resource_name="*",
-                                        arn_format=ArnFormat.COLON_RESOURCE_NAME)
+    source = Stack.of(scope).format_arn(
+        service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
     return ServicePublisher("cloudwatch.amazonaws.com", source)
 
 
@@ -54,8 +61,15 @@ class AlarmTopic(Construct):
     :param publishers: the services that publish. Default: none (add them with `allow_publisher`).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, master_key: kms.Key, display_name: str,
-                 publishers: Sequence[ServicePublisher] = ()) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        master_key: kms.Key,
+        display_name: str,
+        publishers: Sequence[ServicePublisher] = (),
+    ) -> None:
         super().__init__(scope, construct_id)
         self.master_key = master_key
         self.topic = sns.Topic(self, "Resource", master_key=master_key, enforce_ssl=True, display_name=display_name)
@@ -69,10 +83,16 @@ class AlarmTopic(Construct):
         account = Stack.of(self).account
         conditions = publisher.conditions(account)
         principal = iam.ServicePrincipal(publisher.principal)
-        self.topic.add_to_resource_policy(iam.PolicyStatement(
-            actions=["sns:Publish"], principals=[principal], resources=[self.topic.topic_arn], conditions=conditions))
-        self.master_key.add_to_resource_policy(iam.PolicyStatement(
-            actions=list(TOPIC_KEY_ACTIONS), principals=[principal],
-            resources=["*"],  # in a key policy, "*" means this key
-            conditions=conditions if publisher.key_request_has_source else None,
-        ))
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["sns:Publish"], principals=[principal], resources=[self.topic.topic_arn], conditions=conditions
+            )
+        )
+        self.master_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=list(TOPIC_KEY_ACTIONS),
+                principals=[principal],
+                resources=["*"],  # in a key policy, "*" means this key
+                conditions=conditions if publisher.key_request_has_source else None,
+            )
+        )

@@ -12,7 +12,8 @@ COMMITTED = (DATA_DIR / "framework_images.py").read_text(encoding="utf-8")
 
 def test_fails_when_the_sdk_image_config_disagrees():
     assert generator.generate(*generator.installed_source()) == COMMITTED, (
-        "the SDK's image_uri_config changed: run python packages/sagemaker-serving-cdk/scripts/generate_framework_images.py"
+        "the SDK's image_uri_config changed: "
+        "run python packages/sagemaker-serving-cdk/scripts/generate_framework_images.py"
     )
 
 

@@ -9,7 +9,8 @@ COMMITTED = (DATA_DIR / "log_retention.py").read_text(encoding="utf-8")
 
 def test_fails_when_aws_cdk_lib_disagrees():
     assert generator.generate(*generator.installed_source()) == COMMITTED, (
-        "aws-cdk-lib's RetentionDays changed: run python packages/sagemaker-serving-cdk/scripts/generate_log_retention.py"
+        "aws-cdk-lib's RetentionDays changed: "
+        "run python packages/sagemaker-serving-cdk/scripts/generate_log_retention.py"
     )
 
 

@@ -13,8 +13,10 @@ def test_problem_names_field_value_and_what_is_allowed():
 
 
 def test_fails_if_a_rule_module_imports_the_cdk():
-    code = ("import sys, pkgutil, importlib, sagemaker_serving_cdk.rules as r\n"
-            "[importlib.import_module(f'{r.__name__}.{m.name}') for m in pkgutil.iter_modules(r.__path__)]\n"
-            "print(sorted(n for n in sys.modules if n.split('.')[0] in ('aws_cdk', 'jsii', 'constructs')))")
+    code = (
+        "import sys, pkgutil, importlib, sagemaker_serving_cdk.rules as r\n"
+        "[importlib.import_module(f'{r.__name__}.{m.name}') for m in pkgutil.iter_modules(r.__path__)]\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] in ('aws_cdk', 'jsii', 'constructs')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -7,12 +7,15 @@ from sagemaker_serving_cdk.rules.logs import RETENTION_PERIODS_DAYS, log_retenti
 from sagemaker_serving_cdk.rules.variants import serverless_problems
 
 
-@pytest.mark.parametrize("kwargs, field, allowed", [
-    ({"multi_model": True}, "models.m.multi_model_prefix", "a single-model model"),
-    ({"network_isolation": True}, "models.m.network_isolation", "False"),
-    ({"in_vpc": True}, "models.m.vpc", "no vpc"),
-    ({"autoscaling": True}, "autoscaling", "max_concurrency (and provisioned_concurrency)"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field, allowed",
+    [
+        ({"multi_model": True}, "models.m.multi_model_prefix", "a single-model model"),
+        ({"network_isolation": True}, "models.m.network_isolation", "False"),
+        ({"in_vpc": True}, "models.m.vpc", "no vpc"),
+        ({"autoscaling": True}, "autoscaling", "max_concurrency (and provisioned_concurrency)"),
+    ],
+)
 def test_fails_on_what_serverless_cannot_do(kwargs, field, allowed):
     [problem] = serverless_problems(model="models.m", **kwargs)
     assert (problem.field, problem.allowed) == (field, allowed)

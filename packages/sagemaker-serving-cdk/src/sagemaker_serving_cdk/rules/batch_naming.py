@@ -49,8 +49,15 @@ def job_name_expression(transform_name: str) -> str:
 def job_name_length_bound(transform_name: str, *, capacity_attempts: int, task_retries: int) -> int:
     """The longest job name the expression can produce, given the most attempts the state machine makes."""
     return (
-        len(transform_name) + 1 + EXECUTION_TOKEN_LENGTH + 1 + MAX_REDRIVE_DIGITS
-        + 1 + len(str(capacity_attempts)) + 1 + len(str(task_retries))
+        len(transform_name)
+        + 1
+        + EXECUTION_TOKEN_LENGTH
+        + 1
+        + MAX_REDRIVE_DIGITS
+        + 1
+        + len(str(capacity_attempts))
+        + 1
+        + len(str(task_retries))
     )
 
 

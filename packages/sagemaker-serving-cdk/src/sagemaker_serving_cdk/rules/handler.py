@@ -6,10 +6,11 @@ model.tar.gz; for multi-model models an s3://.../sourcedir.tar.gz, because nothi
 /opt/ml/model before a model is loaded (6.7). A built-in handler (XGBoost's `xgboost-model`) needs
 neither variable. Rules are pure functions, used by config (config/serving/models.py) and the construct.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, Optional
 
 DEFAULT_ENTRY_POINT = "inference.py"
 CONTAINER_LOG_LEVEL = "20"  # logging.INFO
@@ -31,9 +32,15 @@ def requirement_lines(source_dir: Path) -> list[str]:
     return [line for line in lines if line]
 
 
-def handler_problems(framework: str, entry_point: Optional[str], source_dir: Optional[Path], *,
-                     multi_model: bool, network_isolation: bool,
-                     environment: Optional[Mapping[str, str]] = None) -> list[str]:
+def handler_problems(
+    framework: str,
+    entry_point: str | None,
+    source_dir: Path | None,
+    *,
+    multi_model: bool,
+    network_isolation: bool,
+    environment: Mapping[str, str] | None = None,
+) -> list[str]:
     """What makes this handler unable to serve in the image; entry_point None means the built-in handler."""
     problems = []
     if entry_point is None:
@@ -66,8 +73,9 @@ def handler_problems(framework: str, entry_point: Optional[str], source_dir: Opt
     return problems
 
 
-def handler_environment(entry_point: Optional[str], submit_directory: Optional[str], *,
-                        network_isolation: bool) -> dict[str, str]:
+def handler_environment(
+    entry_point: str | None, submit_directory: str | None, *, network_isolation: bool
+) -> dict[str, str]:
     """The container environment that points the image at its handler, and keeps its start-up pip offline-safe."""
     if entry_point is None:
         return {}
@@ -90,9 +98,12 @@ def framework_environment(region: str) -> dict[str, str]:
     return {"SAGEMAKER_CONTAINER_LOG_LEVEL": CONTAINER_LOG_LEVEL, "SAGEMAKER_REGION": region}
 
 
-def framework_model_environment(region: str, *, entry_point: Optional[str] = DEFAULT_ENTRY_POINT,
-                                network_isolation: bool = True) -> dict[str, str]:
+def framework_model_environment(
+    region: str, *, entry_point: str | None = DEFAULT_ENTRY_POINT, network_isolation: bool = True
+) -> dict[str, str]:
     """The whole container environment of a framework model whose handler is packed under code/: what the
     Model construct sets, and what `tools.ops model push --register` registers a package version with."""
-    return {**handler_environment(entry_point, None, network_isolation=network_isolation),
-            **framework_environment(region)}
+    return {
+        **handler_environment(entry_point, None, network_isolation=network_isolation),
+        **framework_environment(region),
+    }

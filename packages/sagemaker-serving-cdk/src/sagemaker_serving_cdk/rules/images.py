@@ -8,17 +8,23 @@ region is added by regenerating from the SDK, never by hand. Processors and tag 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional
+from typing import Any
 
-from sagemaker_serving_cdk._data.framework_images import FRAMEWORK_IMAGES
+from sagemaker_serving_cdk._data.framework_images import FRAMEWORK_IMAGES as _GENERATED
 from sagemaker_serving_cdk.rules.problems import Problem
+
+# The generated table is JSON-shaped (nested dicts of str, lists and dicts).
+FRAMEWORK_IMAGES: Mapping[str, Any] = _GENERATED
 
 
 def _python_versions(framework: str) -> dict[str, tuple[str, ...]]:
     # XGBoost lists no Python versions (its tag is the bare version): "py3" is what callers may name.
-    return {version: tuple(spec["py_versions"]) or ("py3",)
-            for version, spec in FRAMEWORK_IMAGES[framework]["versions"].items()}
+    return {
+        version: tuple(spec["py_versions"]) or ("py3",)
+        for version, spec in FRAMEWORK_IMAGES[framework]["versions"].items()
+    }
 
 
 def _registries(framework: str) -> dict[str, Mapping[str, str]]:
@@ -99,7 +105,7 @@ def framework_image(
     version: str,
     region: str,
     *,
-    python_version: Optional[str] = None,
+    python_version: str | None = None,
     processor: str = "cpu",
 ) -> FrameworkImage:
     """The inference image of `framework` `version` in `region`.
@@ -150,9 +156,15 @@ def _framework(framework: str) -> _Framework:
         ) from None
 
 
-def ecr_reference_problems(tag: Optional[str], digest: Optional[str]) -> list[Problem]:
+def ecr_reference_problems(tag: str | None, digest: str | None) -> list[Problem]:
     """An ECR image is pinned by exactly one of a tag or (immutable, better) a digest."""
     if (tag is None) == (digest is None):
-        return [Problem("tag", {"tag": tag, "digest": digest}, "exactly one of tag or digest (sha256:...)",
-                        "an ECR image needs one reference")]
+        return [
+            Problem(
+                "tag",
+                {"tag": tag, "digest": digest},
+                "exactly one of tag or digest (sha256:...)",
+                "an ECR image needs one reference",
+            )
+        ]
     return []

@@ -29,10 +29,24 @@ _INSTANCE_TYPE = re.compile(r"^ml\.(?P<family>[a-z][a-z0-9-]*)\.(?P<size>[a-z0-9
 # are recognised by name; these have NVMe instance store without a "d" in it, per the EC2 instance type
 # specifications (Accelerated computing: "Instance storage"): g5, g6, g6e, gr6, p5*, trn*, dl1, p6-b200,
 # p6-b300, p6e-gb200. g7/g7e are not listed until their storage is confirmed from that source.
-_NVME_FAMILIES_WITHOUT_D = frozenset({
-    "dl1", "g5", "g6", "g6e", "gr6", "p5", "p5e", "p5en", "p6-b200", "p6-b300", "p6e-gb200",
-    "trn1", "trn1n", "trn2",
-})
+_NVME_FAMILIES_WITHOUT_D = frozenset(
+    {
+        "dl1",
+        "g5",
+        "g6",
+        "g6e",
+        "gr6",
+        "p5",
+        "p5e",
+        "p5en",
+        "p6-b200",
+        "p6-b300",
+        "p6e-gb200",
+        "trn1",
+        "trn1n",
+        "trn2",
+    }
+)
 
 
 def instance_family(instance_type: str) -> str:
@@ -82,8 +96,14 @@ def volume_key_problems(instance_type: str, *, field: str, value: object, fix: s
     """A volume KMS key (or a volume size) was asked for on a type whose storage is local NVMe."""
     if not has_instance_storage(instance_type):
         return []
-    return [Problem(field, value, fix,
-                    f"{instance_type} has local NVMe storage, encrypted in hardware, and takes no EBS volume settings")]
+    return [
+        Problem(
+            field,
+            value,
+            fix,
+            f"{instance_type} has local NVMe storage, encrypted in hardware, and takes no EBS volume settings",
+        )
+    ]
 
 
 def is_burstable(instance_type: str) -> bool:

@@ -20,5 +20,4 @@ def retention_member(days: int) -> str:
 def log_retention_problems(days: int, *, field: str = "log_retention_days") -> list[Problem]:
     if days in RETENTION_PERIODS_DAYS:
         return []
-    return [Problem(field, days, ", ".join(map(str, RETENTION_PERIODS_DAYS)),
-                    "not a CloudWatch Logs retention period")]
+    return [Problem(field, days, ", ".join(map(str, RETENTION_PERIODS_DAYS)), "not a CloudWatch Logs retention period")]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 # SageMaker's endpoint name rule (CreateEndpoint, EndpointName): 1-63 characters, alphanumerics and hyphens,
 # starting and ending with an alphanumeric.
 ENDPOINT_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -21,6 +20,8 @@ def endpoint_name_problem(name: str) -> str | None:
     if len(name) > MAX_ENDPOINT_NAME_LENGTH:
         return f"{name!r} has {len(name)} characters; SageMaker allows at most {MAX_ENDPOINT_NAME_LENGTH}"
     if not ENDPOINT_NAME_PATTERN.match(name):
-        return (f"{name!r} is not a SageMaker endpoint name: letters, digits and hyphens, starting and ending "
-                f"with a letter or digit ({ENDPOINT_NAME_PATTERN.pattern})")
+        return (
+            f"{name!r} is not a SageMaker endpoint name: letters, digits and hyphens, starting and ending "
+            f"with a letter or digit ({ENDPOINT_NAME_PATTERN.pattern})"
+        )
     return None

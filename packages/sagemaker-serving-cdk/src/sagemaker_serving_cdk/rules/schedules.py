@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Optional
 
 from sagemaker_serving_cdk.rules.problems import Problem
 
@@ -30,7 +29,7 @@ _CRON_FIELDS = (
 _RATE = re.compile(r"rate\((?P<value>\d+) (?P<unit>minutes?|hours?|days?)\)")
 
 
-def cron_problem(expression: str) -> Optional[str]:
+def cron_problem(expression: str) -> str | None:
     """What is wrong with an EventBridge Scheduler cron expression, or None when it is valid."""
     match = re.fullmatch(r"cron\((?P<body>[^()]*)\)", expression)
     if not match:
@@ -38,7 +37,7 @@ def cron_problem(expression: str) -> Optional[str]:
     fields = match.group("body").split()
     if len(fields) != 6:
         return f"a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), got {len(fields)}"
-    for value, (name, low, high, names, special) in zip(fields, _CRON_FIELDS):
+    for value, (name, low, high, names, special) in zip(fields, _CRON_FIELDS, strict=True):
         problem = _cron_field_problem(value, low, high, names, special)
         if problem:
             return f"{name} field {value!r}: {problem}"
@@ -48,7 +47,7 @@ def cron_problem(expression: str) -> Optional[str]:
     return None
 
 
-def _cron_field_problem(value: str, low: int, high: int, names: tuple[str, ...], special: str) -> Optional[str]:
+def _cron_field_problem(value: str, low: int, high: int, names: tuple[str, ...], special: str) -> str | None:
     if value == "?":
         return None if "?" in special else "'?' is allowed only in day-of-month and day-of-week"
     for part in value.split(","):
@@ -78,7 +77,7 @@ def _cron_field_problem(value: str, low: int, high: int, names: tuple[str, ...],
     return None
 
 
-def rate_problem(expression: str) -> Optional[str]:
+def rate_problem(expression: str) -> str | None:
     match = _RATE.fullmatch(expression)
     if not match:
         return "expected rate(<value> <unit>) with unit minute(s), hour(s) or day(s), e.g. rate(7 days)"
@@ -90,11 +89,11 @@ def rate_problem(expression: str) -> Optional[str]:
     return None
 
 
-def fixed_hours(expression: str) -> Optional[tuple[tuple[int, int], ...]]:
+def fixed_hours(expression: str) -> tuple[tuple[int, int], ...] | None:
     """The (hour, minute) pairs a cron expression fires at, or None when it fires at every hour or minute."""
-    fields = expression[len("cron("):-1].split()
+    fields = expression[len("cron(") : -1].split()
 
-    def values(field: str, high: int) -> Optional[list[int]]:
+    def values(field: str, high: int) -> list[int] | None:
         found: list[int] = []
         for part in field.split(","):
             base, _, step = part.partition("/")
@@ -111,7 +110,7 @@ def fixed_hours(expression: str) -> Optional[tuple[tuple[int, int], ...]]:
     return tuple((h, m) for h in hours for m in minutes)
 
 
-def at_problem(expression: str) -> Optional[str]:
+def at_problem(expression: str) -> str | None:
     match = re.fullmatch(r"at\((?P<time>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)", expression)
     if not match:
         return f"expected {AT_FORMAT}"
@@ -163,7 +162,7 @@ _DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 def _count(field_value: str, low: int, high: int, names: tuple[str, ...] = ()) -> int:
     """How many values a cron field selects (`*`, lists, ranges, steps, names); L, W and # forms count once."""
 
-    def number(text: str) -> Optional[int]:
+    def number(text: str) -> int | None:
         if text.isdigit():
             return int(text)
         return names.index(text) + low if text in names else None
@@ -174,10 +173,10 @@ def _count(field_value: str, low: int, high: int, names: tuple[str, ...] = ()) -
         bounds = base.split("-")
         if base in ("*", "?"):
             start, end = low, high
-        elif len(bounds) == 2 and None not in (number(bounds[0]), number(bounds[1])):
-            start, end = number(bounds[0]), number(bounds[1])
-        elif number(base) is not None:
-            start, end = number(base), (high if step else number(base))
+        elif len(bounds) == 2 and (first := number(bounds[0])) is not None and (last := number(bounds[1])) is not None:
+            start, end = first, last
+        elif (single := number(base)) is not None:
+            start, end = single, (high if step else single)
         else:
             total += 1  # L, LW, 15W, MON#2, 5L: one value
             continue
