@@ -112,3 +112,19 @@ def test_pip_install_into_a_fresh_venv_and_import_from_outside_the_repo(tmp_path
     assert Path(loaded["file"]).is_relative_to(site), loaded["file"]  # the installed copy, not the repo's
     assert Path(site, "sagemaker_serving_cdk", "py.typed").is_file()
     assert set(loaded["app"]) <= set(PENDING_RULE_MODULES), loaded["app"]
+
+
+def test_the_lazy_export_table_matches_each_module_s_public_names():
+    """`__init__` lists the public names per module so that importing the package boots no jsii; a module that
+    declares `__all__` must declare exactly what the table exports from it."""
+    import importlib
+
+    import sagemaker_serving_cdk as lib
+
+    for module_name, names in lib._EXPORTS.items():
+        module = importlib.import_module(f"sagemaker_serving_cdk.{module_name}")
+        for name in names:
+            assert hasattr(module, name), f"{module_name} has no {name}"
+        declared = getattr(module, "__all__", None)
+        if declared is not None:
+            assert sorted(declared) == sorted(names), module_name
