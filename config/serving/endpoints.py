@@ -11,6 +11,8 @@ from config.base import Section
 from config.serving.models import SmokeRequest
 from config.serving.names import MAX_PRODUCTION_VARIANTS, S3Prefix, Seconds3600
 from config.serving.variants import InstanceVariantSettings, ServerlessVariantSettings
+from sagemaker_serving_cdk.rules.deployment import alarm_window_problems, traffic_routing_problems
+from sagemaker_serving_cdk.rules.problems import describe
 from sagemaker_serving_cdk.rules.s3_layout import ASYNC_PREFIX
 from sagemaker_serving_cdk.rules.scaling import instance_scaling_problems
 
@@ -80,13 +82,10 @@ class DeploymentSettings(Section):
 
     @model_validator(mode="after")
     def _size_matches_routing(self) -> "DeploymentSettings":
-        stepped = self.traffic_routing in ("CANARY", "LINEAR")
-        if stepped and self.size_value is None:
-            raise ValueError(f"traffic_routing {self.traffic_routing} needs size_value (and size_type)")
-        if not stepped and self.size_value is not None:
-            raise ValueError(f"traffic_routing ALL_AT_ONCE takes no size_value (got {self.size_value})")
-        if self.size_type == "CAPACITY_PERCENT" and self.size_value is not None and self.size_value > 100:
-            raise ValueError(f"size_value {self.size_value} is a percentage here; use 1-100")
+        problems = traffic_routing_problems(self.traffic_routing, self.size_type, self.size_value,
+                                            field="traffic_routing", size_field="size", value_field="size_value")
+        if problems:
+            raise ValueError(describe(problems))
         return self
 
 
@@ -100,10 +99,9 @@ class EndpointAlarmSettings(Section):
 
     @model_validator(mode="after")
     def _datapoints_within_periods(self) -> "EndpointAlarmSettings":
-        if self.datapoints_to_alarm > self.evaluation_periods:
-            raise ValueError(
-                f"datapoints_to_alarm ({self.datapoints_to_alarm}) must be <= evaluation_periods ({self.evaluation_periods})"
-            )
+        problems = alarm_window_problems(self.datapoints_to_alarm, self.evaluation_periods)
+        if problems:
+            raise ValueError(describe(problems))
         return self
 
 

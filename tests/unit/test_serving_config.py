@@ -106,18 +106,19 @@ def test_invocations_target_is_derived_from_requests_per_second():
     (endpoint(variants=[VARIANT], data_capture={"capture_input": False, "capture_output": False}),
      "capture_input and capture_output are both False"),
     # guardrails and alarms
-    (endpoint(variants=[VARIANT], deployment={"traffic_routing": "CANARY"}), "traffic_routing CANARY needs size_value"),
+    (endpoint(variants=[VARIANT], deployment={"traffic_routing": "CANARY"}), "size_value = None: traffic routing CANARY shifts in steps"),
     (endpoint(variants=[VARIANT], deployment={"traffic_routing": "ALL_AT_ONCE", "size_value": 2}),
-     "traffic_routing ALL_AT_ONCE takes no size_value (got 2)"),
+     "size_value = 2: traffic routing ALL_AT_ONCE shifts everything at once"),
     (endpoint(variants=[VARIANT], deployment={"traffic_routing": "LINEAR", "size_value": 150}),
-     "size_value 150 is a percentage here; use 1-100"),
+     "size_value = 150: a percentage of the fleet; allowed: 1-100"),
     (endpoint(variants=[VARIANT], deployment={"traffic_routing": "BLUE"}), "deployment.traffic_routing = 'BLUE'"),
     (endpoint(variants=[VARIANT], deployment={"wait_interval_seconds": 3601}), "deployment.wait_interval_seconds = 3601"),
     (endpoint(variants=[VARIANT], deployment={"termination_wait_seconds": -1}), "deployment.termination_wait_seconds = -1"),
     (endpoint(variants=[VARIANT], deployment={"maximum_execution_timeout_seconds": 300}),
      "deployment.maximum_execution_timeout_seconds = 300: Input should be greater than or equal to 600"),
     (endpoint(variants=[VARIANT], alarms={"evaluation_periods": 2, "datapoints_to_alarm": 3}),
-     "datapoints_to_alarm (3) must be <= evaluation_periods (2)"),
+     "datapoints_to_alarm = 3: more breaching datapoints than periods evaluated; the alarm could never fire; "
+     "allowed: <= evaluation_periods (2)"),
     # autoscaling
     (endpoint(variants=[{**VARIANT, "autoscaling": {"min_capacity": 3, "max_capacity": 2}}]),
      "autoscaling = {'min_capacity': 3, 'max_capacity': 2}: min_capacity = 3: the floor is above the ceiling; "
@@ -255,7 +256,7 @@ def test_every_serving_problem_names_the_environment():
 def test_sections_validate_on_their_own_when_used_as_construct_props():
     with pytest.raises(ValidationError, match="min_capacity = 3: the floor is above the ceiling; allowed: <= max_capacity \\(2\\)"):
         AutoscalingSettings(min_capacity=3, max_capacity=2)
-    with pytest.raises(ValidationError, match="needs size_value"):
+    with pytest.raises(ValidationError, match="size_value = None: traffic routing LINEAR shifts in steps"):
         DeploymentSettings(traffic_routing="LINEAR")
     with pytest.raises(ValidationError, match="variant names must be unique"):
         EndpointSettings(variants=[InstanceVariantSettings(**VARIANT), InstanceVariantSettings(**VARIANT)])

@@ -18,6 +18,7 @@ from sagemaker_serving_cdk import (
     IEndpoint,
     InstanceVariant,
     PropsError,
+    RollingDeployment,
     TrafficRouting,
 )
 
@@ -64,7 +65,7 @@ def test_canary_rolls_back_on_the_health_alarms(stack, bucket):
 
 
 def test_fails_on_auto_rollback_without_health_alarms(stack, bucket):
-    with pytest.raises(PropsError, match=r"^Lib/Endpoint: auto_rollback rolls back on the health alarms"):
+    with pytest.raises(PropsError, match=r"^Lib/Endpoint: health_alarms = 0: auto_rollback rolls back on alarms"):
         Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket), deployment=BlueGreenDeployment())
 
 
@@ -81,7 +82,7 @@ def test_fails_on_a_bad_name_and_percent_listing_both(stack, bucket):
         )
     assert raised.value.path == "Lib/Endpoint"
     assert len(raised.value.problems) == 2
-    assert "capacity percent 150 is out of range; allowed: 1-100" in str(raised.value)
+    assert "deployment.traffic_routing.size.value = 150: a percentage of the fleet; allowed: 1-100" in str(raised.value)
     assert "'bad_name'" in str(raised.value)
 
 
@@ -114,3 +115,38 @@ def test_metrics_name_the_endpoint_and_variant(stack, bucket):
     endpoint = Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket), endpoint_name="my-endpoint")
     metric = endpoint.find_variant("main").metric("Invocations")
     assert metric.dimensions == {"EndpointName": "my-endpoint", "VariantName": "main"}
+
+
+def test_rolling_update_replaces_instances_in_batches_and_rolls_back(stack, bucket):
+    Endpoint(
+        stack,
+        "Endpoint",
+        endpoint_config=config(stack, bucket, initial_instance_count=4),
+        endpoint_name="my-endpoint",
+        health_alarms=HealthAlarms(),
+        deployment=RollingDeployment(
+            maximum_batch_size=CapacitySize.instances(1),
+            wait_interval=Duration.minutes(2),
+            maximum_execution_timeout=Duration.hours(1),
+            rollback_maximum_batch_size=CapacitySize.percent(50),
+        ),
+    )
+    deployment = only(Template.from_stack(stack), "AWS::SageMaker::Endpoint")["DeploymentConfig"]
+    assert "BlueGreenUpdatePolicy" not in deployment
+    assert deployment["RollingUpdatePolicy"] == {
+        "MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1},
+        "WaitIntervalInSeconds": 120,
+        "MaximumExecutionTimeoutInSeconds": 3600,
+        "RollbackMaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 50},
+    }
+    assert len(deployment["AutoRollbackConfiguration"]["Alarms"]) == 2
+
+
+def test_fails_on_a_rolling_update_counted_in_copies(stack, bucket):
+    with pytest.raises(PropsError, match=r"deployment.maximum_batch_size.type = 'COPY_COUNT'"):
+        Endpoint(
+            stack,
+            "Endpoint",
+            endpoint_config=config(stack, bucket),
+            deployment=RollingDeployment(maximum_batch_size=CapacitySize.copies(1), auto_rollback=False),
+        )

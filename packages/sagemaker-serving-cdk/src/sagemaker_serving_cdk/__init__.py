@@ -29,6 +29,7 @@ _EXPORTS = {
         "EndpointVariant",
         "HealthAlarms",
         "IEndpoint",
+        "RollingDeployment",
         "TrafficRouting",
     ),
     "scaling": ("ScalableInstanceCount",),

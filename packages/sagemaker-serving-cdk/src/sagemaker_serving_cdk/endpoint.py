@@ -22,7 +22,15 @@ from constructs import Construct
 from sagemaker_serving_cdk.endpoint_config import EndpointConfig, IEndpointConfig
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import name_in_stack
+from sagemaker_serving_cdk.rules.deployment import (
+    Target,
+    alarm_window_problems,
+    rollback_alarm_problems,
+    rolling_update_problems,
+    traffic_routing_problems,
+)
 from sagemaker_serving_cdk.rules.naming import endpoint_name_problem
+from sagemaker_serving_cdk.rules.problems import Problem
 
 if TYPE_CHECKING:
     from sagemaker_serving_cdk.scaling import ScalableInstanceCount
@@ -38,7 +46,8 @@ MAX_ENDPOINT_NAME_LENGTH = 63
 
 @dataclass(frozen=True)
 class CapacitySize:
-    """How much of the fleet one traffic shift moves: `CapacitySize.instances(n)` or `.percent(p)`."""
+    """How much of the fleet one step moves: `CapacitySize.instances(n)` (endpoints), `.copies(n)` (inference
+    components) or `.percent(p)` (either)."""
 
     type: str
     value: int
@@ -46,6 +55,11 @@ class CapacitySize:
     @staticmethod
     def instances(count: int) -> CapacitySize:
         return CapacitySize("INSTANCE_COUNT", count)
+
+    @staticmethod
+    def copies(count: int) -> CapacitySize:
+        """Copies of an inference component."""
+        return CapacitySize("COPY_COUNT", count)
 
     @staticmethod
     def percent(percent: int) -> CapacitySize:
@@ -88,6 +102,41 @@ class BlueGreenDeployment:
     """Default: SageMaker's."""
     auto_rollback: bool = True
     """Roll back when a health alarm fires (needs the endpoint's `health_alarms`). Default: True."""
+
+
+@dataclass(frozen=True)
+class RollingDeployment:
+    """A rolling update: replaces the capacity one batch at a time, with no second fleet (unlike blue/green),
+    and rolls back on the alarms: an endpoint's `health_alarms`, an inference component's `rollback_alarms`.
+
+    Sizes are `CapacitySize.instances`/`.percent` on endpoints, `CapacitySize.copies`/`.percent` on components.
+    """
+
+    maximum_batch_size: CapacitySize
+    """How much is replaced at a time."""
+    wait_interval: Duration = Duration.minutes(5)
+    """Baking time after each batch (0-3600 s). Default: 5 minutes."""
+    maximum_execution_timeout: Duration | None = None
+    """The whole update (600-28800 s). Default: SageMaker's."""
+    rollback_maximum_batch_size: CapacitySize | None = None
+    """How much is rolled back at a time. Default: everything at once."""
+    auto_rollback: bool = True
+    """Roll back when a rollback alarm fires. Default: True."""
+
+    def problems(self, *, target: Target, serverless: bool = False) -> list[Problem]:
+        """The rules of `rules.deployment` on these values."""
+        rollback = self.rollback_maximum_batch_size
+        timeout = self.maximum_execution_timeout
+        return rolling_update_problems(
+            batch_type=self.maximum_batch_size.type,
+            batch_value=self.maximum_batch_size.value,
+            wait_seconds=_seconds(self.wait_interval),
+            maximum_execution_timeout_seconds=None if timeout is None else _seconds(timeout),
+            rollback_type=None if rollback is None else rollback.type,
+            rollback_value=None if rollback is None else rollback.value,
+            target=target,
+            serverless=serverless,
+        )
 
 
 @dataclass(frozen=True)
@@ -151,7 +200,8 @@ class Endpoint(Resource):
     :param endpoint_config: what the endpoint serves.
     :param endpoint_name: the physical name clients call; renaming replaces the endpoint. Must satisfy SageMaker's
         endpoint-name rule. Default: generated from the construct path (at most 63 characters).
-    :param deployment: blue/green guardrails. Default: SageMaker's plain blue/green update, no rollback alarms.
+    :param deployment: blue/green guardrails or a rolling update (instance variants only). Default: SageMaker's
+        plain blue/green update, no rollback alarms.
     :param health_alarms: define the 5XX and latency alarms. Default: none (no alarms; `auto_rollback` then
         needs them and is an error).
     :param retain_all_variant_properties: keep variant properties (autoscaled counts) across updates.
@@ -165,7 +215,7 @@ class Endpoint(Resource):
         *,
         endpoint_config: EndpointConfig | IEndpointConfig,
         endpoint_name: str | None = None,
-        deployment: BlueGreenDeployment | None = None,
+        deployment: BlueGreenDeployment | RollingDeployment | None = None,
         health_alarms: HealthAlarms | None = None,
         retain_all_variant_properties: bool = True,
     ) -> None:
@@ -343,35 +393,38 @@ class Endpoint(Resource):
         self,
         endpoint_name: str,
         endpoint_config: Any,
-        deployment: BlueGreenDeployment | None,
+        deployment: BlueGreenDeployment | RollingDeployment | None,
         health_alarms: HealthAlarms | None,
     ) -> None:
         problems = []
         problem = endpoint_name_problem(endpoint_name)
         if problem:
             problems.append(f"endpoint_name {problem}")
-        if deployment is not None:
-            routing = deployment.traffic_routing
-            size = routing.size
-            if (routing.type == "ALL_AT_ONCE") != (size is None):
-                problems.append(f"traffic routing {routing.type} takes {'no size' if size else 'a size'} (got {size})")
-            if size is not None and size.type == "CAPACITY_PERCENT" and not 1 <= size.value <= 100:
-                problems.append(f"capacity percent {size.value} is out of range; allowed: 1-100")
-            if size is not None and size.type == "INSTANCE_COUNT" and getattr(endpoint_config, "is_serverless", False):
-                problems.append(
-                    f"a serverless endpoint has no instances; use CapacitySize.percent for "
-                    f"{routing.type} traffic routing (got {size})"
-                )
-            if deployment.auto_rollback and health_alarms is None:
-                problems.append(
-                    "auto_rollback rolls back on the health alarms; pass health_alarms "
-                    "or BlueGreenDeployment(auto_rollback=False)"
-                )
-        if health_alarms is not None and health_alarms.datapoints_to_alarm > health_alarms.evaluation_periods:
-            problems.append(
-                f"health_alarms.datapoints_to_alarm ({health_alarms.datapoints_to_alarm}) must be <= "
-                f"evaluation_periods ({health_alarms.evaluation_periods})"
+        serverless = bool(getattr(endpoint_config, "is_serverless", False))
+        found: list[Problem] = []
+        if isinstance(deployment, RollingDeployment):
+            found += deployment.problems(target="endpoint", serverless=serverless)
+        elif deployment is not None:
+            size = deployment.traffic_routing.size
+            found += traffic_routing_problems(
+                deployment.traffic_routing.type,
+                None if size is None else size.type,
+                None if size is None else size.value,
+                serverless=serverless,
+                field="deployment.traffic_routing",
+                size_field="deployment.traffic_routing.size",
             )
+        if deployment is not None:
+            alarms = 0 if health_alarms is None else 2
+            found += rollback_alarm_problems(alarms, auto_rollback=deployment.auto_rollback, field="health_alarms")
+        if health_alarms is not None:
+            found += alarm_window_problems(
+                health_alarms.datapoints_to_alarm,
+                health_alarms.evaluation_periods,
+                field="health_alarms.datapoints_to_alarm",
+            )
+        # The one copy of these rules, shared with the app's config validation.
+        problems += [str(p) for p in found]
         if problems:
             raise PropsError(self, problems)
 
@@ -447,7 +500,21 @@ class Endpoint(Resource):
     def _alarm_name(self, alarm_id: str) -> str:
         return name_in_stack(self, alarm_id)
 
-    def _deployment_config(self, deployment: BlueGreenDeployment) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
+    def _deployment_config(
+        self, deployment: BlueGreenDeployment | RollingDeployment
+    ) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
+        rollback = None
+        if deployment.auto_rollback:
+            rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(
+                alarms=[
+                    sagemaker.CfnEndpoint.AlarmProperty(alarm_name=self._alarm_name(a.node.id))
+                    for a in self.rollback_alarms
+                ]
+            )
+        if isinstance(deployment, RollingDeployment):
+            return sagemaker.CfnEndpoint.DeploymentConfigProperty(
+                rolling_update_policy=_rolling_policy(deployment), auto_rollback_configuration=rollback
+            )
         routing = deployment.traffic_routing
         size = None
         if routing.size is not None:
@@ -458,14 +525,6 @@ class Endpoint(Resource):
             linear_step_size=size if routing.type == "LINEAR" else None,
             wait_interval_in_seconds=_seconds(deployment.wait_interval),
         )
-        rollback = None
-        if deployment.auto_rollback:
-            rollback = sagemaker.CfnEndpoint.AutoRollbackConfigProperty(
-                alarms=[
-                    sagemaker.CfnEndpoint.AlarmProperty(alarm_name=self._alarm_name(a.node.id))
-                    for a in self.rollback_alarms
-                ]
-            )
         timeout = deployment.maximum_execution_timeout
         return sagemaker.CfnEndpoint.DeploymentConfigProperty(
             blue_green_update_policy=sagemaker.CfnEndpoint.BlueGreenUpdatePolicyProperty(
@@ -479,6 +538,21 @@ class Endpoint(Resource):
 
 def _seconds(duration: Duration) -> int:
     return int(duration.to_seconds())
+
+
+def _rolling_policy(deployment: RollingDeployment) -> sagemaker.CfnEndpoint.RollingUpdatePolicyProperty:
+    rollback = deployment.rollback_maximum_batch_size
+    timeout = deployment.maximum_execution_timeout
+    return sagemaker.CfnEndpoint.RollingUpdatePolicyProperty(
+        maximum_batch_size=_capacity(deployment.maximum_batch_size),
+        wait_interval_in_seconds=_seconds(deployment.wait_interval),
+        maximum_execution_timeout_in_seconds=None if timeout is None else _seconds(timeout),
+        rollback_maximum_batch_size=None if rollback is None else _capacity(rollback),
+    )
+
+
+def _capacity(size: CapacitySize) -> sagemaker.CfnEndpoint.CapacitySizeProperty:
+    return sagemaker.CfnEndpoint.CapacitySizeProperty(type=size.type, value=size.value)
 
 
 class EndpointVariant:
@@ -523,5 +597,6 @@ __all__: Sequence[str] = [
     "EndpointVariant",
     "HealthAlarms",
     "IEndpoint",
+    "RollingDeployment",
     "TrafficRouting",
 ]

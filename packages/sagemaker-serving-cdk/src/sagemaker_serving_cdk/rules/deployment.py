@@ -1,0 +1,158 @@
+"""How an endpoint or inference component is updated: blue/green traffic shifting, rolling updates, and the
+alarms they roll back on.
+
+Limits from the API references: `DeploymentConfig` of CreateEndpoint/UpdateEndpoint (BlueGreenUpdatePolicy,
+RollingUpdatePolicy, CapacitySize) and of CreateInferenceComponent (InferenceComponentRollingUpdatePolicy,
+InferenceComponentCapacitySize); `AutoRollbackConfiguration.Alarms` holds 1-10 alarms.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sagemaker_serving_cdk.rules.problems import Problem
+
+Target = Literal["endpoint", "component"]
+# An endpoint's fleet is counted in instances, a component's in copies.
+SIZE_TYPES: dict[Target, tuple[str, str]] = {
+    "endpoint": ("INSTANCE_COUNT", "CAPACITY_PERCENT"),
+    "component": ("COPY_COUNT", "CAPACITY_PERCENT"),
+}
+TRAFFIC_ROUTINGS = ("ALL_AT_ONCE", "CANARY", "LINEAR")
+WAIT_INTERVAL_SECONDS = (0, 3600)
+MAXIMUM_EXECUTION_TIMEOUT_SECONDS = (600, 28800)
+MAX_ROLLBACK_ALARMS = 10
+
+
+def capacity_size_problems(
+    size_type: str,
+    value: int,
+    *,
+    field: str,
+    target: Target = "endpoint",
+    serverless: bool = False,
+    value_field: str | None = None,
+) -> list[Problem]:
+    """One `CapacitySize`: a type the target counts in, a percentage of 1-100 or a count of at least 1.
+
+    Fields are reported as `<field>.type` and `<field>.value` (or `value_field` where config names it apart).
+    """
+    value_field = value_field or f"{field}.value"
+    allowed_types = SIZE_TYPES[target]
+    if size_type not in allowed_types:
+        return [
+            Problem(
+                f"{field}.type",
+                size_type,
+                " or ".join(allowed_types),
+                f"an {target}'s capacity is counted in {allowed_types[0].split('_')[0].lower()}s or percent",
+            )
+        ]
+    if serverless and size_type == "INSTANCE_COUNT":
+        return [
+            Problem(f"{field}.type", size_type, "CAPACITY_PERCENT", "a serverless endpoint has no instances to count")
+        ]
+    if size_type == "CAPACITY_PERCENT" and not 1 <= value <= 100:
+        return [Problem(value_field, value, "1-100", "a percentage of the fleet")]
+    if size_type != "CAPACITY_PERCENT" and value < 1:
+        return [Problem(value_field, value, ">= 1", f"a batch moves at least one {size_type.split('_')[0].lower()}")]
+    return []
+
+
+def traffic_routing_problems(
+    routing: str,
+    size_type: str | None,
+    size_value: int | None,
+    *,
+    serverless: bool = False,
+    field: str = "traffic_routing",
+    size_field: str = "size",
+    value_field: str | None = None,
+) -> list[Problem]:
+    """Blue/green traffic routing: CANARY and LINEAR shift a size at a time, ALL_AT_ONCE takes none."""
+    value_field = value_field or f"{size_field}.value"
+    if routing not in TRAFFIC_ROUTINGS:
+        return [Problem(field, routing, ", ".join(TRAFFIC_ROUTINGS), "not a traffic routing type")]
+    stepped = routing != "ALL_AT_ONCE"
+    if stepped and size_value is None:
+        return [
+            Problem(value_field, None, "a canary size or linear step", f"traffic routing {routing} shifts in steps")
+        ]
+    if not stepped and size_value is not None:
+        return [Problem(value_field, size_value, "no size", "traffic routing ALL_AT_ONCE shifts everything at once")]
+    if size_value is None:
+        return []
+    return capacity_size_problems(
+        size_type or "CAPACITY_PERCENT", size_value, field=size_field, serverless=serverless, value_field=value_field
+    )
+
+
+def alarm_window_problems(
+    datapoints_to_alarm: int, evaluation_periods: int, *, field: str = "datapoints_to_alarm"
+) -> list[Problem]:
+    """An alarm fires on M of N periods, so M <= N."""
+    if datapoints_to_alarm > evaluation_periods:
+        return [
+            Problem(
+                field,
+                datapoints_to_alarm,
+                f"<= evaluation_periods ({evaluation_periods})",
+                "more breaching datapoints than periods evaluated; the alarm could never fire",
+            )
+        ]
+    return []
+
+
+def rolling_update_problems(
+    *,
+    batch_type: str,
+    batch_value: int,
+    wait_seconds: int,
+    maximum_execution_timeout_seconds: int | None = None,
+    rollback_type: str | None = None,
+    rollback_value: int | None = None,
+    target: Target = "endpoint",
+    serverless: bool = False,
+    field: str = "deployment",
+) -> list[Problem]:
+    """A rolling update: the batch and rollback batch sizes, the wait between batches and the overall timeout."""
+    if serverless:
+        return [
+            Problem(
+                field,
+                "rolling update",
+                "blue/green (BlueGreenDeployment)",
+                "a serverless endpoint has no instances to update in batches",
+            )
+        ]
+    problems = capacity_size_problems(batch_type, batch_value, field=f"{field}.maximum_batch_size", target=target)
+    if rollback_type is not None and rollback_value is not None:
+        problems += capacity_size_problems(
+            rollback_type, rollback_value, field=f"{field}.rollback_maximum_batch_size", target=target
+        )
+    low, high = WAIT_INTERVAL_SECONDS
+    if not low <= wait_seconds <= high:
+        problems.append(Problem(f"{field}.wait_interval", wait_seconds, f"{low}-{high} seconds", "out of range"))
+    timeout = maximum_execution_timeout_seconds
+    low, high = MAXIMUM_EXECUTION_TIMEOUT_SECONDS
+    if timeout is not None and not low <= timeout <= high:
+        problems.append(Problem(f"{field}.maximum_execution_timeout", timeout, f"{low}-{high} seconds", "out of range"))
+    return problems
+
+
+def rollback_alarm_problems(alarm_count: int, *, auto_rollback: bool, field: str = "rollback_alarms") -> list[Problem]:
+    """Auto-rollback watches 1-10 alarms: none means it can never roll back."""
+    if not auto_rollback:
+        return []
+    if alarm_count == 0:
+        return [
+            Problem(
+                field,
+                0,
+                f"1-{MAX_ROLLBACK_ALARMS} alarms, or auto_rollback=False",
+                "auto_rollback rolls back on alarms and has none",
+            )
+        ]
+    if alarm_count > MAX_ROLLBACK_ALARMS:
+        return [Problem(field, alarm_count, f"1-{MAX_ROLLBACK_ALARMS} alarms", "AutoRollbackConfiguration limit")]
+    return []

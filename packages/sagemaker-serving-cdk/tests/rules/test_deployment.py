@@ -1,0 +1,94 @@
+"""rules.deployment: blue/green traffic routing, rolling updates, rollback alarms and alarm windows."""
+
+import pytest
+
+from sagemaker_serving_cdk.rules.deployment import (
+    alarm_window_problems,
+    capacity_size_problems,
+    rollback_alarm_problems,
+    rolling_update_problems,
+    traffic_routing_problems,
+)
+
+ROLLING = {"batch_type": "INSTANCE_COUNT", "batch_value": 1, "wait_seconds": 300}
+
+
+def fields(problems):
+    return [(p.field, p.value) for p in problems]
+
+
+def test_accepts_sound_settings():
+    assert traffic_routing_problems("ALL_AT_ONCE", None, None) == []
+    assert traffic_routing_problems("CANARY", "CAPACITY_PERCENT", 10) == []
+    assert traffic_routing_problems("LINEAR", "INSTANCE_COUNT", 2) == []
+    assert rolling_update_problems(**ROLLING, maximum_execution_timeout_seconds=600) == []
+    assert rolling_update_problems(batch_type="COPY_COUNT", batch_value=2, wait_seconds=0, target="component") == []
+    assert alarm_window_problems(3, 3) == []
+    assert rollback_alarm_problems(0, auto_rollback=False) == []
+    assert rollback_alarm_problems(2, auto_rollback=True) == []
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("CANARY", None, None), [("size.value", None)]),
+        (("ALL_AT_ONCE", "CAPACITY_PERCENT", 5), [("size.value", 5)]),
+        (("LINEAR", "CAPACITY_PERCENT", 150), [("size.value", 150)]),
+        (("LINEAR", "CAPACITY_PERCENT", 0), [("size.value", 0)]),
+        (("LINEAR", "INSTANCE_COUNT", 0), [("size.value", 0)]),
+        (("BLUE", None, None), [("traffic_routing", "BLUE")]),
+        (("LINEAR", "COPY_COUNT", 1), [("size.type", "COPY_COUNT")]),
+    ],
+)
+def test_fails_on_bad_traffic_routing(args, expected):
+    assert fields(traffic_routing_problems(*args)) == expected
+
+
+def test_fails_on_instance_counts_for_serverless():
+    problems = traffic_routing_problems("CANARY", "INSTANCE_COUNT", 1, serverless=True)
+    assert fields(problems) == [("size.type", "INSTANCE_COUNT")]
+    assert "no instances" in str(problems[0])
+
+
+def test_config_names_its_own_fields():
+    problems = traffic_routing_problems("LINEAR", "CAPACITY_PERCENT", 150, size_field="size", value_field="size_value")
+    assert str(problems[0]) == "size_value = 150: a percentage of the fleet; allowed: 1-100"
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"batch_type": "COPY_COUNT"}, [("deployment.maximum_batch_size.type", "COPY_COUNT")]),
+        ({"batch_value": 0}, [("deployment.maximum_batch_size.value", 0)]),
+        ({"wait_seconds": 3601}, [("deployment.wait_interval", 3601)]),
+        ({"maximum_execution_timeout_seconds": 599}, [("deployment.maximum_execution_timeout", 599)]),
+        ({"maximum_execution_timeout_seconds": 28801}, [("deployment.maximum_execution_timeout", 28801)]),
+        (
+            {"rollback_type": "CAPACITY_PERCENT", "rollback_value": 101},
+            [("deployment.rollback_maximum_batch_size.value", 101)],
+        ),
+        ({"serverless": True}, [("deployment", "rolling update")]),
+    ],
+)
+def test_fails_on_bad_rolling_updates(change, expected):
+    assert fields(rolling_update_problems(**{**ROLLING, **change})) == expected
+
+
+def test_fails_on_instance_counts_for_components():
+    problems = rolling_update_problems(**ROLLING, target="component")
+    assert fields(problems) == [("deployment.maximum_batch_size.type", "INSTANCE_COUNT")]
+    assert problems[0].allowed == "COPY_COUNT or CAPACITY_PERCENT"
+
+
+def test_fails_on_a_capacity_size_of_another_target():
+    assert capacity_size_problems("COPY_COUNT", 1, field="size")[0].allowed == "INSTANCE_COUNT or CAPACITY_PERCENT"
+
+
+def test_fails_on_more_datapoints_than_periods():
+    problems = alarm_window_problems(3, 2)
+    assert str(problems[0]).startswith("datapoints_to_alarm = 3:") and "<= evaluation_periods (2)" in str(problems[0])
+
+
+@pytest.mark.parametrize("count", [0, 11])
+def test_fails_on_auto_rollback_without_1_to_10_alarms(count):
+    assert fields(rollback_alarm_problems(count, auto_rollback=True)) == [("rollback_alarms", count)]
