@@ -20,11 +20,14 @@ from aws_cdk import (
 from constructs import Construct
 
 from sagemaker_serving_cdk._acknowledge import acknowledge
+from sagemaker_serving_cdk.component_host import ComponentHostVariant
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole
 from sagemaker_serving_cdk.model import IModel
+from sagemaker_serving_cdk.rules.component_host import component_host_mix_problems, component_host_problems
 from sagemaker_serving_cdk.rules.instances import accepts_volume_kms_key
 from sagemaker_serving_cdk.rules.variants import serverless_problems
+from sagemaker_serving_cdk.variant_options import VariantOptions
 
 _VOLUME_KMS_RULES = (
     "AwsSolutions-SM2",
@@ -35,7 +38,7 @@ MAX_PRODUCTION_VARIANTS = 10  # CreateEndpointConfig: ProductionVariants has 1-1
 
 
 @dataclass(frozen=True)
-class _InstanceVariantBase:
+class _InstanceVariantBase(VariantOptions):
     model: IModel
     variant_name: str
     instance_type: str = "ml.m5.large"
@@ -61,6 +64,7 @@ class _InstanceVariantBase:
             volume_size_in_gb=self.volume_size_gb,
             container_startup_health_check_timeout_in_seconds=_seconds(self.container_startup_health_check_timeout),
             model_data_download_timeout_in_seconds=_seconds(self.model_data_download_timeout),
+            **self._options(),
         )
 
 
@@ -154,10 +158,15 @@ class EndpointConfig(Resource):
     """An `AWS::SageMaker::EndpointConfig` (id `Resource`) with no physical name: configs are immutable and
     replaced on every change, and a fixed name would collide with its own replacement.
 
-    Give `variants` or `serverless` (exactly one).
+    Give `variants`, `serverless` or `component_host` (exactly one).
 
     :param variants: 1-10 production variants on instances. Default: none.
     :param serverless: the variant of a serverless endpoint. Default: none.
+    :param component_host: the one variant of an endpoint that hosts `InferenceComponent`s (no model; nothing
+        else on the endpoint). Needs `execution_role`. Default: none.
+    :param execution_role: the role SageMaker uses for the inference components (the config's
+        ExecutionRoleArn); only with `component_host`. It also gets the core-dump grants and reads the
+        components' rollback alarms. Default: none.
     :param shadow_variants: shadow variants (instance variants only). Default: none.
     :param async_inference: makes the endpoint asynchronous. Default: none (real-time).
     :param data_capture: capture requests and responses to S3. Default: none.
@@ -177,21 +186,32 @@ class EndpointConfig(Resource):
         async_inference: AsyncInference | None = None,
         data_capture: DataCapture | None = None,
         volume_key: kms.IKey | None = None,
+        component_host: ComponentHostVariant | None = None,
+        execution_role: SageMakerExecutionRole | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._check(variants, serverless, shadow_variants)
+        self._check(variants, serverless, shadow_variants, component_host, execution_role, async_inference)
         self.is_serverless = serverless is not None
         self.is_async = async_inference is not None
+        self.component_host = component_host
+        """The component host variant; None unless this config hosts inference components."""
+        self.execution_role = execution_role
         self.success_topic: sns.Topic | None = None
         self.error_topic: sns.Topic | None = None
         self._instance_variants: tuple[_InstanceVariantBase, ...] = (*variants, *shadow_variants)
+        self._instance_types = tuple(v.instance_type for v in self._instance_variants) + (
+            (component_host.instance_type,) if component_host is not None else ()
+        )
         models = [v.model for v in ([serverless] if serverless else self._instance_variants)]
         # The roles the models run as: they write async results and captured data, and publish to the topics.
-        self.roles: tuple[SageMakerExecutionRole, ...] = tuple(
-            {id(m.role): m.role for m in models if m.role is not None}.values()
-        )
+        # A component host has no model: its execution role is the one SageMaker uses.
+        roles = [execution_role] if execution_role is not None else [m.role for m in models if m.role is not None]
+        self.roles: tuple[SageMakerExecutionRole, ...] = tuple({id(r): r for r in roles}.values())
 
-        production_variants = [serverless._property()] if serverless else [v._property() for v in variants]
+        if component_host is not None:
+            production_variants = [component_host._property()]
+        else:
+            production_variants = [serverless._property()] if serverless else [v._property() for v in variants]
         shadow = [v._property() for v in shadow_variants] or None
         self.volume_key_used = volume_key is not None and self._volume_kms_allowed()
 
@@ -203,11 +223,16 @@ class EndpointConfig(Resource):
             kms_key_id=volume_key.key_arn if volume_key is not None and self.volume_key_used else None,
             async_inference_config=self._async_config(async_inference),
             data_capture_config=self._data_capture(data_capture),
+            execution_role_arn=None if execution_role is None else execution_role.role.role_arn,
         )
         keys = {id(k): k for k in (async_inference and async_inference.key, data_capture and data_capture.key) if k}
         for key in keys.values():
             for role in self.roles:
                 role.grant_key(key)
+        options: list[VariantOptions] = [*self._instance_variants, *filter(None, [component_host])]
+        for core_dump in {id(o.core_dump): o.core_dump for o in options if o.core_dump is not None}.values():
+            for role in self.roles:
+                core_dump.grant_write(role)
         if volume_key is not None and not self.volume_key_used:
             self._acknowledge_no_volume_key()
         self.endpoint_config_name = self.endpoint_config.attr_endpoint_config_name
@@ -237,13 +262,36 @@ class EndpointConfig(Resource):
         variants: Sequence[InstanceVariant],
         serverless: ServerlessVariant | None,
         shadow_variants: Sequence[ShadowVariant],
+        component_host: ComponentHostVariant | InstanceVariant | None,
+        execution_role: SageMakerExecutionRole | None,
+        async_inference: AsyncInference | None,
     ) -> None:
         problems = []
-        if (serverless is None) == (not variants):
+        if component_host is not None:
+            problems += self._component_host_problems(
+                component_host, variants, serverless, shadow_variants, async_inference
+            )
+            if execution_role is None:
+                problems.append(
+                    "execution_role = None: SageMaker runs the inference components with it; allowed: a "
+                    "SageMakerExecutionRole"
+                )
+        elif (serverless is None) == (not variants):
             problems.append(
-                f"give variants or serverless, exactly one (got {len(variants)} variants and "
+                f"give variants, serverless or component_host, exactly one (got {len(variants)} variants and "
                 f"serverless={serverless is not None})"
             )
+        if execution_role is not None and component_host is None:
+            problems.append(
+                "execution_role is set: it is the role of inference components; allowed: only with "
+                "component_host (models bring their own roles)"
+            )
+        problems += [
+            str(p)
+            for v in (*variants, *shadow_variants)
+            if isinstance(v, VariantOptions)
+            for p in v._option_problems(f"variant {v.variant_name!r}")
+        ]
         if len(variants) > MAX_PRODUCTION_VARIANTS:
             problems.append(f"{len(variants)} variants; allowed: 1-{MAX_PRODUCTION_VARIANTS}")
         wrong = [type(v).__name__ for v in variants if not isinstance(v, InstanceVariant)]
@@ -269,10 +317,38 @@ class EndpointConfig(Resource):
         if problems:
             raise PropsError(self, problems)
 
+    @staticmethod
+    def _component_host_problems(
+        host: ComponentHostVariant | InstanceVariant,
+        variants: Sequence[InstanceVariant],
+        serverless: ServerlessVariant | None,
+        shadow_variants: Sequence[ShadowVariant],
+        async_inference: AsyncInference | None,
+    ) -> list[str]:
+        if not isinstance(host, ComponentHostVariant):
+            # An instance variant carries a model; on a component host the components carry them.
+            count = host.initial_instance_count
+            found = component_host_problems(
+                instance_type=host.instance_type,
+                initial_instance_count=count,
+                min_instance_count=count,
+                max_instance_count=count,
+                has_model=True,
+            )
+        else:
+            found = host.problems()
+        found += component_host_mix_problems(
+            other_variants=[v.variant_name for v in variants],
+            serverless=serverless is not None,
+            async_inference=async_inference is not None,
+            shadow_variants=[v.variant_name for v in shadow_variants],
+        )
+        return [str(p) for p in found]
+
     def _volume_kms_allowed(self) -> bool:
         if self.is_serverless:
             return False
-        return all(accepts_volume_kms_key(v.instance_type) for v in self._instance_variants)
+        return all(accepts_volume_kms_key(t) for t in self._instance_types)
 
     def _acknowledge_no_volume_key(self) -> None:
         if self.is_serverless:
@@ -282,9 +358,7 @@ class EndpointConfig(Resource):
                 "in S3."
             )
         else:
-            local = sorted(
-                {v.instance_type for v in self._instance_variants if not accepts_volume_kms_key(v.instance_type)}
-            )
+            local = sorted({t for t in self._instance_types if not accepts_volume_kms_key(t)})
             reason = (
                 f"{', '.join(local)} use local NVMe instance storage, which is encrypted in hardware; "
                 "CreateEndpointConfig rejects a KmsKeyId for such instance types."
@@ -343,4 +417,4 @@ def _seconds(duration: Duration | None) -> int | None:
     return None if duration is None else int(duration.to_seconds())
 
 
-AnyVariant = InstanceVariant | ServerlessVariant | ShadowVariant
+AnyVariant = InstanceVariant | ServerlessVariant | ShadowVariant | ComponentHostVariant

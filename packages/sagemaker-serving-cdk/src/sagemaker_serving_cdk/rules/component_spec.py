@@ -1,0 +1,108 @@
+"""One inference component: its stable name, compute requirements, copy count, and copy-count scaling.
+
+From the CreateInferenceComponent API reference: InferenceComponentName (1-63 characters, pattern below),
+ComputeResourceRequirements (NumberOfCpuCoresRequired >= 0.25, MinMemoryRequiredInMb >= 128 and required,
+MaxMemoryRequiredInMb >= 128, NumberOfAcceleratorDevicesRequired >= 1), RuntimeConfig CopyCount >= 0,
+StartupParameters timeouts 60-3600 s. Scaling a copy count to zero is what inference components allow
+(Application Auto Scaling `sagemaker:inference-component:DesiredCopyCount`, min 0).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sagemaker_serving_cdk.rules.problems import Problem
+
+COMPONENT_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$")
+MAX_COMPONENT_NAME_LENGTH = 63
+MIN_CPU_CORES = 0.25
+MIN_MEMORY_MB = 128
+STARTUP_TIMEOUT_SECONDS = (60, 3600)
+
+
+def component_name_problems(name: str, *, field: str = "component_name") -> list[Problem]:
+    """SageMaker's InferenceComponentName rule. The name must also stay stable: scaling, alarms and clients use it."""
+    if len(name) > MAX_COMPONENT_NAME_LENGTH or not COMPONENT_NAME_PATTERN.match(name):
+        return [
+            Problem(
+                field,
+                name,
+                f"1-{MAX_COMPONENT_NAME_LENGTH} letters, digits and hyphens, starting and ending with a letter "
+                "or digit",
+                "not an InferenceComponentName",
+            )
+        ]
+    return []
+
+
+def compute_requirement_problems(
+    *,
+    cpu_cores: float,
+    memory_mb: int,
+    max_memory_mb: int | None = None,
+    accelerators: int | None = None,
+    field: str = "compute",
+) -> list[Problem]:
+    """What one copy of the model reserves on an instance."""
+    problems = []
+    if cpu_cores < MIN_CPU_CORES:
+        problems.append(Problem(f"{field}.cpu_cores", cpu_cores, f">= {MIN_CPU_CORES}", "below SageMaker's minimum"))
+    if memory_mb < MIN_MEMORY_MB:
+        problems.append(Problem(f"{field}.memory_mb", memory_mb, f">= {MIN_MEMORY_MB}", "below SageMaker's minimum"))
+    if max_memory_mb is not None and max_memory_mb < max(memory_mb, MIN_MEMORY_MB):
+        problems.append(
+            Problem(
+                f"{field}.max_memory_mb",
+                max_memory_mb,
+                f">= memory_mb ({memory_mb}) and >= {MIN_MEMORY_MB}",
+                "the limit is below the reservation",
+            )
+        )
+    if accelerators is not None and accelerators < 1:
+        problems.append(
+            Problem(f"{field}.accelerators", accelerators, ">= 1, or None for CPU models", "no accelerator to reserve")
+        )
+    return problems
+
+
+def copy_count_problems(copy_count: int, *, field: str = "copy_count") -> list[Problem]:
+    if copy_count < 0:
+        return [Problem(field, copy_count, ">= 0", "a negative number of copies")]
+    return []
+
+
+def startup_timeout_problems(seconds: int | None, *, field: str) -> list[Problem]:
+    low, high = STARTUP_TIMEOUT_SECONDS
+    if seconds is not None and not low <= seconds <= high:
+        return [Problem(field, seconds, f"{low}-{high} seconds", "out of range")]
+    return []
+
+
+def copy_scaling_problems(
+    *, min_capacity: int, max_capacity: int, copy_count: int, field: str = "copy_scaling"
+) -> list[Problem]:
+    """Copy-count autoscaling bounds: 0 <= min <= copy_count <= max, max >= 1."""
+    problems = []
+    if min_capacity < 0:
+        problems.append(Problem(f"{field}.min_capacity", min_capacity, ">= 0", "a negative number of copies"))
+    if max_capacity < 1:
+        problems.append(Problem(f"{field}.max_capacity", max_capacity, ">= 1", "the component could never serve"))
+    elif min_capacity > max_capacity:
+        problems.append(
+            Problem(
+                f"{field}.min_capacity",
+                min_capacity,
+                f"<= max_capacity ({max_capacity})",
+                "the floor is above the ceiling",
+            )
+        )
+    elif not min_capacity <= copy_count <= max_capacity:
+        problems.append(
+            Problem(
+                "copy_count",
+                copy_count,
+                f"min_capacity ({min_capacity}) to max_capacity ({max_capacity})",
+                "the component starts outside its scaling bounds",
+            )
+        )
+    return problems
