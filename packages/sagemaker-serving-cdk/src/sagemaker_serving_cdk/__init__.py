@@ -32,6 +32,8 @@ _EXPORTS = {
         "RollingDeployment",
         "TrafficRouting",
     ),
+    "component_host": ("ComponentHostVariant", "ManagedInstanceScaling", "ScaleInPolicy", "ScaleInStrategy"),
+    "variant_options": ("CoreDump", "InferenceAmiVersion", "RoutingStrategy", "VariantOptions"),
     "scaling": ("ScalableInstanceCount",),
     "batch": ("Retry", "ScheduleOptions", "ScheduledBatchTransform", "TransformOptions"),
     "alarms": ("EndpointAlarmThresholds", "EndpointAlarms", "NoTraffic"),
