@@ -35,6 +35,8 @@ _EXPORTS = {
     "component_host": ("ComponentHostVariant", "ManagedInstanceScaling", "ScaleInPolicy", "ScaleInStrategy"),
     "variant_options": ("CoreDump", "InferenceAmiVersion", "RoutingStrategy", "VariantOptions"),
     "scaling": ("ScalableInstanceCount",),
+    "inference_component": ("ComputeRequirements", "IInferenceComponent", "InferenceComponent"),
+    "component_scaling": ("ScalableCopyCount",),
     "batch": ("Retry", "ScheduleOptions", "ScheduledBatchTransform", "TransformOptions"),
     "alarms": ("EndpointAlarmThresholds", "EndpointAlarms", "NoTraffic"),
     "severity_alarms": ("AlarmLevels", "SeverityAlarms"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import (
     Duration,
@@ -13,7 +13,7 @@ from aws_cdk import (
     aws_cloudwatch_actions as cw_actions,
     aws_iam as iam,
 )
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import name_in_stack
@@ -29,6 +29,88 @@ SERVICE_LINKED_ROLE = (
     "aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
     "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
 )
+
+
+def scalable_target(
+    scope: Construct,
+    *,
+    resource_id: str,
+    dimension: str,
+    min_capacity: int,
+    max_capacity: int,
+    scaled: IConstruct,
+) -> appscaling.ScalableTarget:
+    """A SageMaker scalable target (id `Resource`) with the service-linked role, created after `scaled`."""
+    arn = Stack.of(scope).format_arn(service="iam", region="", resource="role", resource_name=SERVICE_LINKED_ROLE)
+    target = appscaling.ScalableTarget(
+        scope,
+        "Resource",
+        service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
+        resource_id=resource_id,
+        scalable_dimension=dimension,
+        min_capacity=min_capacity,
+        max_capacity=max_capacity,
+        role=iam.Role.from_role_arn(scope, "ServiceLinkedRole", arn, mutable=False),
+    )
+    # The resource id names it literally, so nothing else orders them: Application Auto Scaling rejects a
+    # target whose endpoint or component does not exist yet.
+    target.node.add_dependency(scaled)
+    return target
+
+
+def track(
+    scope: Construct,
+    target: appscaling.ScalableTarget,
+    policy_id: str,
+    target_value: float,
+    *,
+    scale_in_cooldown: Duration,
+    scale_out_cooldown: Duration,
+    disable_scale_in: bool,
+    predefined_metric: appscaling.PredefinedMetric | None = None,
+    custom_metric: cloudwatch.IMetric | None = None,
+) -> appscaling.TargetTrackingScalingPolicy:
+    """A target-tracking policy named after its place in the stack."""
+    return target.scale_to_track_metric(
+        policy_id,
+        policy_name=name_in_stack(scope, policy_id),
+        target_value=target_value,
+        predefined_metric=predefined_metric,
+        custom_metric=custom_metric,
+        scale_in_cooldown=scale_in_cooldown,
+        scale_out_cooldown=scale_out_cooldown,
+        disable_scale_in=disable_scale_in,
+    )
+
+
+def scale_out_from_zero(
+    scope: Construct,
+    target: appscaling.ScalableTarget,
+    *,
+    cooldown: Duration,
+    alarm_id: str,
+    alarm_props: dict[str, Any],
+) -> cloudwatch.Alarm:
+    """A step policy (`ScaleOutFromZero`) adding one unit of capacity while the alarm is in ALARM."""
+    step = appscaling.StepScalingAction(
+        scope,
+        "ScaleOutFromZero",
+        policy_name=name_in_stack(scope, "ScaleOutFromZero"),
+        scaling_target=target,
+        adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+        cooldown=cooldown,
+        metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM,
+    )
+    step.add_adjustment(adjustment=1, lower_bound=0)
+    alarm = cloudwatch.Alarm(
+        scope,
+        alarm_id,
+        threshold=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        **alarm_props,
+    )
+    alarm.add_alarm_action(cw_actions.ApplicationScalingAction(step))
+    return alarm
 
 
 class ScalableInstanceCount(Construct):
@@ -49,27 +131,23 @@ class ScalableInstanceCount(Construct):
         endpoint = variant.endpoint
         self.is_async = endpoint.is_async
         self._check(variant, min_capacity, max_capacity)
-        self.target = appscaling.ScalableTarget(
+        self.target = scalable_target(
             self,
-            "Resource",
-            service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
             resource_id=f"endpoint/{endpoint.endpoint_name}/variant/{variant.variant_name}",
-            scalable_dimension=SCALABLE_DIMENSION,
+            dimension=SCALABLE_DIMENSION,
             min_capacity=min_capacity,
             max_capacity=max_capacity,
-            role=iam.Role.from_role_arn(
-                self,
-                "ServiceLinkedRole",
-                Stack.of(self).format_arn(service="iam", region="", resource="role", resource_name=SERVICE_LINKED_ROLE),
-                mutable=False,
-            ),
+            scaled=endpoint.endpoint,
         )
-        # The name is literal, so nothing else orders them: Application Auto Scaling rejects a target whose
-        # endpoint does not exist yet.
-        self.target.node.add_dependency(endpoint.endpoint)
 
     def _check(self, variant: EndpointVariant, min_capacity: int, max_capacity: int) -> None:
         instance = variant.instance_variant
+        if getattr(variant.endpoint.endpoint_config, "component_host", None) is not None:
+            raise PropsError(
+                self,
+                f"variant {variant.variant_name!r} hosts inference components; managed instance scaling sizes it "
+                "(ComponentHostVariant.managed_scaling), and components scale by copies (auto_scale_copy_count)",
+            )
         if instance is None:
             raise PropsError(
                 self,
@@ -111,10 +189,11 @@ class ScalableInstanceCount(Construct):
                 "async variants scale on backlog (scale_on_backlog), not on invocations per "
                 f"instance (got target {target_per_instance})",
             )
-        return self.target.scale_to_track_metric(
+        return track(
+            self,
+            self.target,
             "InvocationsTracking",
-            policy_name=name_in_stack(self, "InvocationsTracking"),
-            target_value=target_per_instance,
+            target_per_instance,
             predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
             scale_in_cooldown=scale_in_cooldown,
             scale_out_cooldown=scale_out_cooldown,
@@ -136,10 +215,11 @@ class ScalableInstanceCount(Construct):
         """
         if not self.is_async:
             raise PropsError(self, f"backlog targets (got {target_per_instance}) are for async endpoints only")
-        return self.target.scale_to_track_metric(
+        return track(
+            self,
+            self.target,
             "BacklogTracking",
-            policy_name=name_in_stack(self, "BacklogTracking"),
-            target_value=target_per_instance,
+            target_per_instance,
             custom_metric=self.variant.endpoint.metric_backlog_size_per_instance(),
             scale_in_cooldown=scale_in_cooldown,
             scale_out_cooldown=scale_out_cooldown,
@@ -153,29 +233,20 @@ class ScalableInstanceCount(Construct):
         """
         if not self.is_async:
             raise PropsError(self, "scale-from-zero on backlog is for async endpoints only")
-        step = appscaling.StepScalingAction(
+        alarm = scale_out_from_zero(
             self,
-            "ScaleOutFromZero",
-            policy_name=name_in_stack(self, "ScaleOutFromZero"),
-            scaling_target=self.target,
-            adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+            self.target,
             cooldown=cooldown,
-            metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM,
+            alarm_id="BacklogWithoutCapacityAlarm",
+            alarm_props={
+                "metric": self.variant.endpoint.metric_has_backlog_without_capacity(),
+                "evaluation_periods": 2,
+                "datapoints_to_alarm": 2,
+                # The metric is only published while the endpoint has a backlog; silence means nothing waits.
+                "treat_missing_data": cloudwatch.TreatMissingData.NOT_BREACHING,
+                "alarm_description": "Requests wait with no instance running: add one (scale up from zero)",
+            },
         )
-        step.add_adjustment(adjustment=1, lower_bound=0)
-        alarm = cloudwatch.Alarm(
-            self,
-            "BacklogWithoutCapacityAlarm",
-            metric=self.variant.endpoint.metric_has_backlog_without_capacity(),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=2,
-            datapoints_to_alarm=2,
-            # The metric is only published while the endpoint has a backlog; silence means nothing waits.
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="Requests wait with no instance running: add one (scale up from zero)",
-        )
-        alarm.add_alarm_action(cw_actions.ApplicationScalingAction(step))
         self.scale_from_zero_alarm = alarm
         return alarm
 

@@ -106,3 +106,17 @@ def copy_scaling_problems(
             )
         )
     return problems
+
+
+def scale_from_zero_problems(min_capacity: int, *, field: str = "copy_scaling.min_capacity") -> list[Problem]:
+    """The wake-up step policy only acts on a component that can be at zero copies."""
+    if min_capacity != 0:
+        return [
+            Problem(
+                field,
+                min_capacity,
+                "0 (scale_from_zero wakes a component from zero copies)",
+                "the component never reaches zero copies, so nothing would wake it",
+            )
+        ]
+    return []

@@ -140,8 +140,22 @@ def rolling_update_problems(
     return problems
 
 
-def rollback_alarm_problems(alarm_count: int, *, auto_rollback: bool, field: str = "rollback_alarms") -> list[Problem]:
-    """Auto-rollback watches 1-10 alarms: none means it can never roll back."""
+def rollback_alarm_problems(
+    alarm_count: int, *, auto_rollback: bool, has_deployment: bool = True, field: str = "rollback_alarms"
+) -> list[Problem]:
+    """Auto-rollback watches 1-10 alarms: none means it can never roll back; alarms without a deployment that
+    rolls back on them watch nothing."""
+    if not has_deployment:
+        if alarm_count:
+            return [
+                Problem(
+                    field,
+                    alarm_count,
+                    "a deployment (RollingDeployment) to roll back",
+                    "the alarms would guard nothing",
+                )
+            ]
+        return []
     if not auto_rollback:
         return []
     if alarm_count == 0:
