@@ -51,7 +51,7 @@ def scaled() -> Template:
 
 
 def test_the_copy_count_target_reaches_zero_after_the_component_exists(scaled):
-    ((target_id, target),) = scaled.find_resources("AWS::ApplicationAutoScaling::ScalableTarget").items()
+    (target,) = scaled.find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values()
     props = target["Properties"]
     assert props["ResourceId"] == "inference-component/shared-churn"
     assert props["ScalableDimension"] == "sagemaker:inference-component:DesiredCopyCount"
