@@ -47,6 +47,7 @@ _EXPORTS = {
     "encryption": ("EncryptionKey",),
     "registry": ("ModelRegistry",),
     "topic": ("AlarmTopic", "ServicePublisher", "cloudwatch_alarms"),
+    "deployment_events": ("DeploymentStateEvents",),
     "_acknowledge": ("acknowledge", "nag_reference"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

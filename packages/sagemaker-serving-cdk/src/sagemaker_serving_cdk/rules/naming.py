@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from sagemaker_serving_cdk.rules.problems import Problem
+
 # SageMaker's endpoint name rule (CreateEndpoint, EndpointName): 1-63 characters, alphanumerics and hyphens,
 # starting and ending with an alphanumeric.
 ENDPOINT_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -25,3 +27,17 @@ def endpoint_name_problem(name: str) -> str | None:
             f"with a letter or digit ({ENDPOINT_NAME_PATTERN.pattern})"
         )
     return None
+
+
+def endpoint_name_prefix_problems(prefix: str, *, field: str = "endpoint_name_prefix") -> list[Problem]:
+    """A prefix that endpoint names can start with: a valid name, or one followed by hyphens."""
+    if prefix and ENDPOINT_NAME_PATTERN.match(prefix.rstrip("-") or "-"):
+        return []
+    return [
+        Problem(
+            field,
+            prefix,
+            "letters, digits and hyphens, starting with a letter or digit",
+            "no endpoint name starts with it",
+        )
+    ]
