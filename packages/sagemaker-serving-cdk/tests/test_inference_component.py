@@ -218,3 +218,37 @@ def test_fails_on_rollback_alarms_without_a_deployment(stack, bucket):
             compute=SMALL,
             rollback_alarms=[alarm],
         )
+
+
+def place(stack, endpoint, name, compute, copy_count=1, bucket=None):
+    return InferenceComponent(
+        stack,
+        name.capitalize(),
+        endpoint=endpoint,
+        component_name=name,
+        model=model(stack, bucket or s3.Bucket(stack, f"{name}Models"), f"{name}Model"),
+        compute=compute,
+        copy_count=copy_count,
+    )
+
+
+def test_fails_on_a_copy_larger_than_one_instance(stack):
+    endpoint = host_endpoint(stack)  # ml.m5.2xlarge: 8 vCPUs, 32 GiB; up to 2 instances
+    with pytest.raises(PropsError, match=r"^Lib/Big: components.big.cpu_cores = 16"):
+        place(stack, endpoint, "big", ComputeRequirements(cpu_cores=16, memory_mb=1024))
+
+
+def test_fails_on_accelerators_of_a_cpu_instance(stack):
+    with pytest.raises(PropsError, match=r"components.gpu.accelerators = 1"):
+        place(stack, host_endpoint(stack), "gpu", ComputeRequirements(cpu_cores=1, memory_mb=1024, accelerators=1))
+
+
+def test_fails_on_the_component_that_no_longer_fits_beside_the_others(stack):
+    endpoint = host_endpoint(stack)
+    place(stack, endpoint, "first", ComputeRequirements(cpu_cores=6, memory_mb=1024), copy_count=2)
+    with pytest.raises(PropsError) as raised:
+        place(stack, endpoint, "second", ComputeRequirements(cpu_cores=6, memory_mb=1024))
+    assert raised.value.path == "Lib/Second"
+    assert "components.*.cpu_cores = 18" in str(raised.value) and "2 x ml.m5.2xlarge" in str(raised.value)
+    # The failed component was not counted: a smaller one still fits.
+    place(stack, endpoint, "third", ComputeRequirements(cpu_cores=4, memory_mb=1024))

@@ -22,6 +22,7 @@ from constructs import Construct
 from sagemaker_serving_cdk.endpoint_config import EndpointConfig, IEndpointConfig
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import name_in_stack
+from sagemaker_serving_cdk.rules.components import ComputeDemand
 from sagemaker_serving_cdk.rules.deployment import (
     Target,
     alarm_window_problems,
@@ -246,6 +247,9 @@ class Endpoint(Resource):
             arn_format=ArnFormat.SLASH_RESOURCE_NAME,
         )
 
+        self.component_demands: list[ComputeDemand] = []
+        """What the inference components placed on this endpoint so far reserve (each `InferenceComponent`
+        checks that it fits beside them)."""
         self.rollback_alarms: tuple[cloudwatch.Alarm, ...] = ()
         if health_alarms is not None:
             self.rollback_alarms = self._health_alarms(health_alarms)

@@ -26,6 +26,7 @@ from sagemaker_serving_cdk.rules.component_spec import (
     copy_count_problems,
     startup_timeout_problems,
 )
+from sagemaker_serving_cdk.rules.components import ComputeDemand, component_fit_problems
 from sagemaker_serving_cdk.rules.deployment import rollback_alarm_problems
 from sagemaker_serving_cdk.rules.problems import Problem
 
@@ -84,7 +85,9 @@ class InferenceComponent(Resource):
     :param model: the model each copy runs (its role pulls the image and reads the data).
     :param compute: what one copy reserves.
     :param variant_name: the host variant. Default: the host's.
-    :param copy_count: copies at creation (0 is allowed: the component starts scaled to zero). Default: 1.
+    :param copy_count: copies at creation (0 is allowed: the component starts scaled to zero); they must fit,
+        with the copies of the components already on the endpoint, on the host's maximum instances
+        (`rules.components.component_fit_problems`, against the instance-spec table). Default: 1.
     :param startup_health_check_timeout: 60-3600 s. Default: SageMaker's.
     :param model_data_download_timeout: 60-3600 s. Default: SageMaker's.
     :param deployment: a rolling update of the copies (`CapacitySize.copies`/`.percent`). Default: SageMaker's
@@ -127,9 +130,22 @@ class InferenceComponent(Resource):
             auto_rollback=deployment is not None and deployment.auto_rollback,
             has_deployment=deployment is not None,
         )
+        demand = ComputeDemand(
+            name=component_name,
+            cpu_cores=compute.cpu_cores,
+            memory_mb=compute.memory_mb,
+            accelerators=compute.accelerators,
+            min_copies=copy_count,
+        )
+        if host is not None and not problems:
+            # Checked against the components already on the endpoint: the one that no longer fits is named.
+            problems += component_fit_problems(
+                host.instance_type, [*endpoint.component_demands, demand], max_instance_count=host.max_instance_count
+            )
         if problems:
             raise PropsError(self, [str(p) for p in problems])
         assert host is not None and isinstance(config, EndpointConfig)  # noqa: S101 - _host_problems checked it
+        endpoint.component_demands.append(demand)
 
         self.endpoint = endpoint
         self.component_name = component_name
