@@ -75,6 +75,7 @@ data: setup
 	$(PY) $(SCRIPTS)/generate_log_retention.py
 	$(PY) $(SCRIPTS)/generate_framework_images.py
 	$(PY) $(SCRIPTS)/generate_instance_specs.py
+	$(PY) $(SCRIPTS)/generate_inference_ami_versions.py
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

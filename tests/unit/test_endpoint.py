@@ -71,7 +71,7 @@ def test_fails_on_instance_count_steps_for_a_serverless_endpoint(kit):
     config = kit.endpoint_config({"serverless": {"model": "main"}})
     from sagemaker_serving_cdk import Endpoint
     from stacks import adapter
-    with pytest.raises(ValueError, match="a serverless endpoint has no instances; use CapacitySize.percent"):
+    with pytest.raises(ValueError, match="size.type = .INSTANCE_COUNT.: a serverless endpoint has no instances to count; allowed: CAPACITY_PERCENT"):
         Endpoint(kit.stack, "Endpoint", endpoint_name="mlinf-test-ep", endpoint_config=config,
                  health_alarms=adapter.health_alarms(config.settings.alarms, kit.alarm_action),
                  deployment=adapter.deployment(DeploymentSettings(traffic_routing="CANARY", size_type="INSTANCE_COUNT",

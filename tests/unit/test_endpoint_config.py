@@ -137,7 +137,7 @@ def test_fails_on_duplicate_variant_names(kit):
 
 
 def test_fails_on_neither_variants_nor_serverless(kit):
-    with pytest.raises(ValueError, match="give variants or serverless, exactly one"):
+    with pytest.raises(ValueError, match="give variants, serverless or component_host, exactly one"):
         EndpointConfig(kit.stack, "Config")
 
 
