@@ -252,3 +252,12 @@ def test_fails_on_the_component_that_no_longer_fits_beside_the_others(stack):
     assert "components.*.cpu_cores = 18" in str(raised.value) and "2 x ml.m5.2xlarge" in str(raised.value)
     # The failed component was not counted: a smaller one still fits.
     place(stack, endpoint, "third", ComputeRequirements(cpu_cores=4, memory_mb=1024))
+
+
+def test_an_imported_component_grants_invoke_on_its_endpoint(stack):
+    endpoint = Endpoint.from_endpoint_name(stack, "Existing", "Team-Shared")
+    imported = InferenceComponent.from_component_name(stack, "Imported", "team-shared-churn", endpoint=endpoint)
+    assert isinstance(imported, IInferenceComponent) and imported.component_name == "team-shared-churn"
+    imported.grant_invoke(iam.Role(stack, "Client", assumed_by=iam.AccountRootPrincipal()))
+    (statement,) = statements(Template.from_stack(stack))
+    assert "endpoint/team-shared" in str(statement["Resource"])

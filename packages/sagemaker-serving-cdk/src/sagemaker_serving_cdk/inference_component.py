@@ -16,7 +16,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from sagemaker_serving_cdk.endpoint import Endpoint, RollingDeployment
+from sagemaker_serving_cdk.endpoint import Endpoint, IEndpoint, RollingDeployment
 from sagemaker_serving_cdk.endpoint_config import EndpointConfig
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.model import IModel
@@ -70,6 +70,15 @@ class IInferenceComponent(Protocol):
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant: ...
 
 
+class _ImportedInferenceComponent(Resource):
+    def __init__(self, scope: Construct, construct_id: str, *, component_name: str, endpoint: IEndpoint) -> None:
+        super().__init__(scope, construct_id)
+        self.component_name, self.endpoint = component_name, endpoint
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        return self.endpoint.grant_invoke(grantee)
+
+
 class InferenceComponent(Resource):
     """An `AWS::SageMaker::InferenceComponent` (id `Resource`) on an endpoint whose config has a
     `component_host`.
@@ -77,6 +86,9 @@ class InferenceComponent(Resource):
     Each component is its own construct and names only the endpoint, so adding or removing one changes neither
     the other components' logical IDs nor the endpoint config. The endpoint's name comes from its resource
     (GetAtt), so CloudFormation creates the component after the endpoint.
+
+    CloudFormation has no counterpart of the endpoint's RetainAllVariantProperties here: an update of the
+    component sets its copy count back to `copy_count`, and copy-count autoscaling adjusts it from there.
 
     :param endpoint: the endpoint of a config with a `component_host`.
     :param component_name: the physical InferenceComponentName. Required and meant to stay stable: clients
@@ -184,6 +196,13 @@ class InferenceComponent(Resource):
                 actions=["cloudwatch:DescribeAlarms"],
                 resource_arns=[a.alarm_arn for a in self.rollback_alarms],
             )
+
+    @staticmethod
+    def from_component_name(
+        scope: Construct, construct_id: str, component_name: str, *, endpoint: IEndpoint
+    ) -> IInferenceComponent:
+        """A component that exists already, on `endpoint` (e.g. `Endpoint.from_endpoint_name(...)`)."""
+        return _ImportedInferenceComponent(scope, construct_id, component_name=component_name, endpoint=endpoint)
 
     # -------------------------------------------------------------------------------------- scaling
 

@@ -1,8 +1,5 @@
-"""rules.variant_options and rules.naming's prefix rule: routing, AMI versions, SSM access, name prefixes."""
+"""rules.variant_options: routing, AMI versions, SSM access."""
 
-import pytest
-
-from sagemaker_serving_cdk.rules.naming import endpoint_name_prefix_problems
 from sagemaker_serving_cdk.rules.variant_options import (
     INFERENCE_AMI_VERSIONS,
     ssm_access_problems,
@@ -17,7 +14,6 @@ def test_accepts_known_values():
     )
     assert variant_option_problems() == []
     assert ssm_access_problems(True, production=False) == ssm_access_problems(None, production=True) == []
-    assert endpoint_name_prefix_problems("team-staging-") == endpoint_name_prefix_problems("a") == []
 
 
 def test_fails_on_unknown_routing_and_ami_version():
@@ -32,8 +28,3 @@ def test_fails_on_unknown_routing_and_ami_version():
 def test_fails_on_ssm_access_in_production():
     (problem,) = ssm_access_problems(True, production=True, field="serving.endpoints.llm.enable_ssm_access")
     assert problem.field == "serving.endpoints.llm.enable_ssm_access"
-
-
-@pytest.mark.parametrize("prefix", ["", "-", "-team", "team_a-"])
-def test_fails_on_a_prefix_no_endpoint_name_starts_with(prefix):
-    assert [p.field for p in endpoint_name_prefix_problems(prefix)] == ["endpoint_name_prefix"]

@@ -17,6 +17,11 @@ def endpoint_name(name_prefix: str, endpoint: str) -> str:
     return f"{name_prefix}-{endpoint}"
 
 
+def inference_component_name(name_prefix: str, endpoint: str, component: str) -> str:
+    """The stable physical name of an endpoint's inference component: `<name_prefix>-<endpoint>-<component>`."""
+    return f"{endpoint_name(name_prefix, endpoint)}-{component}"
+
+
 def endpoint_name_problem(name: str) -> str | None:
     """Why SageMaker would reject `name` as an endpoint name, or None when it is valid."""
     if len(name) > MAX_ENDPOINT_NAME_LENGTH:
