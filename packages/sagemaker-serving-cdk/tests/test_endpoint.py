@@ -150,3 +150,13 @@ def test_fails_on_a_rolling_update_counted_in_copies(stack, bucket):
             endpoint_config=config(stack, bucket),
             deployment=RollingDeployment(maximum_batch_size=CapacitySize.copies(1), auto_rollback=False),
         )
+
+
+def test_fails_on_a_blue_green_wait_beyond_an_hour(stack, bucket):
+    with pytest.raises(PropsError, match=r"deployment.wait_interval = 7200: out of range; allowed: 0-3600 seconds"):
+        Endpoint(
+            stack,
+            "Endpoint",
+            endpoint_config=config(stack, bucket),
+            deployment=BlueGreenDeployment(wait_interval=Duration.hours(2), auto_rollback=False),
+        )

@@ -28,6 +28,7 @@ from sagemaker_serving_cdk.rules.deployment import (
     alarm_window_problems,
     rollback_alarm_problems,
     rolling_update_problems,
+    timing_problems,
     traffic_routing_problems,
 )
 from sagemaker_serving_cdk.rules.naming import endpoint_name_problem
@@ -417,6 +418,12 @@ class Endpoint(Resource):
                 serverless=serverless,
                 field="deployment.traffic_routing",
                 size_field="deployment.traffic_routing.size",
+            )
+            timeout = deployment.maximum_execution_timeout
+            found += timing_problems(
+                _seconds(deployment.wait_interval),
+                None if timeout is None else _seconds(timeout),
+                _seconds(deployment.termination_wait),
             )
         if deployment is not None:
             alarms = 0 if health_alarms is None else 2

@@ -7,6 +7,7 @@ from sagemaker_serving_cdk.rules.deployment import (
     capacity_size_problems,
     rollback_alarm_problems,
     rolling_update_problems,
+    timing_problems,
     traffic_routing_problems,
 )
 
@@ -92,3 +93,16 @@ def test_fails_on_more_datapoints_than_periods():
 @pytest.mark.parametrize("count", [0, 11])
 def test_fails_on_auto_rollback_without_1_to_10_alarms(count):
     assert fields(rollback_alarm_problems(count, auto_rollback=True)) == [("rollback_alarms", count)]
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        ((-1,), [("deployment.wait_interval", -1)]),
+        ((0, None, 3601), [("deployment.termination_wait", 3601)]),
+        ((0, 599), [("deployment.maximum_execution_timeout", 599)]),
+    ],
+)
+def test_fails_on_waits_and_timeouts_out_of_range(args, expected):
+    assert fields(timing_problems(*args)) == expected
+    assert timing_problems(3600, 28800, 0) == []

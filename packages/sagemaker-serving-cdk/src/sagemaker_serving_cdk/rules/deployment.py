@@ -130,9 +130,24 @@ def rolling_update_problems(
         problems += capacity_size_problems(
             rollback_type, rollback_value, field=f"{field}.rollback_maximum_batch_size", target=target
         )
+    problems += timing_problems(wait_seconds, maximum_execution_timeout_seconds, field=field)
+    return problems
+
+
+def timing_problems(
+    wait_seconds: int,
+    maximum_execution_timeout_seconds: int | None = None,
+    termination_wait_seconds: int | None = None,
+    *,
+    field: str = "deployment",
+) -> list[Problem]:
+    """The waits of any update policy: between steps and (blue/green) before the old fleet goes, and the
+    overall timeout."""
+    problems = []
     low, high = WAIT_INTERVAL_SECONDS
-    if not low <= wait_seconds <= high:
-        problems.append(Problem(f"{field}.wait_interval", wait_seconds, f"{low}-{high} seconds", "out of range"))
+    for name, seconds in (("wait_interval", wait_seconds), ("termination_wait", termination_wait_seconds)):
+        if seconds is not None and not low <= seconds <= high:
+            problems.append(Problem(f"{field}.{name}", seconds, f"{low}-{high} seconds", "out of range"))
     timeout = maximum_execution_timeout_seconds
     low, high = MAXIMUM_EXECUTION_TIMEOUT_SECONDS
     if timeout is not None and not low <= timeout <= high:
