@@ -142,21 +142,20 @@ def test_rolling_update_replaces_instances_in_batches_and_rolls_back(stack, buck
     assert len(deployment["AutoRollbackConfiguration"]["Alarms"]) == 2
 
 
-def test_fails_on_a_rolling_update_counted_in_copies(stack, bucket):
-    with pytest.raises(PropsError, match=r"deployment.maximum_batch_size.type = 'COPY_COUNT'"):
-        Endpoint(
-            stack,
-            "Endpoint",
-            endpoint_config=config(stack, bucket),
-            deployment=RollingDeployment(maximum_batch_size=CapacitySize.copies(1), auto_rollback=False),
-        )
-
-
-def test_fails_on_a_blue_green_wait_beyond_an_hour(stack, bucket):
-    with pytest.raises(PropsError, match=r"deployment.wait_interval = 7200: out of range; allowed: 0-3600 seconds"):
-        Endpoint(
-            stack,
-            "Endpoint",
-            endpoint_config=config(stack, bucket),
-            deployment=BlueGreenDeployment(wait_interval=Duration.hours(2), auto_rollback=False),
-        )
+@pytest.mark.parametrize(
+    "deployment, expected",
+    [
+        (
+            RollingDeployment(maximum_batch_size=CapacitySize.copies(1), auto_rollback=False),
+            r"deployment.maximum_batch_size.type = 'COPY_COUNT'",
+        ),
+        (
+            BlueGreenDeployment(wait_interval=Duration.hours(2), auto_rollback=False),
+            r"deployment.wait_interval = 7200: out of range; allowed: 0-3600 seconds",
+        ),
+    ],
+    ids=["rolling-update-counted-in-copies", "blue-green-wait-beyond-an-hour"],
+)
+def test_fails_on_a_deployment_sagemaker_rejects(stack, bucket, deployment, expected):
+    with pytest.raises(PropsError, match=expected):
+        Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket), deployment=deployment)
