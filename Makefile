@@ -40,7 +40,8 @@ BINARY_ONLY = --only-binary :all: $(addprefix --no-binary ,$(SOURCE_BUILDS))
 ## The construct library (packages/), installed editable: the app is its first consumer. Building it fetches
 ## its build backend (setuptools) unhashed, as SOURCE_BUILDS do; it installs no dependency of its own (--no-deps).
 LIBRARY := packages/sagemaker-serving-cdk
-## requirements-data.lock: sources the library's generated tables are checked against (sagemaker-core's image JSON),
+## requirements-data.lock: sources the library's generated tables are checked against (sagemaker-core's image JSON,
+## Libcloud's EC2 price-list rows),
 ## hashed but compiled and installed without their dependencies, which nothing imports; into $(DATA_SOURCES), out of
 ## site-packages, so that `pip check` still vouches for everything importable.
 DATA_SOURCES := $(VENV)/data-sources
@@ -66,12 +67,14 @@ lock: $(VENV)/.installed
 	$(UV_COMPILE) --no-deps requirements-data.txt -o requirements-data.lock
 
 ## Regenerate the library's data tables (_data/) from their installed sources: botocore (instance types),
-## aws-cdk-lib (log retention) and sagemaker-core (framework image registries). The drift tests say when.
+## aws-cdk-lib (log retention), sagemaker-core (framework image registries) and apache-libcloud (instance specs from
+## AWS's EC2 price list). The drift tests say when.
 SCRIPTS := $(LIBRARY)/scripts
 data: setup
 	$(PY) $(SCRIPTS)/generate_instance_types.py
 	$(PY) $(SCRIPTS)/generate_log_retention.py
 	$(PY) $(SCRIPTS)/generate_framework_images.py
+	$(PY) $(SCRIPTS)/generate_instance_specs.py
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

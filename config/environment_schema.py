@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
@@ -11,12 +11,11 @@ from config.batch import BatchConfig
 from config.data import DataConfig
 from config.monitoring import MonitoringConfig, problems_with_serving
 from config.serving import ServingConfig, component_name_problem, inference_component_name
-from config.regions import AWS_REGIONS, priced_region
+from config.regions import aws_region, priced_region
 from sagemaker_serving_cdk.rules.naming import endpoint_name, endpoint_name_problem
 
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
-# A Literal of a runtime tuple: pydantic reads it, static type checkers cannot (hence the ignore).
-Region = Literal[AWS_REGIONS]  # type: ignore[valid-type]
+Region = Annotated[str, AfterValidator(aws_region)]
 PricedRegion = Annotated[str, AfterValidator(priced_region)]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 

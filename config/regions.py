@@ -9,13 +9,14 @@ import json
 
 from paths import PROJECT_ROOT
 
-AWS_REGIONS = (
-    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-    "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-    "ap-southeast-4", "ca-central-1", "eu-central-1", "eu-central-2", "eu-north-1",
-    "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1",
-    "me-central-1", "me-south-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
-)
+
+def aws_regions() -> tuple[str, ...]:
+    """AWS's commercial regions that offer SageMaker, from botocore's endpoint data (imported only when asked:
+    synth checks priced regions first, and every priced region is one of these)."""
+    import botocore.session
+
+    return tuple(sorted(botocore.session.get_session().get_available_regions("sagemaker")))
+
 
 PRICES_FILE = PROJECT_ROOT / "tools" / "prices.json"
 PRICED_REGIONS = tuple(sorted(json.loads(PRICES_FILE.read_text(encoding="utf-8"))["regions"]))
@@ -24,9 +25,16 @@ PRICED_REGIONS = tuple(sorted(json.loads(PRICES_FILE.read_text(encoding="utf-8")
 def priced_region(value: str) -> str:
     """An environment's region: an AWS region with prices in tools/prices.json."""
     if value not in PRICED_REGIONS:
-        known = "an AWS region, but" if value in AWS_REGIONS else "not an AWS region; and"
+        known = "an AWS region, but" if value in aws_regions() else "not an AWS region; and"
         raise ValueError(
             f"{known} environments may only use regions with prices in tools/prices.json "
             f"({', '.join(PRICED_REGIONS)}) so that `make cost` can estimate them; add the region's prices there first"
         )
+    return value
+
+
+def aws_region(value: str) -> str:
+    """A pipeline's region: any AWS region SageMaker is in (the pipeline itself is not priced)."""
+    if value not in PRICED_REGIONS and value not in aws_regions():
+        raise ValueError(f"not an AWS region with SageMaker (botocore's endpoint data): {', '.join(aws_regions())}")
     return value

@@ -25,6 +25,7 @@ from config.serving import (
 )
 from inference_code.framework import REGISTRY_PACKAGE_FRAMEWORK
 from sagemaker_serving_cdk.rules.images import framework_image
+from sagemaker_serving_cdk.rules.logs import retention_member
 from sagemaker_serving_cdk import (
     AlarmLevels, AsyncInference, Retry, ScheduleOptions, TransformOptions, BlueGreenDeployment, CapacitySize, ContainerImage, DataCapture, Endpoint,
     EndpointAlarmThresholds, EndpointConfig, HealthAlarms, InstanceVariant, Model, ModelData, NoTraffic,
@@ -307,20 +308,6 @@ def _retry(settings: RetrySettings) -> Retry:
                  backoff_rate=settings.backoff_rate, max_delay=_duration(settings.max_delay_seconds))
 
 
-_RETENTION = {
-    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS, 120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS, 1096: logs.RetentionDays.THREE_YEARS, 1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS, 2557: logs.RetentionDays.SEVEN_YEARS, 2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS, 3653: logs.RetentionDays.TEN_YEARS,
-}
-
-
 def retention(days: int) -> logs.RetentionDays:
-    """A CloudWatch Logs retention from a number of days (config's batch.log_retention_days)."""
-    if days not in _RETENTION:
-        raise ValueError(f"log retention {days} days is not a CloudWatch Logs retention; allowed: {sorted(_RETENTION)}")
-    return _RETENTION[days]
+    """A CloudWatch Logs retention from a number of days (config's batch.log_retention_days, validated there)."""
+    return getattr(logs.RetentionDays, retention_member(days))

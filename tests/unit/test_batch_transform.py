@@ -302,5 +302,5 @@ def test_primary_resource_is_the_state_machine(bare_stack):
 
 
 def test_fails_on_a_log_retention_cloudwatch_does_not_offer(bare_stack):
-    with pytest.raises(ValueError, match=r"log retention 42 days is not a CloudWatch Logs retention; allowed: \[1, 3"):
+    with pytest.raises(ValueError, match=r"log_retention_days = 42: not a CloudWatch Logs retention period; allowed: 1, 3, 5"):
         build(bare_stack, log_retention_days=42)

@@ -12,10 +12,10 @@ import pytest
 
 from config import ENVIRONMENTS, ConfigError, load_environments
 
-from config.regions import AWS_REGIONS, PRICED_REGIONS
+from config.regions import PRICED_REGIONS, aws_regions
 
 ROOT = Path(__file__).resolve().parents[2]
-UNPRICED = next(region for region in AWS_REGIONS if region not in PRICED_REGIONS)
+UNPRICED = next(region for region in aws_regions() if region not in PRICED_REGIONS)
 
 
 def mutated(name: str, path: str, value) -> list[dict]:

@@ -1,4 +1,4 @@
-"""EndpointAlarms per endpoint kind, vCPU normalisation, and the alarms of every real environment."""
+"""EndpointAlarms per endpoint kind, and the alarms of every real environment."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from aws_cdk.assertions import Template
 
 from config.monitoring import EndpointAlarmThresholds
 from sagemaker_serving_cdk import Endpoint, HealthAlarms
-from sagemaker_serving_cdk.alarms import EndpointAlarms, vcpu_count
+from sagemaker_serving_cdk.alarms import EndpointAlarms
 from stacks import adapter
 from tests.unit.serving_kit import make_kit, one_variant
 
@@ -31,19 +31,6 @@ def alarm_named(template: Template, name: str) -> dict:
              if r["Properties"]["AlarmName"] == name]
     assert len(found) == 1, name
     return found[0]
-
-
-@pytest.mark.parametrize("instance_type, vcpus", [
-    ("ml.m5.large", 2), ("ml.m5.xlarge", 4), ("ml.c5.9xlarge", 36), ("ml.g5.48xlarge", 192), ("ml.t2.medium", 2),
-    ("ml.c7g.medium", 1), ("ml.p3.2xlarge", 8), ("ml.c4.8xlarge", 36), ("ml.inf2.xlarge", 4),
-])
-def test_vcpu_count(instance_type, vcpus):
-    assert vcpu_count(instance_type) == vcpus
-
-
-def test_fails_on_an_instance_size_without_a_known_vcpu_count():
-    with pytest.raises(ValueError, match=r"cannot tell the vCPUs of 'ml.m5.metal'; expected ml.<family>.<medium"):
-        vcpu_count("ml.m5.metal")
 
 
 def test_real_time_variant_gets_every_instance_and_invocation_alarm(bare_stack):

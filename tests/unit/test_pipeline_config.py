@@ -43,7 +43,7 @@ def test_accepts_branch_names(branch):
 
 @pytest.mark.parametrize("field, value, expected", [
     ("account", "4444", "pipeline: account = '4444': String should match pattern"),
-    ("region", "mars-1", "pipeline: region = 'mars-1': Input should be 'af-south-1'"),
+    ("region", "mars-1", "pipeline: region = 'mars-1': not an AWS region with SageMaker (botocore's endpoint data): af-south-1"),
     ("connection_arn", "arn:aws:s3:::bucket",
      "pipeline: connection_arn = 'arn:aws:s3:::bucket': must be a CodeStar/CodeConnections connection ARN"),
     ("connection_arn", GOOD_ARN.replace("connection/", "host/"), "must be a CodeStar/CodeConnections connection ARN"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -12,32 +11,12 @@ from constructs import Construct
 from sagemaker_serving_cdk.endpoint import Endpoint
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import path_in_stage
+from sagemaker_serving_cdk.rules.instances import vcpu_count
 from sagemaker_serving_cdk.severity_alarms import AlarmLevels, Metric, SeverityAlarms
 
 NOT_BREACHING = cloudwatch.TreatMissingData.NOT_BREACHING
 BREACHING = cloudwatch.TreatMissingData.BREACHING
 MICROSECONDS_PER_MS = 1000
-
-# Sizes whose vCPU count does not follow large=2, xlarge=4, Nxlarge=4N.
-_VCPU_EXCEPTIONS = {"ml.c4.8xlarge": 36}
-
-
-def vcpu_count(instance_type: str) -> int:
-    """vCPUs of a SageMaker instance type, from its size: medium 1 (2 for burstable t*), large 2, xlarge 4,
-    Nxlarge 4N. CPUUtilization sums the vCPUs' percentages, so alarms divide by this."""
-    if instance_type in _VCPU_EXCEPTIONS:
-        return _VCPU_EXCEPTIONS[instance_type]
-    match = re.fullmatch(r"ml\.(?P<family>[a-z0-9-]+)\.(?P<size>medium|large|(?P<n>\d*)xlarge)", instance_type)
-    if not match:
-        raise ValueError(
-            f"cannot tell the vCPUs of {instance_type!r}; expected ml.<family>.<medium|large|xlarge|Nxlarge>"
-        )
-    size = match.group("size")
-    if size == "medium":
-        return 2 if match.group("family").startswith("t") else 1
-    if size == "large":
-        return 2
-    return 4 * int(match.group("n") or 1)
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,17 @@
   volume `KmsKeyId` when any variant uses one, and CreateTransformJob a `VolumeKmsKeyId` ("You can't request a
   KmsKeyId when using an instance type with local storage", API references).
 - Application Auto Scaling rejects burstable `ml.t*` variants (ARCHITECTURE 6.12).
+- vCPUs, memory and GPUs per type: generated from AWS's EC2 price-list attributes as Apache Libcloud ships them
+  (`_data/instance_specs.py`); a type the source has no row for has no spec, and rules say so instead of guessing.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal, cast
 
+from sagemaker_serving_cdk._data.instance_specs import INSTANCE_SPECS
 from sagemaker_serving_cdk._data.instance_types import REAL_TIME_INSTANCE_TYPES, TRANSFORM_INSTANCE_TYPES
 from sagemaker_serving_cdk.rules.problems import Problem
 
@@ -76,6 +80,35 @@ def instance_type_problems(value: str, use: Use = "real-time", *, field: str = "
         allowed = f"ml.<family>.<size> with family one of {', '.join(families)}"
         message = f"not a SageMaker instance type for {use} ({_API[use]})"
     return [Problem(field, value, allowed, message)]
+
+
+@dataclass(frozen=True)
+class InstanceSpec:
+    """What one instance of a type offers. `gpus` is None for ML ASICs (Inferentia, Trainium, Gaudi), whose
+    device count the source does not give; `instance_storage` is the price list's view (see has_instance_storage)."""
+
+    vcpus: int
+    memory_mib: int
+    gpus: int | None
+    instance_storage: bool
+
+
+def instance_spec(instance_type: str) -> InstanceSpec | None:
+    """The type's vCPUs, memory and GPUs; None when the source has no row for it (e.g. types newer than it)."""
+    # Generated rows: their keys are InstanceSpec's fields (mypy sees the mixed values as object).
+    row = cast("dict[str, Any] | None", INSTANCE_SPECS.get(instance_type))
+    return None if row is None else InstanceSpec(**row)
+
+
+def vcpu_count(instance_type: str) -> int:
+    """vCPUs of a SageMaker instance type. Raises ValueError, naming the source, for a type it does not list."""
+    spec = instance_spec(instance_type)
+    if spec is None:
+        raise ValueError(
+            f"no vCPU count for {instance_type!r}: the instance-spec table (_data/instance_specs.py, from AWS's EC2 "
+            "price list) has no row for it; pick a listed type or regenerate the table when its source lists it"
+        )
+    return spec.vcpus
 
 
 def has_instance_storage(instance_type: str) -> bool:
