@@ -99,12 +99,18 @@ class Clock:
         self.now += seconds
 
 
-def test_a_component_at_zero_copies_is_woken_and_asked_again():
+def cold_start():
+    """The first component probe, at zero copies: the described copies and the failing first request are queued."""
     config = HOSTING[0]
     probe = component_probes(config)[0]
-    stubbed, clock = Stubbed(config.region), Clock()
+    stubbed = Stubbed(config.region)
     describe(stubbed, probe.component, copies=0)
     invoke(stubbed, probe, error="ValidationError")
+    return probe, stubbed, Clock()
+
+
+def test_a_component_at_zero_copies_is_woken_and_asked_again():
+    probe, stubbed, clock = cold_start()
     describe(stubbed, probe.component, copies=0, status="Updating")
     describe(stubbed, probe.component, copies=1)
     invoke(stubbed, probe)
@@ -116,11 +122,7 @@ def test_a_component_at_zero_copies_is_woken_and_asked_again():
 
 
 def test_fails_when_a_component_at_zero_copies_does_not_wake_in_time():
-    config = HOSTING[0]
-    probe = component_probes(config)[0]
-    stubbed, clock = Stubbed(config.region), Clock()
-    describe(stubbed, probe.component, copies=0)
-    invoke(stubbed, probe, error="ValidationError")
+    probe, stubbed, clock = cold_start()
     for _ in range(3):  # at 0, 15 and 30 s; the deadline is 30 s
         describe(stubbed, probe.component, copies=0)
     result = smoke_test.invoke_component(stubbed.client("sagemaker-runtime"), stubbed.client("sagemaker"), probe,
