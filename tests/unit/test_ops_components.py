@@ -265,6 +265,18 @@ def test_traffic_copies_fails_on_a_negative_count():
         traffic.run_copies(copies_args(-1), FakeAws())
 
 
+def test_traffic_show_lists_a_hosts_components_and_their_copies(capsys):
+    aws = FakeAws()
+    expect_describe(aws, endpoint(EndpointStatus="InService", ProductionVariants=[{
+        "VariantName": "AllTraffic", "CurrentWeight": 1.0, "CurrentInstanceCount": 1, "DesiredInstanceCount": 1}]))
+    expect_list(aws, COMPONENT)
+    expect_component(aws, current=0, desired=1, status="Updating")
+    assert traffic.run_show(argparse.Namespace(endpoint=ENDPOINT), aws) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith(COMPONENT))
+    assert row.split()[1:4] == ["Updating", "0", "1"]
+    aws.verify()
+
+
 def test_traffic_copies_parses_from_the_command_line():
     from tools.ops.__main__ import build_parser
     args = build_parser().parse_args(["traffic", "copies", "shared", "--component", "candidate", "--copies", "0"])

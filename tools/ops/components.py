@@ -13,6 +13,7 @@ from typing import Callable, Optional
 import botocore.exceptions
 
 from tools.ops.aws import OpsError
+from tools.ops.tables import render
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,15 @@ def hosts_components(endpoint_config: dict) -> bool:
     """An endpoint config whose instance variant names no model hosts inference components (its models are theirs)."""
     variants = endpoint_config.get("ProductionVariants", [])
     return bool(variants) and all("ModelName" not in v and "ServerlessConfig" not in v for v in variants)
+
+
+def components_table(sagemaker, endpoint: str) -> str:
+    """The endpoint's components with their status, running and desired copies and failure reason."""
+    components = list_components(sagemaker, endpoint)
+    if not components:
+        return "components: none (a component host without components serves nothing)"
+    return render(("component", "status", "copies", "desired", "failure"),
+                  [(c.name, c.status, c.current_copies, c.desired_copies, c.failure) for c in components])
 
 
 def describe_component(sagemaker, name: str) -> Component:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from tools.ops.aws import Aws
-from tools.ops.components import hosts_components, list_components
+from tools.ops.components import components_table, hosts_components
 from tools.ops.endpoints import describe, endpoint_config, variants
 from tools.ops.tables import render, share
 
@@ -48,10 +48,7 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
                   + (f", started {started:%Y-%m-%d %H:%M:%S %Z}" if started else ""))
             print(variant_table(variants(description, pending=True)))
         if hosts_components(endpoint_config(sagemaker, description)):
-            components = list_components(sagemaker, name)
-            print(render(("component", "status", "copies", "desired", "failure"),
-                         [(c.name, c.status, c.current_copies, c.desired_copies, c.failure) for c in components])
-                  if components else "components: none (a component host without components serves nothing)")
+            print(components_table(sagemaker, name))
         endpoint_alarms = alarms.get(name, [])
         if endpoint_alarms:
             print(render(("alarm", "state", "metric", "since"), endpoint_alarms))

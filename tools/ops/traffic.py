@@ -10,8 +10,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Optional, Sequence
 
 from tools.ops.aws import Aws, OpsError
-from tools.ops.components import copy_count_bounds, describe_component, set_copies, wait_for_copies
-from tools.ops.endpoints import describe, variants, wait_in_service
+from tools.ops.components import (components_table, copy_count_bounds, describe_component, hosts_components, set_copies,
+                                  wait_for_copies)
+from tools.ops.endpoints import describe, endpoint_config, variants, wait_in_service
 from tools.ops.tables import render, share
 
 ROLLED_BACK_EXIT_CODE = 3
@@ -126,7 +127,11 @@ def breach(check: HealthCheck, *, max_5xx: float) -> Optional[str]:
 
 
 def run_show(args: argparse.Namespace, aws: Aws) -> int:
-    print(weights_table(describe(aws.client("sagemaker"), args.endpoint)))
+    sagemaker = aws.client("sagemaker")
+    description = describe(sagemaker, args.endpoint)
+    print(weights_table(description))
+    if hosts_components(endpoint_config(sagemaker, description)):
+        print(components_table(sagemaker, args.endpoint))
     return 0
 
 
