@@ -83,10 +83,11 @@ class EnvironmentConfig(Section):
         }
 
     @model_validator(mode="after")
-    def _prod_keeps_its_data(self) -> "EnvironmentConfig":
-        if self.name == "prod" and not (self.retain_data and self.termination_protection):
+    def _production_keeps_its_data(self) -> "EnvironmentConfig":
+        # Keyed on the stated `production` flag, so a production environment by any name keeps its data.
+        if self.production and not (self.retain_data and self.termination_protection):
             raise ValueError(
-                "prod must set retain_data=True and termination_protection=True "
+                "a production environment (production=True) must set retain_data=True and termination_protection=True "
                 f"(got retain_data={self.retain_data}, termination_protection={self.termination_protection})"
             )
         return self
