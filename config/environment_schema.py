@@ -10,7 +10,7 @@ from config.base import Section
 from config.batch import BatchConfig
 from config.data import DataConfig
 from config.monitoring import MonitoringConfig, problems_with_serving
-from config.serving import ServingConfig
+from config.serving import ServingConfig, component_name_problem, inference_component_name
 from config.regions import aws_region, priced_region
 from sagemaker_serving_cdk.rules.naming import endpoint_name, endpoint_name_problem
 
@@ -47,6 +47,10 @@ class EnvironmentConfig(Section):
     termination_protection: bool
     """CloudFormation termination protection on the stateful stacks."""
 
+    production: bool
+    """True: this environment serves production traffic. Stated, never inferred from the name; rules that protect
+    production (no SSM sessions on endpoint instances) key on it."""
+
     data: DataConfig = DataConfig()
     serving: ServingConfig = ServingConfig()
     """Models and endpoints. Default: one model and no endpoints."""
@@ -58,6 +62,10 @@ class EnvironmentConfig(Section):
     @property
     def stage_id(self) -> str:
         return self.name.capitalize()
+
+    def inference_component_name(self, endpoint: str, component: str) -> str:
+        """The stable physical name of a component of serving.endpoints.<endpoint>.components (config.serving)."""
+        return inference_component_name(self.name_prefix, endpoint, component)
 
     def endpoint_name(self, endpoint: str) -> str:
         """The stable physical name of the endpoint `endpoint` (a key of serving.endpoints): clients, the smoke
@@ -75,10 +83,11 @@ class EnvironmentConfig(Section):
         }
 
     @model_validator(mode="after")
-    def _prod_keeps_its_data(self) -> "EnvironmentConfig":
-        if self.name == "prod" and not (self.retain_data and self.termination_protection):
+    def _production_keeps_its_data(self) -> "EnvironmentConfig":
+        # Keyed on the stated `production` flag, so a production environment by any name keeps its data.
+        if self.production and not (self.retain_data and self.termination_protection):
             raise ValueError(
-                "prod must set retain_data=True and termination_protection=True "
+                "a production environment (production=True) must set retain_data=True and termination_protection=True "
                 f"(got retain_data={self.retain_data}, termination_protection={self.termination_protection})"
             )
         return self
@@ -89,8 +98,29 @@ class EnvironmentConfig(Section):
         problems = [f"serving.endpoints.{name}: the endpoint name {problem}"
                     for name in self.serving.endpoints
                     if (problem := endpoint_name_problem(endpoint_name(self.name_prefix, name)))]
+        problems += [f"serving.endpoints.{name}.components.{component}: the inference component name {problem}"
+                     for name, endpoint in self.serving.endpoints.items() for component in endpoint.components
+                     if (problem := component_name_problem(self.inference_component_name(name, component)))]
         if problems:
             raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _no_ssm_sessions_in_production(self) -> "EnvironmentConfig":
+        # An SSM session is a shell on the instances that serve production traffic and hold its data.
+        if not self.production:
+            return self
+        fields = []
+        for name, endpoint in self.serving.endpoints.items():
+            fields += [f"serving.endpoints.{name}.variants.{index}.enable_ssm_access"
+                       for index, variant in enumerate(endpoint.variants) if variant.enable_ssm_access]
+            if endpoint.shadow_variant is not None and endpoint.shadow_variant.enable_ssm_access:
+                fields.append(f"serving.endpoints.{name}.shadow_variant.enable_ssm_access")
+            if endpoint.component_host is not None and endpoint.component_host.enable_ssm_access:
+                fields.append(f"serving.endpoints.{name}.component_host.enable_ssm_access")
+        if fields:
+            raise ValueError(f"{', '.join(fields)} = True: SSM access to endpoint instances is refused where "
+                             "production is True; allowed: False (debug in a non-production environment)")
         return self
 
     @model_validator(mode="after")

@@ -8,6 +8,11 @@ Priced (list prices and usage assumptions from tools/prices.json, printed with t
 - instance variants (incl. shadow and async variants): instance-hours at the autoscaling minimum and maximum
   (no autoscaling: the initial count in both columns); an async variant that scales to zero is assumed busy
   for a stated number of hours at one instance;
+- component hosts (endpoints whose variant names no model: inference components share its instances): the
+  instances at managed instance scaling's minimum and maximum (without it, the initial count), one line shared by
+  its components; a host that can reach zero instances (minimum 0 and every component's copy-count minimum 0) is
+  assumed busy for a stated number of hours at one instance, and with a component that keeps a copy the floor is
+  one instance;
 - serverless variants: an assumed number of requests, duration and payload a month;
 - batch transform: runs a month from each state machine's schedule (or an assumption) x assumed hours per run;
 - S3 Standard storage per bucket (assumed GBs), KMS keys, CloudWatch alarm metrics and dashboards.
@@ -198,6 +203,10 @@ def _endpoint_items(stack: StackTemplate, prices: Prices) -> list[LineItem]:
             if "ServerlessConfig" in variant:
                 items.append(_serverless_item(stack, prices, key, f"{name} {variant_name}", variant["ServerlessConfig"]))
                 continue
+            if "ModelName" not in variant:
+                items.append(_component_host_item(stack, prices, key, f"{name} {variant_name}", variant,
+                                                  _components_of(stack, endpoint_id, endpoint)))
+                continue
             instance_type = variant["InstanceType"]
             price = prices.price(stack.region, "instance_hour", instance_type)
             low, high = scaling.get((endpoint_id, variant_name), (variant["InitialInstanceCount"],) * 2)
@@ -218,6 +227,50 @@ def _endpoint_items(stack: StackTemplate, prices: Prices) -> list[LineItem]:
                 monthly_max=high * hours * price,
             ))
     return items
+
+
+def _component_host_item(stack: StackTemplate, prices: Prices, key: str, name: str, variant: dict,
+                         components: dict[str, int]) -> LineItem:
+    """The host's instances, shared by its components (name -> copy-count minimum)."""
+    hours = prices.assumptions["hours_per_month"]
+    instance_type = variant["InstanceType"]
+    price = prices.price(stack.region, "instance_hour", instance_type)
+    scaling = variant.get("ManagedInstanceScaling") or {}
+    if scaling.get("Status", "ENABLED") == "ENABLED" and "MaxInstanceCount" in scaling:
+        low, high = int(scaling.get("MinInstanceCount", 1)), int(scaling["MaxInstanceCount"])
+    else:
+        low = high = int(variant["InitialInstanceCount"])
+    shared = f"component host: {', '.join(sorted(components)) or 'no components'}"
+    if low == 0 and components and not any(components.values()):
+        busy = prices.assumptions["component_host_busy_hours_per_month_when_scaled_to_zero"]
+        return LineItem(key, f"{name} ({shared})", f"0 (busy {busy:g} h on 1) to {high} x {instance_type} x {hours} h",
+                        busy * price, high * hours * price)
+    low = max(low, 1)  # a component that keeps a copy keeps an instance
+    count = str(low) if low == high else f"{low}-{high}"
+    return LineItem(key, f"{name} ({shared})", f"{count} x {instance_type} x {hours} h", low * hours * price,
+                    high * hours * price)
+
+
+def _components_of(stack: StackTemplate, endpoint_id: str, endpoint: dict) -> dict[str, int]:
+    """The inference components an endpoint hosts (by InferenceComponentName, else label) and the copies each keeps
+    at least: its copy-count scalable target's minimum, else its CopyCount."""
+    fixed_name = endpoint["Properties"].get("EndpointName")
+    minimums = {flatten(t["Properties"]["ResourceId"]).removeprefix("inference-component/"): int(t["Properties"]["MinCapacity"])
+                for t in stack.of_type("AWS::ApplicationAutoScaling::ScalableTarget").values()
+                if t["Properties"].get("ScalableDimension") == "sagemaker:inference-component:DesiredCopyCount"}
+    found = {}
+    for component_id, component in stack.of_type("AWS::SageMaker::InferenceComponent").items():
+        properties = component["Properties"]
+        host = properties.get("EndpointName")
+        if referenced_id(host) != endpoint_id and not (isinstance(host, str) and host == fixed_name):
+            continue
+        name = properties.get("InferenceComponentName")
+        label = name if isinstance(name, str) else stack.label(component_id)
+        # A target names the component by its fixed name, or by a reference to the component resource.
+        copies = next((low for target, low in minimums.items()
+                       if target in (name, f"${{{component_id}}}") or target.startswith(f"${{{component_id}.")), None)
+        found[label] = copies if copies is not None else int(properties.get("RuntimeConfig", {}).get("CopyCount", 1))
+    return found
 
 
 def _scalable_targets(stack: StackTemplate) -> dict[tuple[str, str], tuple[int, int]]:
@@ -467,7 +520,8 @@ def render(stages: dict[str, StageEstimate], prices: Prices, changes: Optional[l
         f"Monthly cost estimate (USD, on-demand list prices recorded {prices.table.get('recorded')} in tools/prices.json)",
         f"Assumptions: {a['hours_per_month']} h/month; serverless {a['serverless_requests_per_month']:,} requests x "
         f"{a['serverless_mean_duration_ms']} ms, {a['serverless_payload_kb_in_and_out']} KB in+out each; async variants "
-        f"that scale to zero busy {a['async_busy_hours_per_month_when_scaled_to_zero']} h on 1 instance; batch "
+        f"that scale to zero busy {a['async_busy_hours_per_month_when_scaled_to_zero']} h on 1 instance, component hosts "
+        f"that reach zero instances {a['component_host_busy_hours_per_month_when_scaled_to_zero']} h; batch "
         f"{a['batch_hours_per_run']:g} h per run ({a['batch_runs_per_month_without_schedule']} runs a month without an enabled schedule); "
         f"S3 GB per bucket {a['s3_gb_by_bucket']}. 'at min'/'at max': autoscaling minimum/maximum all month.",
         "",

@@ -13,7 +13,14 @@ endpoint's own, else its model's). Per kind:
 - multi-model: InvokeEndpoint with TargetModel (the request's target_model);
 - async: the request is uploaded to the input bucket under async/<endpoint>/input/, InvokeEndpointAsync,
   then the output or failure object is awaited in the output bucket (at most --async-timeout seconds).
-  The input bucket's name is the Data stack's InputBucketName output.
+  The input bucket's name is the Data stack's InputBucketName output;
+- inference components: every component of a component host, InvokeEndpoint with InferenceComponentName (its
+  stable name `<name_prefix>-<endpoint>-<component>`) and its `smoke_request` (its own, else its model's). A
+  component at zero copies (it scales to zero) is woken, not skipped: a deploy that is never invoked proves
+  nothing about the new model, and the wake-up path (the NoCapacityInvocationFailures alarm and step policy) is
+  part of what was deployed. The first request fails while no copy runs (AWS's scale-to-zero guide); the test
+  waits for a copy (at most --cold-timeout seconds), then sends the request again. Waking it costs a copy (and an
+  instance) until the component scales in again.
 
 --role-arn assumes that role first: the pipeline uses the stage's SmokeTestAccess role, which allows
 exactly these calls. Only the stage's own region is called (the Billing stack, in us-east-1, has no endpoint).
@@ -36,9 +43,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from config import EnvironmentConfig
 from config.serving import SmokeRequest, async_paths
 from tools.ops.aws import Aws, OpsError
+from tools.ops.components import describe_component, wait_for_copies
 from tools.ops.stage import data_stack_name, find_stage, stack_outputs
 
 DEFAULT_ASYNC_TIMEOUT_SECONDS = 900.0
+DEFAULT_COLD_TIMEOUT_SECONDS = 900.0
 POLL_INTERVAL_SECONDS = 5.0
 SHOWN_CHARACTERS = 200
 
@@ -57,9 +66,11 @@ class Probe:
 
     endpoint: str
     name: str
-    kind: str  # real-time | serverless | multi-model | async
+    kind: str  # real-time | serverless | multi-model | async | component
     request: Optional[SmokeRequest]
     async_input_prefix: Optional[str] = None
+    component: Optional[str] = None
+    """Components: the config key is `endpoint/component`, this is the physical InferenceComponentName."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,12 @@ def probes_for(config: EnvironmentConfig) -> list[Probe]:
     serving = config.serving
     probes = []
     for endpoint, settings in serving.endpoints.items():
+        if settings.component_host is not None:
+            probes.extend(Probe(endpoint=f"{endpoint}/{key}", name=config.endpoint_name(endpoint), kind="component",
+                                request=serving.smoke_request_for_component(endpoint, key),
+                                component=config.inference_component_name(endpoint, key))
+                          for key in settings.components)
+            continue
         input_prefix = None
         if settings.async_inference is not None:
             kind, input_prefix = "async", async_paths(endpoint, settings.async_inference).input_prefix
@@ -118,6 +135,8 @@ def invoke_realtime(runtime, probe: Probe) -> Result:
         params["Accept"] = request.accept
     if request.target_model:
         params["TargetModel"] = request.target_model
+    if probe.component:
+        params["InferenceComponentName"] = probe.component
     try:
         body = runtime.invoke_endpoint(**params)["Body"].read()
     except (ClientError, BotoCoreError) as error:
@@ -156,6 +175,30 @@ def invoke_async(runtime, s3, probe: Probe, *, input_bucket: str, timeout: float
         sleep(POLL_INTERVAL_SECONDS)
 
 
+def invoke_component(runtime, sagemaker, probe: Probe, *, cold_timeout: float,
+                     sleep: Callable[[float], None] = time.sleep,
+                     clock: Callable[[], float] = time.monotonic) -> Result:
+    """InvokeEndpoint with InferenceComponentName; a component at zero copies is woken first (module docstring)."""
+    try:
+        copies = describe_component(sagemaker, probe.component).current_copies
+    except (ClientError, BotoCoreError, OpsError) as error:
+        return Result(probe, ok=False, detail=str(error))
+    if copies:
+        return invoke_realtime(runtime, probe)
+    started = clock()
+    first = invoke_realtime(runtime, probe)  # the request the wake-up alarm counts; it fails while no copy runs
+    if first.ok:
+        return Result(probe, ok=True, detail=f"0 copies before; answered at once: {first.detail}")
+    try:
+        wait_for_copies(sagemaker, probe.component, 1, exact=False, timeout=cold_timeout, sleep=sleep, clock=clock)
+    except (ClientError, BotoCoreError, OpsError) as error:
+        return Result(probe, ok=False, detail=f"0 copies; the first request failed ({first.detail}) and no copy "
+                                              f"came up: {error}")
+    second = invoke_realtime(runtime, probe)
+    woke = f"woke from 0 copies in {clock() - started:.0f} s (first request: {first.detail})"
+    return Result(probe, ok=second.ok, detail=f"{woke}; then: {second.detail}")
+
+
 def _read_if_present(s3, location: str) -> Optional[bytes]:
     # Listed first: a GetObject of a missing key is a 403, not a 404, unless ListBucket is allowed, and the
     # role's ListBucket is limited to these prefixes by s3:prefix, which only a listing carries.
@@ -172,14 +215,15 @@ def _shown(body: bytes) -> str:
 
 
 def run(session: boto3.session.Session, config: EnvironmentConfig, *, endpoint_url: Optional[str] = None,
-        async_timeout: float = DEFAULT_ASYNC_TIMEOUT_SECONDS, sleep: Callable[[float], None] = time.sleep) -> list[Result]:
+        async_timeout: float = DEFAULT_ASYNC_TIMEOUT_SECONDS, cold_timeout: float = DEFAULT_COLD_TIMEOUT_SECONDS,
+        sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> list[Result]:
     """Probe every configured endpoint of the stage. Raises SmokeTestError when there is nothing to test."""
     probes = probes_for(config)
     if not probes:
         raise SmokeTestError(f"{config.name} configures no endpoint (serving.endpoints): nothing to smoke-test",
                              exit_code=2)
     runtime = session.client("sagemaker-runtime", endpoint_url=endpoint_url)
-    input_bucket, s3 = None, None
+    input_bucket, s3, sagemaker = None, None, None
     results = []
     for probe in probes:
         if probe.request is None:
@@ -193,6 +237,10 @@ def run(session: boto3.session.Session, config: EnvironmentConfig, *, endpoint_u
                                                  config, "InputBucketName")
             results.append(invoke_async(runtime, s3, probe, input_bucket=input_bucket, timeout=async_timeout,
                                         sleep=sleep))
+        elif probe.kind == "component":
+            sagemaker = sagemaker or session.client("sagemaker", endpoint_url=endpoint_url)
+            results.append(invoke_component(runtime, sagemaker, probe, cold_timeout=cold_timeout, sleep=sleep,
+                                            clock=clock))
         else:
             results.append(invoke_realtime(runtime, probe))
     return results
@@ -228,6 +276,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--role-arn", help="assume this role first (default: use the current credentials)")
     parser.add_argument("--async-timeout", type=float, default=DEFAULT_ASYNC_TIMEOUT_SECONDS,
                         help=f"seconds to wait for an async result (default {DEFAULT_ASYNC_TIMEOUT_SECONDS:g})")
+    parser.add_argument("--cold-timeout", type=float, default=DEFAULT_COLD_TIMEOUT_SECONDS,
+                        help="seconds to wait for a copy of a component at zero copies (default "
+                             f"{DEFAULT_COLD_TIMEOUT_SECONDS:g})")
     return parser.parse_args(argv)
 
 
@@ -237,14 +288,16 @@ def main(argv: Sequence[str], session: Optional[boto3.session.Session] = None,
     try:
         config = stage_config(args.stage, environments)
         session = session or session_for(args.region or config.region, args.role_arn, args.endpoint_url)
-        results = run(session, config, endpoint_url=args.endpoint_url, async_timeout=args.async_timeout, sleep=sleep)
+        results = run(session, config, endpoint_url=args.endpoint_url, async_timeout=args.async_timeout,
+                      cold_timeout=args.cold_timeout, sleep=sleep)
     except SmokeTestError as error:
         print(f"error: {args.stage}: {error}", file=sys.stderr)
         return error.exit_code
     for result in results:
         status = "ok  " if result.ok else "FAIL"
         probe = result.probe
-        print(f"{status} {probe.endpoint} ({probe.name}, {probe.kind}): {result.detail}")
+        called = f"{probe.name}, {probe.component}" if probe.component else probe.name
+        print(f"{status} {probe.endpoint} ({called}, {probe.kind}): {result.detail}")
     failed = [r for r in results if not r.ok]
     if failed:
         print(f"error: {args.stage}: {len(failed)} of {len(results)} endpoint(s) failed", file=sys.stderr)

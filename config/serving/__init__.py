@@ -12,7 +12,13 @@ from config.serving.names import (
 from config.serving.images import AssetImageSettings, EcrImageSettings, FrameworkImageSettings, ImageSettings
 from config.serving.models import HandlerSettings, ModelSettings, SmokeRequest, VpcSettings
 from config.serving.scaling import AutoscalingSettings, ScheduledScalingSettings
+from config.serving.variant_options import VariantOptions, core_dump_prefix, inference_ami_versions
 from config.serving.variants import InstanceVariantSettings, ServerlessVariantSettings
+from config.serving.rolling import ComponentDeploymentSettings, ComponentRollingUpdate, InstanceRollingUpdate
+from config.serving.components import (
+    ComponentAutoscalingSettings, ComponentHostSettings, ComponentSettings, ManagedScalingSettings,
+    component_name_problem, inference_component_name,
+)
 from config.serving.endpoints import (
     AsyncInferenceSettings, AsyncPaths, DataCaptureSettings, DeploymentSettings, EndpointAlarmSettings,
     EndpointSettings, async_paths,
@@ -21,6 +27,9 @@ from config.serving.section import ServingConfig
 
 __all__ = [
     "AssetImageSettings", "AsyncInferenceSettings", "AsyncPaths", "AutoscalingSettings",
+    "ComponentAutoscalingSettings", "ComponentDeploymentSettings", "ComponentHostSettings", "ComponentRollingUpdate",
+    "ComponentSettings", "InstanceRollingUpdate", "ManagedScalingSettings", "VariantOptions",
+    "component_name_problem", "core_dump_prefix", "inference_ami_versions", "inference_component_name",
     "DataCaptureSettings", "DeploymentSettings", "EcrImageSettings", "EndpointAlarmSettings",
     "EndpointSettings", "FrameworkImageSettings", "HandlerSettings", "ImageSettings",
     "InstanceVariantSettings", "LocalName", "MAX_PRODUCTION_VARIANTS", "MAX_SMOKE_BODY_BYTES", "MimeType",

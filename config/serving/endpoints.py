@@ -9,7 +9,9 @@ from pydantic import Field, model_validator
 
 from config.base import Section
 from config.serving.models import SmokeRequest
-from config.serving.names import MAX_PRODUCTION_VARIANTS, S3Prefix, Seconds3600
+from config.serving.components import ComponentHostSettings, ComponentSettings, component_host_problems
+from config.serving.names import LocalName, MAX_PRODUCTION_VARIANTS, S3Prefix, Seconds3600
+from config.serving.rolling import InstanceRollingUpdate
 from config.serving.variants import InstanceVariantSettings, ServerlessVariantSettings
 from sagemaker_serving_cdk.rules.deployment import alarm_window_problems, traffic_routing_problems
 from sagemaker_serving_cdk.rules.problems import describe
@@ -64,8 +66,13 @@ class DataCaptureSettings(Section):
         return self
 
 
+_BLUE_GREEN_FIELDS = ("traffic_routing", "size_type", "size_value", "wait_interval_seconds", "termination_wait_seconds",
+                      "maximum_execution_timeout_seconds")
+
+
 class DeploymentSettings(Section):
-    """Deployment guardrails: a blue/green update that shifts traffic step by step and rolls back on alarms."""
+    """Deployment guardrails: a blue/green update that shifts traffic step by step, or (with `rolling`) a rolling
+    update that replaces instances batch by batch; either rolls back on the endpoint's alarms."""
 
     traffic_routing: Literal["ALL_AT_ONCE", "CANARY", "LINEAR"] = "ALL_AT_ONCE"
     size_type: Literal["CAPACITY_PERCENT", "INSTANCE_COUNT"] = "CAPACITY_PERCENT"
@@ -79,6 +86,21 @@ class DeploymentSettings(Section):
     """Default: SageMaker's."""
     auto_rollback: bool = True
     """True: the endpoint's 5XX and latency alarms roll the update back."""
+    rolling: Optional[InstanceRollingUpdate] = None
+    """A rolling update instead of blue/green: no second full fleet (GPU instances), one endpoint variant only.
+    Default: blue/green as above."""
+
+    @property
+    def strategy(self) -> Literal["blue_green", "rolling"]:
+        return "rolling" if self.rolling is not None else "blue_green"
+
+    @model_validator(mode="after")
+    def _one_strategy(self) -> "DeploymentSettings":
+        mixed = [name for name in _BLUE_GREEN_FIELDS if name in self.model_fields_set]
+        if self.rolling is not None and mixed:
+            raise ValueError(f"a rolling deployment takes no blue/green settings; drop {', '.join(mixed)} (its batch, "
+                             "wait and timeout go under rolling)")
+        return self
 
     @model_validator(mode="after")
     def _size_matches_routing(self) -> "DeploymentSettings":
@@ -106,9 +128,15 @@ class EndpointAlarmSettings(Section):
 
 
 class EndpointSettings(Section):
-    """One endpoint: instance variants (up to 10) or one serverless variant, plus its optional features."""
+    """One endpoint: instance variants (up to 10), one serverless variant, or a component host with its inference
+    components, plus its optional features."""
 
     variants: tuple[InstanceVariantSettings, ...] = ()
+    component_host: Optional[ComponentHostSettings] = None
+    """Instances shared by `components` (each a model with its own compute and copies) instead of variants."""
+    components: dict[LocalName, ComponentSettings] = Field(default_factory=dict)
+    """The component host's inference components by name; the name is part of the deployed, stable component name
+    (config.serving.inference_component_name). Adding or removing one leaves the others as they are."""
     serverless: Optional[ServerlessVariantSettings] = None
     shadow_variant: Optional[InstanceVariantSettings] = None
     """Receives a copy of the traffic; its responses are logged, not returned. Default: none."""
@@ -123,6 +151,11 @@ class EndpointSettings(Section):
 
     @model_validator(mode="after")
     def _shape(self) -> "EndpointSettings":
+        if self.component_host is not None or self.components:
+            problems = self._component_host_shape_problems()
+            if problems:
+                raise ValueError("; ".join(problems))
+            return self
         problems = []
         if self.serverless is not None:
             conflicts = {name: True for name in ("variants", "shadow_variant", "async_inference")
@@ -140,9 +173,39 @@ class EndpointSettings(Section):
         if self.shadow_variant is not None and self.async_inference is not None:
             problems.append("shadow variants are not supported on async endpoints")
         problems.extend(self._scaling_problems())
+        problems.extend(self._rolling_problems())
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _rolling_problems(self) -> list[str]:
+        # "Exclusions" of deployment guardrails: rolling deployments exclude serverless and multi-variant endpoints.
+        if self.deployment is None or self.deployment.rolling is None:
+            return []
+        variants = [v.name for v in self.all_instance_variants]
+        if self.serverless is not None:
+            return ["deployment.rolling: serverless endpoints cannot use rolling deployments; drop deployment.rolling"]
+        if len(variants) > 1:
+            return [f"deployment.rolling: rolling deployments need an endpoint with one variant, this one has "
+                    f"{variants}; use a blue/green deployment (traffic_routing) instead"]
+        return []
+
+    def _component_host_shape_problems(self) -> list[str]:
+        if self.component_host is None:
+            return ["components need a component_host (the instances they share)"]
+        problems = []
+        if not self.components:
+            problems.append("a component_host needs at least one entry in components")
+        conflicts = [name for name in ("variants", "serverless", "shadow_variant", "async_inference", "smoke_request")
+                     if getattr(self, name)]
+        if conflicts:
+            problems.append(f"an endpoint with a component_host cannot also have {', '.join(conflicts)} (its components "
+                            "carry the models, their scaling and their smoke requests)")
+        if self.deployment is not None and self.deployment.rolling is None:
+            problems.append("a component host updates by deployment.rolling (one variant, no second fleet); "
+                            "blue/green traffic_routing applies to variant endpoints")
+        problems.extend(component_host_problems(self.component_host, self.components))
+        return problems
 
     def _scaling_problems(self) -> list[str]:
         problems = []
@@ -166,6 +229,8 @@ class EndpointSettings(Section):
 
     @property
     def model_names(self) -> tuple[str, ...]:
+        if self.component_host is not None:
+            return tuple(c.model for c in self.components.values())
         if self.serverless is not None:
             return (self.serverless.model,)
         return tuple(v.model for v in self.all_instance_variants)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
+
+from config.base import field_problem
+from sagemaker_serving_cdk.rules.instances import instance_type_problems
 
 
 MAX_PRODUCTION_VARIANTS = 10
@@ -22,3 +25,12 @@ MimeType = Annotated[str, StringConstraints(
     pattern=r"^[a-z]+/[a-z0-9.+-]+(\s*;\s*[a-z0-9-]+=[A-Za-z0-9.-]+)*$", max_length=256)]
 # Real-time endpoints accept up to 6 MB (ARCHITECTURE 6.8); a smoke request is a sample, kept far smaller.
 MAX_SMOKE_BODY_BYTES = 64 * 1024
+
+
+def _real_time_instance_type(value: str) -> str:
+    field_problem(instance_type_problems(value, "real-time"))
+    return value
+
+
+RealTimeInstanceType = Annotated[str, AfterValidator(_real_time_instance_type)]
+"""A type CreateEndpointConfig accepts (botocore's ProductionVariantInstanceType)."""

@@ -37,6 +37,11 @@ class ServingConfig(Section):
                     problems.extend(f"endpoint {endpoint_name!r}: {problem}" for problem in serverless_problems(
                         multi_model=model.is_multi_model, network_isolation=model.network_isolation,
                         in_vpc=model.vpc is not None, model=f"models.{model_name}"))
+                if model.is_multi_model and endpoint.component_host is not None:
+                    # "each inference component contains one model" (CreateInferenceComponent), and InvokeEndpoint
+                    # with InferenceComponentName has no TargetModel to pick one of many.
+                    problems.append(f"endpoint {endpoint_name!r}: an inference component serves one model; "
+                                    f"{model_name!r} is multi-model (multi_model_prefix); use a single-model entry")
                 if model.is_multi_model and endpoint.shadow_variant is not None:
                     problems.append(f"endpoint {endpoint_name!r}: shadow variants are not supported with multi-model {model_name!r}")
             problems.extend(self._smoke_request_problems(endpoint_name))
@@ -45,11 +50,22 @@ class ServingConfig(Section):
         return self
 
     def smoke_request_for(self, endpoint_name: str) -> Optional[SmokeRequest]:
-        """The endpoint's own smoke_request, else that of the model its first variant serves; None: neither."""
+        """The endpoint's own smoke_request, else that of the model its first variant serves; None: neither, or a
+        component host (its components are probed: smoke_request_for_component)."""
         endpoint = self.endpoints[endpoint_name]
+        if endpoint.component_host is not None:
+            return None
         if endpoint.smoke_request is not None:
             return endpoint.smoke_request
         model = self.models.get(endpoint.model_names[0]) if endpoint.model_names else None
+        return model.smoke_request if model is not None else None
+
+    def smoke_request_for_component(self, endpoint_name: str, component: str) -> Optional[SmokeRequest]:
+        """The component's own smoke_request, else its model's; None: neither."""
+        settings = self.endpoints[endpoint_name].components[component]
+        if settings.smoke_request is not None:
+            return settings.smoke_request
+        model = self.models.get(settings.model)
         return model.smoke_request if model is not None else None
 
     def serves_multi_model(self, endpoint_name: str) -> bool:
@@ -57,7 +73,12 @@ class ServingConfig(Section):
                    if name in self.models)
 
     def _smoke_request_problems(self, endpoint_name: str) -> list[str]:
-        # TargetModel is required by a multi-model endpoint and rejected by any other.
+        # TargetModel is required by a multi-model endpoint and rejected by any other (components are single-model).
+        for component in self.endpoints[endpoint_name].components:
+            request = self.smoke_request_for_component(endpoint_name, component)
+            if request is not None and request.target_model is not None:
+                return [f"endpoint {endpoint_name!r}, component {component!r}: a component serves one model; its "
+                        f"smoke_request takes no target_model (got {request.target_model!r})"]
         request = self.smoke_request_for(endpoint_name)
         if request is None:
             return []

@@ -6,21 +6,21 @@ from typing import Annotated, Any, Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from config.base import Section, field_problem, raise_problems
-from config.serving.names import LocalName, SERVERLESS_MEMORY_SIZES_MB, VariantName
+from config.base import Section, raise_problems
+from config.serving.names import LocalName, RealTimeInstanceType, SERVERLESS_MEMORY_SIZES_MB, VariantName
 from config.serving.scaling import AutoscalingSettings
-from sagemaker_serving_cdk.rules.instances import instance_type_problems, volume_key_problems
+from config.serving.variant_options import VariantOptions
+from sagemaker_serving_cdk.rules.instances import volume_key_problems
 from sagemaker_serving_cdk.rules.variants import serverless_problems
 
 
-class InstanceVariantSettings(Section):
+class InstanceVariantSettings(VariantOptions):
     """A production (or shadow) variant on dedicated instances."""
 
     name: VariantName
     model: LocalName
     """A key of the serving config's `models`."""
-    instance_type: str = "ml.m5.large"
-    """A type CreateEndpointConfig accepts (botocore's ProductionVariantInstanceType)."""
+    instance_type: RealTimeInstanceType = "ml.m5.large"
     initial_instance_count: Annotated[int, Field(ge=1, le=1000)] = 1
     weight: Annotated[float, Field(gt=0)] = 1.0
     """Relative share of traffic among the endpoint's variants."""
@@ -30,12 +30,6 @@ class InstanceVariantSettings(Section):
     model_data_download_timeout_seconds: Optional[Annotated[int, Field(ge=60, le=3600)]] = None
     autoscaling: Optional[AutoscalingSettings] = None
     """Default: no autoscaling; the variant keeps initial_instance_count."""
-
-    @field_validator("instance_type")
-    @classmethod
-    def _known_type(cls, value: str) -> str:
-        field_problem(instance_type_problems(value, "real-time"))
-        return value
 
     @model_validator(mode="after")
     def _volume_only_on_ebs(self) -> "InstanceVariantSettings":

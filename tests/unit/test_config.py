@@ -94,9 +94,17 @@ def test_fails_when_output_moves_to_ia_after_it_expires():
 
 
 @pytest.mark.parametrize("field", ["retain_data", "termination_protection"])
-def test_fails_when_prod_would_lose_its_data(field):
-    problems = problems_for(mutated("prod", field, False))
-    assert any(p.startswith("prod: (whole environment)") and f"{field}=False" in p for p in problems), problems
+@pytest.mark.parametrize("name", [raw["name"] for raw in ENVIRONMENTS])
+def test_fails_when_a_production_environment_would_lose_its_data(field, name):
+    # The rule follows the stated `production` flag, not the name: set it on any environment and it applies.
+    environments = mutated(name, "production", True)
+    next(raw for raw in environments if raw["name"] == name).update(
+        {"retain_data": True, "termination_protection": True, field: False})
+    problems = problems_for(environments)
+    assert any(p.startswith(f"{name}: (whole environment)") and "a production environment" in p
+               and f"{field}=False" in p for p in problems), problems
+    next(raw for raw in environments if raw["name"] == name)["production"] = False
+    assert [env.name for env in load_environments(environments)] == [raw["name"] for raw in ENVIRONMENTS]
 
 
 def test_fails_on_duplicate_name_prefix():

@@ -384,3 +384,79 @@ def test_estimate_follows_instance_count_in_config(synthesized, tmp_path, stage)
     after = synthesize_variant(tmp_path, env.name, two_more)[stage]
     assert after.monthly_max - before.monthly_max == pytest.approx(2 * HOURS * price)
     assert after.monthly_min - before.monthly_min == pytest.approx(2 * HOURS * price)
+
+
+# ------------------------------------------------------------------------------------------- component hosts
+
+def component_host_template(*, managed: dict | None, components: dict[str, int | None], initial: int = 1,
+                            instance_type: str = "ml.m5.xlarge") -> dict:
+    """An endpoint whose variant names no model, hosting `components` (name -> copy-count minimum, None: no
+    scalable target) the way the component constructs render them."""
+    variant = {"VariantName": "AllTraffic", "InstanceType": instance_type, "InitialInstanceCount": initial}
+    if managed is not None:
+        variant["ManagedInstanceScaling"] = {"Status": "ENABLED", **managed}
+    template = endpoint_template([variant])
+    resources = template["Resources"]
+    resources[ENDPOINT]["Properties"]["EndpointName"] = "mlinf-staging-shared"
+    for index, (name, minimum) in enumerate(components.items()):
+        logical_id = f"SharedComponent{index}A1B2C3D4"
+        resources[logical_id] = {"Type": "AWS::SageMaker::InferenceComponent", "Properties": {
+            "EndpointName": {"Fn::GetAtt": [ENDPOINT, "EndpointName"]}, "InferenceComponentName": name,
+            "RuntimeConfig": {"CopyCount": 1}}}
+        if minimum is not None:
+            resource_id = f"inference-component/{name}" if index % 2 == 0 else {
+                "Fn::Join": ["", ["inference-component/", {"Fn::GetAtt": [logical_id, "InferenceComponentName"]}]]}
+            resources[f"Target{index}"] = {"Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Properties": {
+                "ServiceNamespace": "sagemaker", "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount",
+                "MinCapacity": minimum, "MaxCapacity": 4, "ResourceId": resource_id}}
+    return template
+
+
+M5_XLARGE_EAST = PRICES.table["regions"]["us-east-1"]["instance_hour"]["ml.m5.xlarge"]
+
+
+def test_a_component_host_costs_its_instances_once_shared_by_its_components(tmp_path):
+    stage = estimate_of(tmp_path, component_host_template(
+        managed={"MinInstanceCount": 1, "MaxInstanceCount": 3}, components={"a": 1, "b": None}))
+    host = item(stage, "/AllTraffic")
+    assert "component host: a, b" in host.item and host.quantity == f"1-3 x ml.m5.xlarge x {HOURS} h"
+    assert (host.monthly_min, host.monthly_max) == pytest.approx((HOURS * M5_XLARGE_EAST, 3 * HOURS * M5_XLARGE_EAST))
+    assert len(stage.items) == 1  # one line for the instances, not one per component
+
+
+def test_a_component_host_that_reaches_zero_instances_is_busy_for_the_assumed_hours(tmp_path):
+    busy = PRICES.assumptions["component_host_busy_hours_per_month_when_scaled_to_zero"]
+    stage = estimate_of(tmp_path, component_host_template(
+        managed={"MinInstanceCount": 0, "MaxInstanceCount": 2}, components={"a": 0, "b": 0}))
+    host = item(stage, "/AllTraffic")
+    assert host.quantity.startswith(f"0 (busy {busy:g} h on 1) to 2 x ml.m5.xlarge")
+    assert host.monthly_min == pytest.approx(busy * M5_XLARGE_EAST)
+
+
+def test_a_component_that_keeps_a_copy_keeps_one_instance_even_with_a_zero_floor(tmp_path):
+    stage = estimate_of(tmp_path, component_host_template(
+        managed={"MinInstanceCount": 0, "MaxInstanceCount": 2}, components={"a": 0, "b": 1}))
+    assert item(stage, "/AllTraffic").monthly_min == pytest.approx(HOURS * M5_XLARGE_EAST)
+
+
+def test_a_component_host_without_managed_scaling_costs_its_initial_instances(tmp_path):
+    stage = estimate_of(tmp_path, component_host_template(managed=None, components={"a": None}, initial=2))
+    host = item(stage, "/AllTraffic")
+    assert (host.monthly_min, host.monthly_max) == pytest.approx((2 * HOURS * M5_XLARGE_EAST,) * 2)
+
+
+def test_fails_on_a_component_host_instance_type_without_a_price(tmp_path):
+    with pytest.raises(PricingError, match="no instance_hour price for ml.m5.24xlarge in us-east-1"):
+        estimate_of(tmp_path, component_host_template(managed=None, components={"a": 1},
+                                                      instance_type="ml.m5.24xlarge"))
+
+
+def test_every_pending_instance_type_has_a_price_in_its_region():
+    # Prod's GPU endpoint and Staging's component host must be priced before they are switched on.
+    from config.environment_values import PENDING_ENVIRONMENTS
+    for env in load_environments(PENDING_ENVIRONMENTS):
+        for endpoint in env.serving.endpoints.values():
+            types = [v.instance_type for v in endpoint.all_instance_variants]
+            types += [endpoint.component_host.instance_type] if endpoint.component_host else []
+            for instance_type in types:
+                assert PRICES.price(env.region, "instance_hour", instance_type) > 0

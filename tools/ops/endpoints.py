@@ -19,6 +19,8 @@ class Variant:
     current_instances: Optional[int]
     desired_instances: Optional[int]
     serverless: Optional[dict]
+    statuses: tuple[str, ...] = ()
+    """VariantStatus: what SageMaker is doing to the variant (Creating, Updating, ActivatingTraffic, Baking, ...)."""
 
 
 def describe(sagemaker, endpoint: str) -> dict:
@@ -32,7 +34,9 @@ def describe(sagemaker, endpoint: str) -> dict:
         raise
 
 
-def variants(description: dict) -> list[Variant]:
+def variants(description: dict, *, pending: bool = False) -> list[Variant]:
+    """The variants serving now, or (pending) those of the deployment in progress (PendingDeploymentSummary)."""
+    source = description.get("PendingDeploymentSummary", {}) if pending else description
     return [
         Variant(
             name=v["VariantName"],
@@ -41,9 +45,16 @@ def variants(description: dict) -> list[Variant]:
             current_instances=v.get("CurrentInstanceCount"),
             desired_instances=v.get("DesiredInstanceCount"),
             serverless=v.get("CurrentServerlessConfig"),
+            statuses=tuple(_status(s) for s in v.get("VariantStatus", [])),
         )
-        for v in description.get("ProductionVariants", [])
+        for v in source.get("ProductionVariants", [])
     ]
+
+
+def _status(status: dict) -> str:
+    started = status.get("StartTime")
+    text = status["Status"] + (f" since {started:%H:%M:%S}" if started else "")
+    return text + (f" ({status['StatusMessage']})" if status.get("StatusMessage") else "")
 
 
 def endpoint_config(sagemaker, description: dict) -> dict:

@@ -1,21 +1,31 @@
 """`invoke`: send one request to an endpoint. Real-time endpoints answer inline; for asynchronous endpoints the
-payload is uploaded to S3 and the command prints where the result will appear."""
+payload is uploaded to S3 and the command prints where the result will appear.
+
+An endpoint hosting inference components needs --component NAME (InferenceComponentName). The command reads the
+component's copies first and reports the call's latency; a component at zero copies cannot answer: AWS's
+scale-to-zero guide says requests fail until a copy (and, with no instance left, an instance) is provisioned, which
+takes minutes, and the failed request is what the NoCapacityInvocationFailures alarm counts to wake it. The command
+then prints SageMaker's error as returned and exits with code 4 (retry later)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 import uuid
 from typing import Optional
 from urllib.parse import urlparse
 
 from config.serving import async_paths
+import botocore.exceptions
+
 from tools.ops.aws import Aws, OpsError
+from tools.ops.components import describe_component, hosts_components, list_components
 from tools.ops.endpoints import describe, endpoint_config
 from tools.ops.names import stage_config
 from tools.ops.stage import data_stack_name, stack_outputs
 
-
+COLD_EXIT_CODE = 4
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -31,6 +41,9 @@ def add_parser(subparsers) -> None:
                         help="send to this production variant, bypassing the weights. Default: by weight")
     parser.add_argument("--target-model", default=None,
                         help="multi-model endpoints: the model.tar.gz to use, relative to the endpoint's prefix")
+    parser.add_argument("--component", default=None, metavar="NAME",
+                        help="endpoints hosting inference components: the component to call (its config key with "
+                             "--stage, or its physical name)")
     parser.add_argument("--output", default="-", metavar="FILE",
                         help="real-time: where to write the response body ('-', the default: stdout)")
     parser.add_argument("--input-location", default=None, metavar="S3_URI",
@@ -43,6 +56,8 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
     payload = _read_payload(args.body)
     sagemaker = aws.client("sagemaker")
     config = endpoint_config(sagemaker, describe(sagemaker, args.endpoint))
+    if args.component or hosts_components(config):
+        return run_component(args, aws, payload, sagemaker)
     async_config = config.get("AsyncInferenceConfig")
     if async_config:
         if args.target_model or args.target_variant:
@@ -59,24 +74,64 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
     response = invoke_realtime(aws.client("sagemaker-runtime"), args.endpoint, payload,
                                content_type=args.content_type, accept=args.accept,
                                target_variant=args.target_variant, target_model=args.target_model)
-    body = response["Body"].read()
-    if args.output == "-":
-        sys.stdout.buffer.write(body)
-        if not body.endswith(b"\n"):
-            sys.stdout.buffer.write(b"\n")
-        sys.stdout.flush()
-    else:
-        with open(args.output, "wb") as handle:
-            handle.write(body)
+    _write(args.output, response["Body"].read())
     print(f"variant: {response.get('InvokedProductionVariant', '-')}  content type: {response.get('ContentType', '-')}",
           file=sys.stderr)
     return 0
 
 
+def run_component(args: argparse.Namespace, aws: Aws, payload: bytes, sagemaker) -> int:
+    if not args.component:
+        names = ", ".join(c.name for c in list_components(sagemaker, args.endpoint)) or "none"
+        raise OpsError(f"{args.endpoint} hosts inference components: pass --component NAME (its components: {names})")
+    if args.target_model or args.target_variant:
+        raise OpsError("--target-model and --target-variant do not apply with --component: a component serves one "
+                       "model on its endpoint's one variant")
+    before = describe_component(sagemaker, args.component)
+    started = time.monotonic()
+    try:
+        response = invoke_realtime(aws.client("sagemaker-runtime"), args.endpoint, payload,
+                                   content_type=args.content_type, accept=args.accept, target_variant=None,
+                                   target_model=None, inference_component=args.component)
+    except botocore.exceptions.ClientError as error:
+        if before.current_copies != 0:
+            raise
+        details = error.response.get("Error", {})
+        print(f"cold: {args.component} had 0 copies (desired {before.desired_copies}); SageMaker answered "
+              f"{details.get('Code')}: {details.get('Message')} after {_ms(started)}. A component at zero copies "
+              "cannot answer until a copy (and, with no instance left, an instance) is provisioned, which takes "
+              "minutes; this failed request is what NoCapacityInvocationFailures counts to wake it. Retry later; "
+              "`python -m tools.ops status` shows its copies.", file=sys.stderr)
+        return COLD_EXIT_CODE
+    _write(args.output, response["Body"].read())
+    copies = f"{before.current_copies} copies" if before.current_copies else (
+        "0 copies when read just before: a copy came up before the request was routed")
+    print(f"component: {args.component} ({copies})  latency: {_ms(started)}  content type: "
+          f"{response.get('ContentType', '-')}", file=sys.stderr)
+    return 0
+
+
+def _ms(started: float) -> str:
+    return f"{(time.monotonic() - started) * 1000:.0f} ms"
+
+
+def _write(output: str, body: bytes) -> None:
+    if output == "-":
+        sys.stdout.buffer.write(body)
+        if not body.endswith(b"\n"):
+            sys.stdout.buffer.write(b"\n")
+        sys.stdout.flush()
+    else:
+        with open(output, "wb") as handle:
+            handle.write(body)
+
+
 def invoke_realtime(runtime, endpoint: str, payload: bytes, *, content_type: str, accept: Optional[str],
-                    target_variant: Optional[str], target_model: Optional[str]) -> dict:
+                    target_variant: Optional[str], target_model: Optional[str],
+                    inference_component: Optional[str] = None) -> dict:
     request = {"EndpointName": endpoint, "Body": payload, "ContentType": content_type}
-    optional = {"Accept": accept, "TargetVariant": target_variant, "TargetModel": target_model}
+    optional = {"Accept": accept, "TargetVariant": target_variant, "TargetModel": target_model,
+                "InferenceComponentName": inference_component}
     request.update({key: value for key, value in optional.items() if value})
     return runtime.invoke_endpoint(**request)
 

@@ -34,6 +34,22 @@ def endpoint(name: str, config: Optional[EnvironmentConfig]) -> str:
                    f"{', '.join(sorted(physical)) or 'none'})")
 
 
+def component(name: str, endpoint_name_: str, config: Optional[EnvironmentConfig]) -> str:
+    """A component of the endpoint by its config key (`candidate`) or physical name (config.serving's
+    inference_component_name: `<name_prefix>-<endpoint>-<component>`)."""
+    if config is None:
+        return name
+    key = next((e for e in config.serving.endpoints if endpoint_name(config.name_prefix, e) == endpoint_name_), None)
+    components = config.serving.endpoints[key].components if key else {}
+    if name in components:
+        return config.inference_component_name(key, name)
+    physical = {config.inference_component_name(key, c) for c in components}
+    if name in physical:
+        return name
+    raise OpsError(f"{config.name}: no component {name!r} in serving.endpoints.{key or endpoint_name_}.components; "
+                   f"components: {', '.join(sorted(components)) or 'none'}")
+
+
 def state_machine(name: str, config: Optional[EnvironmentConfig]) -> str:
     if config is None or name.startswith("arn:"):
         return name
@@ -51,6 +67,8 @@ def resolve(args: argparse.Namespace) -> Optional[EnvironmentConfig]:
     config = stage_config(args.stage) if getattr(args, "stage", None) else None
     if getattr(args, "endpoint", None) is not None:
         args.endpoint = endpoint(args.endpoint, config)
+    if getattr(args, "component", None) is not None:
+        args.component = component(args.component, args.endpoint, config)
     if getattr(args, "endpoints", None) is not None:
         # `status --stage dev` with no names: the stage's endpoints.
         names = args.endpoints or (list(config.serving.endpoints) if config else [])

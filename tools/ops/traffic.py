@@ -1,5 +1,5 @@
-"""`traffic`: show and set variant weights, and shift traffic to a candidate variant as a canary that rolls
-back when the 5XX alarm fires or the candidate returns 5XX errors."""
+"""`traffic`: show and set variant weights, shift traffic to a candidate variant as a canary that rolls
+back when the 5XX alarm fires or the candidate returns 5XX errors, and set an inference component's copy count."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Optional, Sequence
 
 from tools.ops.aws import Aws, OpsError
-from tools.ops.endpoints import describe, variants, wait_in_service
+from tools.ops.components import (components_table, copy_count_bounds, describe_component, hosts_components, set_copies,
+                                  wait_for_copies)
+from tools.ops.endpoints import describe, endpoint_config, variants, wait_in_service
 from tools.ops.tables import render, share
 
 ROLLED_BACK_EXIT_CODE = 3
@@ -19,7 +21,7 @@ ROLLED_BACK_EXIT_CODE = 3
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("traffic", help="show or shift the traffic split between variants",
                                    description=__doc__)
-    commands = parser.add_subparsers(dest="traffic_command", required=True, metavar="{show,set,canary}")
+    commands = parser.add_subparsers(dest="traffic_command", required=True, metavar="{show,set,canary,copies}")
 
     show = commands.add_parser("show", help="variant weights and instance counts")
     show.add_argument("endpoint")
@@ -48,6 +50,18 @@ def add_parser(subparsers) -> None:
                                                                  "(default 0)")
     canary.add_argument("--timeout", type=float, default=1800, help="seconds to wait for InService per step")
     canary.set_defaults(handler=run_canary)
+
+    copies = commands.add_parser(
+        "copies", help="set an inference component's copy count (UpdateInferenceComponentRuntimeConfig)",
+        description="Sets the component's copy count and waits until that many copies run. With copy-count "
+                    "autoscaling, a count outside its registered bounds is refused (autoscaling would undo it: change "
+                    "the bounds in config), and one inside may be changed again by its next scaling action.")
+    copies.add_argument("endpoint")
+    copies.add_argument("--component", required=True, metavar="NAME",
+                        help="the component (its config key with --stage, or its physical name)")
+    copies.add_argument("--copies", required=True, type=int, metavar="N", help="copies to run (0 stops the component)")
+    copies.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the copies (default 1800)")
+    copies.set_defaults(handler=run_copies)
 
 
 # --- pure logic (unit-tested) -----------------------------------------------------------------------------
@@ -113,7 +127,11 @@ def breach(check: HealthCheck, *, max_5xx: float) -> Optional[str]:
 
 
 def run_show(args: argparse.Namespace, aws: Aws) -> int:
-    print(weights_table(describe(aws.client("sagemaker"), args.endpoint)))
+    sagemaker = aws.client("sagemaker")
+    description = describe(sagemaker, args.endpoint)
+    print(weights_table(description))
+    if hosts_components(endpoint_config(sagemaker, description)):
+        print(components_table(sagemaker, args.endpoint))
     return 0
 
 
@@ -158,6 +176,23 @@ def run_canary(args: argparse.Namespace, aws: Aws, *, sleep: Callable[[float], N
             return ROLLED_BACK_EXIT_CODE
         print(f"step {percent}%: healthy")
     print(weights_table(describe(sagemaker, args.endpoint)))
+    return 0
+
+
+def run_copies(args: argparse.Namespace, aws: Aws, *, sleep: Callable[[float], None] = time.sleep) -> int:
+    if args.copies < 0:
+        raise OpsError(f"--copies {args.copies}: a component runs 0 or more copies")
+    sagemaker = aws.client("sagemaker")
+    before = describe_component(sagemaker, args.component)
+    bounds = copy_count_bounds(aws.client("application-autoscaling"), args.component)
+    if bounds is not None and not bounds[0] <= args.copies <= bounds[1]:
+        raise OpsError(f"--copies {args.copies} is outside {args.component}'s copy-count autoscaling bounds "
+                       f"({bounds[0]}-{bounds[1]}), which would undo it; change autoscaling in config instead")
+    set_copies(sagemaker, args.component, args.copies)
+    print(f"{args.component}: {before.current_copies} -> {args.copies} copies"
+          + (f" (autoscaling {bounds[0]}-{bounds[1]} may change it again)" if bounds else ""))
+    after = wait_for_copies(sagemaker, args.component, args.copies, exact=True, timeout=args.timeout, sleep=sleep)
+    print(f"{after.name}: {after.status}, {after.current_copies} copies")
     return 0
 
 

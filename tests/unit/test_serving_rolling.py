@@ -1,0 +1,74 @@
+"""config/serving/rolling.py: rolling updates of instance endpoints and of inference components."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import load_environments
+from config.environment_values import PENDING_ENVIRONMENTS
+from tests.unit.serving_config_kit import problems_for
+
+PENDING = tuple(load_environments(PENDING_ENVIRONMENTS))
+ROLLING = {"batch_size_type": "INSTANCE_COUNT", "batch_size": 1, "wait_interval_seconds": 300}
+VARIANT = {"name": "primary", "model": "main", "instance_type": "ml.m5.large", "initial_instance_count": 2}
+HOST = {"instance_type": "ml.m5.xlarge"}
+
+
+def endpoint(**fields) -> dict:
+    return {"models": {"main": {}}, "endpoints": {"api": {"variants": [VARIANT], **fields}}}
+
+
+def component_endpoint(rolling: dict) -> dict:
+    return {"models": {"main": {}}, "endpoints": {"shared": {"component_host": HOST, "components": {
+        "scoring": {"model": "main", "cpu_cores": 1, "memory_mb": 1024, "deployment": {"rolling": rolling}}}}}}
+
+
+def test_some_pending_endpoint_updates_with_a_rolling_policy():
+    rolling = [(env.name, name) for env in PENDING for name, e in env.serving.endpoints.items()
+               if e.deployment is not None and e.deployment.strategy == "rolling"]
+    assert rolling
+
+
+def test_existing_deployments_stay_blue_green():
+    for env in PENDING:
+        for endpoint in env.serving.endpoints.values():
+            if endpoint.deployment is not None and endpoint.deployment.rolling is None:
+                assert endpoint.deployment.strategy == "blue_green"
+
+
+@pytest.mark.parametrize("serving, expected", [
+    (endpoint(deployment={"rolling": ROLLING, "traffic_routing": "CANARY", "size_value": 10}),
+     "a rolling deployment takes no blue/green settings; drop traffic_routing, size_value"),
+    (endpoint(deployment={"rolling": {**ROLLING, "batch_size_type": "COPY_COUNT"}}),
+     "deployment.rolling.batch_size_type = 'COPY_COUNT': Input should be 'INSTANCE_COUNT' or 'CAPACITY_PERCENT'"),
+    (endpoint(deployment={"rolling": {**ROLLING, "batch_size": 0}}), "deployment.rolling.batch_size = 0"),
+    (endpoint(deployment={"rolling": {**ROLLING, "batch_size_type": "CAPACITY_PERCENT", "batch_size": 60}}),
+     "batch_size 60 is a percentage of the capacity here; SageMaker allows 5-50"),
+    (endpoint(deployment={"rolling": {**ROLLING, "batch_size_type": "CAPACITY_PERCENT", "batch_size": 4}}),
+     "SageMaker allows 5-50"),
+    (endpoint(deployment={"rolling": {**ROLLING, "batch_size_type": "CAPACITY_PERCENT", "batch_size": 25,
+                                      "rollback_batch_size": 150}}), "rollback_batch_size 150 is a percentage here"),
+    (endpoint(deployment={"rolling": {**ROLLING, "wait_interval_seconds": 3601}}),
+     "deployment.rolling.wait_interval_seconds = 3601"),
+    (endpoint(deployment={"rolling": {**ROLLING, "maximum_execution_timeout_seconds": 599}}),
+     "deployment.rolling.maximum_execution_timeout_seconds = 599"),
+    (endpoint(deployment={"rolling": {**ROLLING, "maximum_execution_timeout_seconds": 28801}}),
+     "maximum_execution_timeout_seconds = 28801"),
+    # "Exclusions": rolling deployments exclude multi-variant and serverless endpoints
+    ({"models": {"main": {}}, "endpoints": {"api": {"variants": [VARIANT, {**VARIANT, "name": "second"}],
+                                                    "deployment": {"rolling": ROLLING}}}},
+     "rolling deployments need an endpoint with one variant, this one has ['primary', 'second']"),
+    (endpoint(shadow_variant={"name": "shadow", "model": "main"}, deployment={"rolling": ROLLING}),
+     "rolling deployments need an endpoint with one variant, this one has ['primary', 'shadow']"),
+    ({"models": {"main": {"network_isolation": False}}, "endpoints": {"api": {
+        "serverless": {"model": "main"}, "deployment": {"rolling": ROLLING}}}},
+     "serverless endpoints cannot use rolling deployments"),
+    # components roll copies
+    (component_endpoint({**ROLLING}), "components.scoring.deployment.rolling.batch_size_type = 'INSTANCE_COUNT': "
+                                      "Input should be 'COPY_COUNT' or 'CAPACITY_PERCENT'"),
+    (component_endpoint({"batch_size_type": "CAPACITY_PERCENT", "batch_size": 80}), "batch_size 80 is a percentage"),
+    (component_endpoint({"batch_size_type": "COPY_COUNT"}), "components.scoring.deployment.rolling.batch_size"),
+])
+def test_fails_on_bad_rolling_update(serving, expected):
+    problems = problems_for("prod", serving)
+    assert any(expected in problem for problem in problems), problems
