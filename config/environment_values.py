@@ -107,6 +107,7 @@ STAGING: dict[str, Any] = {
             # The smoke test loads models/multi/model-v1.tar.gz (push it there as well as models/model-v1.tar.gz).
             "multi": {"multi_model_prefix": "models/multi/", "network_isolation": False,
                       "smoke_request": {**_DEMO_SMOKE_REQUEST, "target_model": "model-v1.tar.gz"}},
+            "candidate": {"model_data_key": "models/model-v2.tar.gz", "smoke_request": _DEMO_SMOKE_REQUEST},
         },
         "endpoints": {
             "realtime": {
@@ -124,6 +125,30 @@ STAGING: dict[str, Any] = {
             "multi-model": {
                 "variants": [{"name": "primary", "model": "multi", "instance_type": "ml.m5.large",
                               "volume_size_gb": 30}],
+            },
+            # Two models share one ml.m5.xlarge (4 vCPUs, 16 GiB) as inference components. `scoring` keeps a copy;
+            # `candidate` scales to zero copies when idle (its first request then fails while a copy starts:
+            # README). Requests go to the instance with the fewest in flight; components update copy by copy.
+            "shared": {
+                "component_host": {
+                    "instance_type": "ml.m5.xlarge", "initial_instance_count": 1,
+                    "managed_scaling": {"min_instance_count": 0, "max_instance_count": 2},
+                    "routing": "LEAST_OUTSTANDING_REQUESTS",
+                },
+                "components": {
+                    "scoring": {
+                        "model": "main", "cpu_cores": 1, "memory_mb": 2048, "copy_count": 1,
+                        "autoscaling": {"min_copies": 1, "max_copies": 3, "invocations_per_copy": 100},
+                        "deployment": {"rolling": {"batch_size_type": "COPY_COUNT", "batch_size": 1,
+                                                   "wait_interval_seconds": 120}},
+                    },
+                    "candidate": {
+                        "model": "candidate", "cpu_cores": 1, "memory_mb": 2048, "copy_count": 1,
+                        "autoscaling": {"min_copies": 0, "max_copies": 2, "invocations_per_copy": 100},
+                        "deployment": {"rolling": {"batch_size_type": "COPY_COUNT", "batch_size": 1,
+                                                   "wait_interval_seconds": 120}},
+                    },
+                },
             },
         },
     },
@@ -172,6 +197,15 @@ PROD: dict[str, Any] = {
         "models": {
             "champion": {"model_data_key": "models/model-v1.tar.gz", "smoke_request": _DEMO_SMOKE_REQUEST},
             "challenger": {"model_data_key": "models/model-v2.tar.gz", "smoke_request": _DEMO_SMOKE_REQUEST},
+            # A GPU model in its own image, as the seeds' image-segmentation guide serves it (SAM on ml.g4dn.xlarge).
+            # The digest is a placeholder like the account ids: set your image's (`aws ecr describe-images`).
+            "segmentation": {
+                "image": {"kind": "ecr", "repository_name": "sam-climbing-holds",
+                          "digest": "sha256:4f0d5c0b8e3e6a1d2c7b9f8e0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"},
+                "model_data_key": "models/segmentation/model.tar.gz",
+                "smoke_request": {"content_type": "application/json", "accept": "application/json",
+                                  "body": '{"image": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAcCBlCwAAAABJRU5ErkJggg==", "points": [[0, 0]]}'},
+            },
         },
         "endpoints": {
             "realtime": {
@@ -202,6 +236,23 @@ PROD: dict[str, Any] = {
                     "maximum_execution_timeout_seconds": 3600, "auto_rollback": True,
                 },
                 "alarms": {"errors_5xx_per_minute": 5, "latency_p99_ms": 500},
+            },
+            # ml.g4dn.xlarge has NVMe storage, so no volume key. Updates roll one instance at a time instead of
+            # standing up a second fleet of GPUs, and roll back on the endpoint's alarms; requests (seconds each)
+            # go to the least busy instance.
+            "segmentation": {
+                "variants": [{
+                    "name": "primary", "model": "segmentation", "instance_type": "ml.g4dn.xlarge",
+                    "initial_instance_count": 2, "routing": "LEAST_OUTSTANDING_REQUESTS",
+                    "inference_ami_version": "al2-ami-sagemaker-inference-gpu-2", "core_dump": True,
+                    "container_startup_health_check_timeout_seconds": 600, "model_data_download_timeout_seconds": 600,
+                }],
+                "deployment": {
+                    "rolling": {"batch_size_type": "INSTANCE_COUNT", "batch_size": 1, "wait_interval_seconds": 300,
+                                "maximum_execution_timeout_seconds": 3600, "rollback_batch_size": 2},
+                    "auto_rollback": True,
+                },
+                "alarms": {"errors_5xx_per_minute": 5, "latency_p99_ms": 3000},
             },
         },
     },
@@ -251,89 +302,3 @@ PROD: dict[str, Any] = {
 }
 
 ENVIRONMENTS: tuple[dict[str, Any], ...] = (DEV, STAGING, PROD)
-
-# Issue 15, validated but not yet deployed: the Serving stack builds component hosts, rolling deployments and the
-# variant options once they are wired into stacks/adapter.py; until then these endpoints are kept out of
-# ENVIRONMENTS (the stack would build a component host as an endpoint with no variants, and a rolling deployment as
-# blue/green). tests/unit/test_component_config.py loads them merged into their environments (PENDING_ENVIRONMENTS)
-# with every rule. To switch them on, merge each entry's models and endpoints into STAGING["serving"] and
-# PROD["serving"] and drop PENDING_SERVING.
-PENDING_SERVING: dict[str, dict[str, Any]] = {
-    # Staging: two models share one ml.m5.xlarge (4 vCPUs, 16 GiB) as inference components. `scoring` keeps a copy;
-    # `candidate` scales to zero copies when idle (its first request then fails while a copy starts: README).
-    # Requests go to the instance with the fewest in flight; components update copy by copy.
-    "staging": {
-        "models": {
-            "candidate": {"model_data_key": "models/model-v2.tar.gz", "smoke_request": _DEMO_SMOKE_REQUEST},
-        },
-        "endpoints": {
-            "shared": {
-                "component_host": {
-                    "instance_type": "ml.m5.xlarge", "initial_instance_count": 1,
-                    "managed_scaling": {"min_instance_count": 0, "max_instance_count": 2},
-                    "routing": "LEAST_OUTSTANDING_REQUESTS",
-                },
-                "components": {
-                    "scoring": {
-                        "model": "main", "cpu_cores": 1, "memory_mb": 2048, "copy_count": 1,
-                        "autoscaling": {"min_copies": 1, "max_copies": 3, "invocations_per_copy": 100},
-                        "deployment": {"rolling": {"batch_size_type": "COPY_COUNT", "batch_size": 1,
-                                                   "wait_interval_seconds": 120}},
-                    },
-                    "candidate": {
-                        "model": "candidate", "cpu_cores": 1, "memory_mb": 2048, "copy_count": 1,
-                        "autoscaling": {"min_copies": 0, "max_copies": 2, "invocations_per_copy": 100},
-                        "deployment": {"rolling": {"batch_size_type": "COPY_COUNT", "batch_size": 1,
-                                                   "wait_interval_seconds": 120}},
-                    },
-                },
-            },
-        },
-    },
-    # Prod: a GPU model in its own image, as the seeds' image-segmentation guide serves it (SAM on ml.g4dn.xlarge).
-    # The image is pinned by digest (replace it with your image's: `aws ecr describe-images`); the instance type has
-    # NVMe storage, so no volume key. Updates roll one instance at a time instead of a second fleet of GPUs, and
-    # roll back on the endpoint's alarms; requests go to the least busy instance (they take seconds each).
-    "prod": {
-        "models": {
-            "segmentation": {
-                "image": {"kind": "ecr", "repository_name": "sam-climbing-holds",
-                          "digest": "sha256:4f0d5c0b8e3e6a1d2c7b9f8e0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"},
-                "model_data_key": "models/segmentation/model.tar.gz",
-                "smoke_request": {"content_type": "application/json", "accept": "application/json",
-                                  "body": '{"image": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAcCBlCwAAAABJRU5ErkJggg==", "points": [[0, 0]]}'},
-            },
-        },
-        "endpoints": {
-            "segmentation": {
-                "variants": [{
-                    "name": "primary", "model": "segmentation", "instance_type": "ml.g4dn.xlarge",
-                    "initial_instance_count": 2, "routing": "LEAST_OUTSTANDING_REQUESTS",
-                    "inference_ami_version": "al2-ami-sagemaker-inference-gpu-2", "core_dump": True,
-                    "container_startup_health_check_timeout_seconds": 600, "model_data_download_timeout_seconds": 600,
-                }],
-                "deployment": {
-                    "rolling": {"batch_size_type": "INSTANCE_COUNT", "batch_size": 1, "wait_interval_seconds": 300,
-                                "maximum_execution_timeout_seconds": 3600, "rollback_batch_size": 2},
-                    "auto_rollback": True,
-                },
-                "alarms": {"errors_5xx_per_minute": 5, "latency_p99_ms": 3000},
-            },
-        },
-    },
-}
-
-
-def with_pending_serving(environments: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
-    """The environments with PENDING_SERVING's models and endpoints merged into their serving sections."""
-    merged = []
-    for raw in environments:
-        pending = PENDING_SERVING.get(raw["name"], {})
-        serving = dict(raw.get("serving", {}))
-        for section in ("models", "endpoints"):
-            serving[section] = {**serving.get(section, {}), **pending.get(section, {})}
-        merged.append({**raw, "serving": serving})
-    return tuple(merged)
-
-
-PENDING_ENVIRONMENTS: tuple[dict[str, Any], ...] = with_pending_serving(ENVIRONMENTS)

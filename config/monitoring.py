@@ -136,6 +136,9 @@ class EndpointAlarmThresholds(Section):
     """ApproximateAgeOfOldestRequest (Maximum), async endpoints only."""
     serverless_model_setup_ms: Thresholds = Thresholds(warning=5000, critical=20000)
     """ModelSetupTime (Maximum): cold-start time to launch compute, serverless endpoints only."""
+    component_no_capacity_failures: Thresholds = Thresholds(warning=10)
+    """NoCapacityInvocationFailures (Sum) per period, inference components only: requests refused for want of a
+    copy. A component waking from zero refuses its first requests, hence a few are tolerated."""
 
     @field_validator("cpu_utilization_percent", "memory_utilization_percent")
     @classmethod

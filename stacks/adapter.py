@@ -23,13 +23,18 @@ from config.monitoring import EndpointAlarmThresholds as ThresholdSettings, NoTr
 from config.serving import (
     DeploymentSettings, EndpointAlarmSettings, EndpointSettings, InstanceVariantSettings, ModelSettings, async_paths,
 )
+from config.serving.components import ComponentHostSettings, ComponentSettings
+from config.serving.rolling import ComponentDeploymentSettings, ComponentRollingUpdate, InstanceRollingUpdate
+from config.serving.variant_options import VariantOptions as VariantOptionSettings, core_dump_prefix
 from inference_code.framework import REGISTRY_PACKAGE_FRAMEWORK
 from sagemaker_serving_cdk.rules.images import framework_image
 from sagemaker_serving_cdk.rules.logs import retention_member
 from sagemaker_serving_cdk import (
-    AlarmLevels, AsyncInference, Retry, ScheduleOptions, TransformOptions, BlueGreenDeployment, CapacitySize, ContainerImage, DataCapture, Endpoint,
-    EndpointAlarmThresholds, EndpointConfig, HealthAlarms, InstanceVariant, Model, ModelData, NoTraffic,
-    SageMakerExecutionRole, ScalableInstanceCount, ServerlessVariant, ShadowVariant, TrafficRouting,
+    AlarmLevels, AsyncInference, Retry, ScheduleOptions, TransformOptions, BlueGreenDeployment, CapacitySize, ComponentHostVariant,
+    ComputeRequirements, ContainerImage, CoreDump, DataCapture, Endpoint, EndpointAlarmThresholds, EndpointConfig, HealthAlarms,
+    InferenceAmiVersion, InferenceComponent, InstanceVariant, ManagedInstanceScaling, Model, ModelData, NoTraffic, RollingDeployment,
+    RoutingStrategy, SageMakerExecutionRole, ScalableCopyCount, ScalableInstanceCount, ServerlessVariant, ShadowVariant,
+    TrafficRouting,
 )
 from paths import PROJECT_ROOT
 from tools import package_model
@@ -132,8 +137,10 @@ def existing_path(relative: str) -> Path:
 # ------------------------------------------------------------------------------------------ endpoints
 
 def endpoint_config(scope: Construct, construct_id_: str, *, name: str, settings: EndpointSettings,
-                    models: dict[str, Model], data: DataReferences) -> EndpointConfig:
-    """The endpoint `name`'s config: variants hold the models they name; S3 paths follow the bucket layout."""
+                    models: dict[str, Model], data: DataReferences,
+                    execution_role: SageMakerExecutionRole) -> EndpointConfig:
+    """The endpoint `name`'s config: variants hold the models they name (or one component host, whose components
+    are separate constructs); S3 paths follow the bucket layout."""
     def instance(variant: InstanceVariantSettings, kind: type[InstanceVariant] | type[ShadowVariant] = InstanceVariant):
         return kind(
             model=models[variant.model],
@@ -144,6 +151,7 @@ def endpoint_config(scope: Construct, construct_id_: str, *, name: str, settings
             volume_size_gb=variant.volume_size_gb,
             container_startup_health_check_timeout=_duration(variant.container_startup_health_check_timeout_seconds),
             model_data_download_timeout=_duration(variant.model_data_download_timeout_seconds),
+            **variant_options(variant, endpoint=name, data=data),
         )
 
     serverless = settings.serverless
@@ -162,6 +170,7 @@ def endpoint_config(scope: Construct, construct_id_: str, *, name: str, settings
             sampling_percentage=capture.sampling_percentage, capture_input=capture.capture_input,
             capture_output=capture.capture_output, csv_content_types=capture.csv_content_types,
             json_content_types=capture.json_content_types)
+    host = settings.component_host
     return EndpointConfig(
         scope,
         construct_id_,
@@ -170,15 +179,89 @@ def endpoint_config(scope: Construct, construct_id_: str, *, name: str, settings
             model=models[serverless.model], variant_name=serverless.name, memory_size_mb=serverless.memory_size_mb,
             max_concurrency=serverless.max_concurrency, provisioned_concurrency=serverless.provisioned_concurrency),
         shadow_variants=[instance(settings.shadow_variant, ShadowVariant)] if settings.shadow_variant else (),
+        component_host=None if host is None else component_host(host, endpoint=name, data=data),
+        execution_role=execution_role if host is not None else None,
         async_inference=async_inference,
         data_capture=data_capture,
         volume_key=data.key,
     )
 
 
-def deployment(settings: DeploymentSettings | None) -> BlueGreenDeployment | None:
+def variant_options(settings: VariantOptionSettings, *, endpoint: str, data: DataReferences) -> dict:
+    """Routing, AMI pinning, SSM access and core dumps of one variant (unset options leave the template as it was)."""
+    return dict(
+        routing=None if settings.routing is None else RoutingStrategy(settings.routing),
+        inference_ami_version=None if settings.inference_ami_version is None
+        else InferenceAmiVersion(settings.inference_ami_version),
+        enable_ssm_access=settings.enable_ssm_access or None,
+        core_dump=CoreDump(bucket=data.output, prefix=core_dump_prefix(endpoint), key=data.key)
+        if settings.core_dump else None,
+    )
+
+
+def component_host(settings: ComponentHostSettings, *, endpoint: str, data: DataReferences) -> ComponentHostVariant:
+    scaling = settings.managed_scaling
+    return ComponentHostVariant(
+        instance_type=settings.instance_type,
+        variant_name=settings.variant_name,
+        initial_instance_count=settings.initial_instance_count,
+        managed_scaling=None if scaling is None else ManagedInstanceScaling(
+            min_instance_count=scaling.min_instance_count, max_instance_count=scaling.max_instance_count),
+        **variant_options(settings, endpoint=endpoint, data=data),
+    )
+
+
+def inference_component(scope: Construct, construct_id_: str, *, endpoint: Endpoint, component_name: str,
+                        settings: ComponentSettings, models: dict[str, Model],
+                        alarms: HealthAlarms) -> InferenceComponent:
+    """One component of a component host, with its health alarms (its rollback alarms too) and its copy-count
+    autoscaling (and the wake-up from zero)."""
+    component = InferenceComponent(
+        scope, construct_id_, endpoint=endpoint, component_name=component_name, model=models[settings.model],
+        compute=ComputeRequirements(cpu_cores=settings.cpu_cores, memory_mb=settings.memory_mb,
+                                    accelerators=settings.accelerators),
+        copy_count=settings.copy_count,
+        startup_health_check_timeout=_duration(settings.container_startup_health_check_timeout_seconds),
+        model_data_download_timeout=_duration(settings.model_data_download_timeout_seconds),
+        deployment=component_deployment(settings.deployment),
+        health_alarms=alarms,
+    )
+    scaling = settings.autoscaling
+    if scaling is not None:
+        copies: ScalableCopyCount = component.auto_scale_copy_count(min_capacity=scaling.min_copies,
+                                                                    max_capacity=scaling.max_copies)
+        if scaling.invocations_per_copy is not None:
+            copies.scale_on_invocations_per_copy(scaling.invocations_per_copy)
+        else:
+            copies.scale_on_concurrent_requests_per_copy(scaling.concurrent_requests_per_copy)
+        if scaling.min_copies == 0:
+            copies.scale_from_zero()
+    return component
+
+
+def _capacity(size_type: str, value: int | None) -> CapacitySize | None:
+    return None if value is None else CapacitySize(size_type, value)
+
+
+def component_deployment(settings: ComponentDeploymentSettings | None) -> RollingDeployment | None:
+    return None if settings is None else _rolling(settings.rolling, auto_rollback=settings.auto_rollback)
+
+
+def _rolling(rolling: InstanceRollingUpdate | ComponentRollingUpdate, *, auto_rollback: bool) -> RollingDeployment:
+    return RollingDeployment(
+        maximum_batch_size=CapacitySize(rolling.batch_size_type, rolling.batch_size),
+        wait_interval=Duration.seconds(rolling.wait_interval_seconds),
+        maximum_execution_timeout=_duration(rolling.maximum_execution_timeout_seconds),
+        rollback_maximum_batch_size=_capacity(rolling.batch_size_type, rolling.rollback_batch_size),
+        auto_rollback=auto_rollback,
+    )
+
+
+def deployment(settings: DeploymentSettings | None) -> BlueGreenDeployment | RollingDeployment | None:
     if settings is None:
         return None
+    if settings.rolling is not None:
+        return _rolling(settings.rolling, auto_rollback=settings.auto_rollback)
     routing = TrafficRouting.all_at_once()
     if settings.size_value is not None:
         size = CapacitySize(settings.size_type, settings.size_value)
@@ -233,7 +316,7 @@ def endpoint_alarm_thresholds(settings: ThresholdSettings) -> EndpointAlarmThres
     levels = {name: alarm_levels(getattr(settings, name)) for name in (
         "invocations_per_period", "errors_5xx_per_period", "errors_4xx_percent", "model_latency_p99_ms",
         "overhead_latency_p99_ms", "cpu_utilization_percent", "memory_utilization_percent", "async_backlog_size",
-        "async_oldest_request_age_seconds", "serverless_model_setup_ms")}
+        "async_oldest_request_age_seconds", "serverless_model_setup_ms", "component_no_capacity_failures")}
     return EndpointAlarmThresholds(no_invocations=_no_traffic(settings.no_invocations), **levels)
 
 

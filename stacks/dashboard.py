@@ -10,7 +10,7 @@ from aws_cdk import Duration, aws_cloudwatch as cloudwatch, aws_stepfunctions as
 from constructs import Construct
 
 from config.serving import EndpointSettings
-from sagemaker_serving_cdk import Endpoint
+from sagemaker_serving_cdk import Endpoint, InferenceComponent
 
 _FULL_WIDTH = 24
 _GRAPH_HEIGHT = 6
@@ -33,6 +33,9 @@ class InferenceDashboard(Construct):
     :param alarms: shown in the alarm-status widget at the top. Default: none (the widget is left out).
     :param state_machines: batch transform state machines by name; their executions show as job outcomes.
         Default: none (the batch row says so).
+    :param components: each component host's inference components by endpoint name. A host's row shows them,
+        one line each: invocations per copy, model latency p99, refused requests (no copy), CPU and memory.
+        Default: none.
     """
 
     def __init__(
@@ -46,6 +49,7 @@ class InferenceDashboard(Construct):
         settings: Mapping[str, EndpointSettings],
         alarms: Sequence[cloudwatch.IAlarm] = (),
         state_machines: Optional[Mapping[str, sfn.IStateMachine]] = None,
+        components: Optional[Mapping[str, Mapping[str, InferenceComponent]]] = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name,
@@ -58,7 +62,10 @@ class InferenceDashboard(Construct):
                 sort_by=cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
             ))
         for name, endpoint in endpoints.items():
-            self._endpoint_rows(name, endpoint, settings[name])
+            if settings[name].component_host is not None:
+                self._component_rows(name, settings[name], (components or {}).get(name, {}))
+            else:
+                self._endpoint_rows(name, endpoint, settings[name])
         self._batch_row(state_machines or {})
 
     # ---------------------------------------------------------------------------------------- endpoints
@@ -92,6 +99,25 @@ class InferenceDashboard(Construct):
             self._graph("Latency (microseconds)", latency),
             self._graph("Errors (per 5 min)", errors),
             self._instances(endpoint, settings),
+        )
+
+    def _component_rows(self, name: str, settings: EndpointSettings,
+                        components: Mapping[str, InferenceComponent]) -> None:
+        host = settings.component_host
+        self.dashboard.add_widgets(cloudwatch.TextWidget(
+            markdown=(f"## Endpoint `{name}` (inference components on {host.instance_type}; components: "
+                      f"{', '.join(components)})"), width=_FULL_WIDTH, height=1))
+        self.dashboard.add_widgets(
+            self._graph("Invocations per copy (per 5 min)", [
+                c.metric_invocations_per_copy(period=_PERIOD, label=key) for key, c in components.items()]),
+            self._graph("Model latency p99 (microseconds)", [
+                c.metric_model_latency(statistic="p99", period=_PERIOD, label=key) for key, c in components.items()]),
+            self._graph("Refused: no copy (NoCapacityInvocationFailures)", [
+                c.metric_no_capacity_invocation_failures(period=_PERIOD, label=key) for key, c in components.items()]),
+            self._graph("CPU and memory (% of what the copies reserve)", [
+                metric for key, c in components.items() for metric in (
+                    c.metric_cpu_utilization_normalized(period=_PERIOD, label=f"{key} CPU"),
+                    c.metric_memory_utilization_normalized(period=_PERIOD, label=f"{key} memory"))]),
         )
 
     def _instances(self, endpoint: Endpoint, settings: EndpointSettings) -> cloudwatch.IWidget:

@@ -40,7 +40,7 @@ class Kit:
             models = {name: self.model(f"{name.capitalize()}Model", network_isolation=endpoint_settings.serverless is None)
                       for name in set(endpoint_settings.model_names)}
         config = adapter.endpoint_config(self.stack, "Config", name="test", settings=endpoint_settings, models=models,
-                                         data=self.data())
+                                         data=self.data(), execution_role=self.role)
         config.settings = endpoint_settings  # for the tests' own bookkeeping
         return config
 

@@ -451,10 +451,10 @@ def test_fails_on_a_component_host_instance_type_without_a_price(tmp_path):
                                                       instance_type="ml.m5.24xlarge"))
 
 
-def test_every_pending_instance_type_has_a_price_in_its_region():
+def test_every_configured_instance_type_has_a_price_in_its_region():
     # Prod's GPU endpoint and Staging's component host must be priced before they are switched on.
-    from config.environment_values import PENDING_ENVIRONMENTS
-    for env in load_environments(PENDING_ENVIRONMENTS):
+    from config.environment_values import ENVIRONMENTS
+    for env in load_environments(ENVIRONMENTS):
         for endpoint in env.serving.endpoints.values():
             types = [v.instance_type for v in endpoint.all_instance_variants]
             types += [endpoint.component_host.instance_type] if endpoint.component_host else []

@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from config import load_environments
-from config.environment_values import PENDING_ENVIRONMENTS
+from config.environment_values import ENVIRONMENTS
 from tools.ops import invoke, names, status, traffic
 from tools.ops.aws import OpsError
 from tools.ops.components import hosts_components
@@ -287,7 +287,7 @@ def test_traffic_copies_parses_from_the_command_line():
 
 
 def host_environments():
-    return [(env, name, e) for env in load_environments(PENDING_ENVIRONMENTS)
+    return [(env, name, e) for env in load_environments(ENVIRONMENTS)
             for name, e in env.serving.endpoints.items() if e.components]
 
 

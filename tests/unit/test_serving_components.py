@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 
 from config import ENVIRONMENTS, load_environments
-from config.environment_values import PENDING_ENVIRONMENTS, PENDING_SERVING
 from config.serving import component_name_problem, inference_component_name
 from sagemaker_serving_cdk.rules.naming import endpoint_name
 from tests.environments import STAGE_IDS
 from tests.unit.serving_config_kit import loads, problems_for
 
-PENDING = tuple(load_environments(PENDING_ENVIRONMENTS))
+LOADED = tuple(load_environments(ENVIRONMENTS))
 HOST = {"instance_type": "ml.m5.xlarge", "managed_scaling": {"min_instance_count": 0, "max_instance_count": 2}}
 SCALES_TO_ZERO = {"min_copies": 0, "max_copies": 2, "invocations_per_copy": 50}
 
@@ -28,8 +27,8 @@ def host_endpoint(components=None, host=None, **fields) -> dict:
                                      **fields}}}
 
 
-def test_pending_values_show_two_components_on_one_instance_type_one_scaling_to_zero():
-    hosts = [(env, name, e) for env in PENDING for name, e in env.serving.endpoints.items() if e.component_host]
+def test_configured_values_show_two_components_on_one_instance_type_one_scaling_to_zero():
+    hosts = [(env, name, e) for env in LOADED for name, e in env.serving.endpoints.items() if e.component_host]
     assert hosts, "some environment hosts inference components"
     for env, name, endpoint in hosts:
         assert len(endpoint.components) >= 2, (env.name, name)
@@ -38,16 +37,7 @@ def test_pending_values_show_two_components_on_one_instance_type_one_scaling_to_
         assert all(c.deployment is not None and c.deployment.rolling for c in endpoint.components.values())
 
 
-def test_pending_values_keep_every_existing_endpoint_and_model_as_it_is():
-    for raw, pending in zip(ENVIRONMENTS, PENDING_ENVIRONMENTS):
-        added = PENDING_SERVING.get(raw["name"], {})
-        for section in ("models", "endpoints"):
-            assert not set(added.get(section, {})) & set(raw["serving"].get(section, {})), (raw["name"], section)
-            kept = {k: v for k, v in pending["serving"][section].items() if k not in added.get(section, {})}
-            assert kept == raw["serving"].get(section, {}), (raw["name"], section)
-
-
-@pytest.mark.parametrize("env", PENDING, ids=[env.stage_id for env in PENDING])
+@pytest.mark.parametrize("env", LOADED, ids=[env.stage_id for env in LOADED])
 def test_component_names_are_the_endpoint_name_plus_the_key(env):
     for name, endpoint in env.serving.endpoints.items():
         for key in endpoint.components:
@@ -70,7 +60,7 @@ def test_fails_when_a_component_name_is_too_long(stage):
     endpoint, key = "e" * 30, "c" * 32  # each a valid key; together longer than 63 with any name_prefix
     serving = host_endpoint({key: component()})
     serving["endpoints"] = {endpoint: serving["endpoints"]["shared"]}
-    own = next(raw for raw in PENDING_ENVIRONMENTS if raw["name"] == name)["serving"]["models"]
+    own = next(raw for raw in ENVIRONMENTS if raw["name"] == name)["serving"]["models"]
     serving["models"].update(own)  # the environment's batch transforms use its models
     problems = problems_for(name, serving)
     assert any(f"serving.endpoints.{endpoint}.components.{key}: the inference component name" in p

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from config import load_environments
-from config.environment_values import PENDING_ENVIRONMENTS
+from config.environment_values import ENVIRONMENTS
 from tests.unit.serving_config_kit import problems_for
 
-PENDING = tuple(load_environments(PENDING_ENVIRONMENTS))
+LOADED = tuple(load_environments(ENVIRONMENTS))
 ROLLING = {"batch_size_type": "INSTANCE_COUNT", "batch_size": 1, "wait_interval_seconds": 300}
 VARIANT = {"name": "primary", "model": "main", "instance_type": "ml.m5.large", "initial_instance_count": 2}
 HOST = {"instance_type": "ml.m5.xlarge"}
@@ -23,14 +23,14 @@ def component_endpoint(rolling: dict) -> dict:
         "scoring": {"model": "main", "cpu_cores": 1, "memory_mb": 1024, "deployment": {"rolling": rolling}}}}}}
 
 
-def test_some_pending_endpoint_updates_with_a_rolling_policy():
-    rolling = [(env.name, name) for env in PENDING for name, e in env.serving.endpoints.items()
+def test_some_configured_endpoint_updates_with_a_rolling_policy():
+    rolling = [(env.name, name) for env in LOADED for name, e in env.serving.endpoints.items()
                if e.deployment is not None and e.deployment.strategy == "rolling"]
     assert rolling
 
 
 def test_existing_deployments_stay_blue_green():
-    for env in PENDING:
+    for env in LOADED:
         for endpoint in env.serving.endpoints.values():
             if endpoint.deployment is not None and endpoint.deployment.rolling is None:
                 assert endpoint.deployment.strategy == "blue_green"

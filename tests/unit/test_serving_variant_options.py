@@ -6,7 +6,7 @@ import botocore.session
 import pytest
 
 from config import ENVIRONMENTS, ConfigError, load_environments
-from config.environment_values import PENDING_ENVIRONMENTS
+from config.environment_values import ENVIRONMENTS
 from config.serving import core_dump_prefix, inference_ami_versions
 from tests.environments import CONFIGURED, stages_where
 from tests.unit.serving_config_kit import loads, problems_for
@@ -18,7 +18,7 @@ COMPONENTS = {"scoring": {"model": "main", "cpu_cores": 1, "memory_mb": 1024}}
 
 def with_models(name: str, endpoints: dict) -> dict:
     # The environment's own models stay: its batch transforms use them.
-    models = next(raw for raw in PENDING_ENVIRONMENTS if raw["name"] == name)["serving"]["models"]
+    models = next(raw for raw in ENVIRONMENTS if raw["name"] == name)["serving"]["models"]
     return {"models": {**models, "main": {}}, "endpoints": endpoints}
 
 

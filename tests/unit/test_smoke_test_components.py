@@ -13,12 +13,12 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 from config import load_environments
-from config.environment_values import PENDING_ENVIRONMENTS
+from config.environment_values import ENVIRONMENTS
 from tools import smoke_test
 
 WHEN = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
-PENDING = tuple(load_environments(PENDING_ENVIRONMENTS))
-HOSTING = [env for env in PENDING if any(e.component_host for e in env.serving.endpoints.values())]
+LOADED = tuple(load_environments(ENVIRONMENTS))
+HOSTING = [env for env in LOADED if any(e.component_host for e in env.serving.endpoints.values())]
 
 
 class Stubbed:

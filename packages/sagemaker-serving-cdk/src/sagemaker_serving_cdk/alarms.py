@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -10,6 +11,7 @@ from constructs import Construct
 
 from sagemaker_serving_cdk.endpoint import Endpoint
 from sagemaker_serving_cdk.errors import PropsError
+from sagemaker_serving_cdk.inference_component import InferenceComponent
 from sagemaker_serving_cdk.naming import path_in_stage
 from sagemaker_serving_cdk.rules.instances import vcpu_count
 from sagemaker_serving_cdk.severity_alarms import AlarmLevels, Metric, SeverityAlarms
@@ -63,6 +65,10 @@ class EndpointAlarmThresholds:
     """ApproximateAgeOfOldestRequest (Maximum), async endpoints only. Default: 300 / 900."""
     serverless_model_setup_ms: AlarmLevels = field(default_factory=lambda: _levels(warning=5000, critical=20000))
     """ModelSetupTime (Maximum), serverless endpoints only. Default: 5000 / 20000."""
+    component_no_capacity_failures: AlarmLevels = field(default_factory=lambda: _levels(warning=10))
+    """NoCapacityInvocationFailures (Sum) per period of an inference component: requests refused because no copy
+    could take them (scaled to zero, or the host is full). A component waking from zero refuses its first requests,
+    so the default tolerates a few. Default: warning 10."""
 
 
 class EndpointAlarms(Construct):
@@ -75,7 +81,11 @@ class EndpointAlarms(Construct):
       p99 (async endpoints publish no Invocations or OverheadLatency);
     - instance variants: CPU (as a share of the instance) and memory utilization;
     - async endpoints: backlog size and the age of the oldest queued request (per endpoint);
-    - serverless endpoints: ModelSetupTime (cold starts).
+    - serverless endpoints: ModelSetupTime (cold starts);
+    - a component host: none per variant (its traffic is counted per component), but per inference component
+      (`components`): Invocation5XXErrors, ModelLatency p99 and NoCapacityInvocationFailures (AWS/SageMaker,
+      dimension InferenceComponentName), CPU and memory as a share of what its copies reserved
+      (/aws/sagemaker/InferenceComponents); its own health alarms are reused as the critical levels.
     Shadow variants get none: their responses never reach a caller.
 
     Alarm names are `<name_prefix>-<variant>-<kind>-<severity>` (per endpoint: `<name_prefix>-<kind>-<severity>`).
@@ -85,6 +95,7 @@ class EndpointAlarms(Construct):
     :param thresholds: the levels of each alarm kind. Default: EndpointAlarmThresholds().
     :param action: where notifications go (the environment's alarm topic).
     :param name_prefix: e.g. `mlinf-prod-realtime`; keeps names unique per account and region.
+    :param components: the inference components on `endpoint` (a component host). Default: none.
     """
 
     def __init__(
@@ -96,6 +107,7 @@ class EndpointAlarms(Construct):
         action: cloudwatch.IAlarmAction,
         name_prefix: str,
         thresholds: EndpointAlarmThresholds | None = None,
+        components: Sequence[InferenceComponent] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         thresholds = thresholds or EndpointAlarmThresholds()
@@ -112,11 +124,18 @@ class EndpointAlarms(Construct):
             )
         self.alarms: list[cloudwatch.Alarm] = []
 
-        # The critical 5XX and latency levels: the endpoint's rollback alarms, reused and told to report recovery.
-        for alarm in endpoint.rollback_alarms:
+        # The critical 5XX and latency levels: the endpoint's (and components') health alarms, reused and told to
+        # report recovery.
+        self.rollback_alarms = tuple(endpoint.rollback_alarms) + tuple(a for c in components for a in c.health_alarms)
+        for alarm in self.rollback_alarms:
             alarm.add_ok_action(action)
-        self.rollback_alarms = tuple(endpoint.rollback_alarms)
 
+        if getattr(endpoint.endpoint_config, "component_host", None) is not None:
+            for component in components:
+                self._component_alarms(component)
+            return
+        if components:
+            raise PropsError(self, "components are given, but the endpoint's config has no component_host")
         instance_types = {name: v.instance_type for name, v in instance_variants.items()}
         for variant in endpoint.variant_names:
             self._variant_alarms(variant, instance_types.get(variant))
@@ -265,6 +284,73 @@ class EndpointAlarms(Construct):
                 NOT_BREACHING,
                 f"memory utilization of {where}",
                 "%",
+            )
+
+    # ---------------------------------------------------------------------------------------- per component
+
+    def _component_alarms(self, component: InferenceComponent) -> None:
+        t, key = self._thresholds, component.node.id
+        where = f"inference component {component.component_name}"
+        scope = Construct(self, key)
+        for construct_id, kind, levels, metric, description, unit, scale in (
+            (
+                "Errors5xx",
+                "5xx",
+                t.errors_5xx_per_period,
+                component.metric_invocation_5xx_errors(),
+                f"5XX responses of {where}",
+                " per period",
+                1,
+            ),
+            (
+                "ModelLatencyP99",
+                "model-latency-p99",
+                t.model_latency_p99_ms,
+                component.metric_model_latency(statistic="p99"),
+                f"p99 model latency of {where}",
+                " ms",
+                MICROSECONDS_PER_MS,
+            ),
+            (
+                "NoCapacityFailures",
+                "no-capacity",
+                t.component_no_capacity_failures,
+                component.metric_no_capacity_invocation_failures(),
+                f"requests {where} refused for want of a copy",
+                " per period",
+                1,
+            ),
+            (
+                "CpuUtilization",
+                "cpu",
+                t.cpu_utilization_percent,
+                component.metric_cpu_utilization_normalized(),
+                f"CPU utilization of {where} (% of the cores its copies reserve)",
+                "%",
+                1,
+            ),
+            (
+                "MemoryUtilization",
+                "memory",
+                t.memory_utilization_percent,
+                component.metric_memory_utilization_normalized(),
+                f"memory utilization of {where} (% of the memory its copies reserve)",
+                "%",
+                1,
+            ),
+        ):
+            # No datapoints while idle or at zero copies: nothing to alarm on.
+            self._add(
+                scope,
+                construct_id,
+                component.component_name.removeprefix(f"{self._name_prefix}-"),
+                kind,
+                levels,
+                metric,
+                NOT_BREACHING,
+                description,
+                unit,
+                scale=scale,
             )
 
     # ---------------------------------------------------------------------------------------- per endpoint

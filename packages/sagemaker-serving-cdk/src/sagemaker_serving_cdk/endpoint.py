@@ -157,6 +157,56 @@ class HealthAlarms:
     """Where the alarms notify. Default: nowhere (they still roll back deployments)."""
 
 
+def health_alarm_pair(
+    scope: Construct,
+    alarms: HealthAlarms,
+    *,
+    errors: cloudwatch.IMetric,
+    latency_p99: cloudwatch.IMetric,
+    guarded: Construct | None,
+) -> tuple[cloudwatch.Alarm, cloudwatch.Alarm]:
+    """The 5XX (`Errors5xxAlarm`) and p99 latency (`LatencyP99Alarm`) alarms under `scope`, with fixed names, on
+    which `guarded` (the resource whose deployment they roll back, when it exists already) depends."""
+
+    def alarm(alarm_id: str, metric: cloudwatch.IMetric, threshold: float, description: str) -> cloudwatch.Alarm:
+        created = cloudwatch.Alarm(
+            scope,
+            alarm_id,
+            # A fixed name: the rollback config names the alarm while the alarm's dimensions name the endpoint
+            # (or component); a Ref both ways would be a circular dependency.
+            alarm_name=name_in_stack(scope, alarm_id),
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=alarms.evaluation_periods,
+            datapoints_to_alarm=alarms.datapoints_to_alarm,
+            # No traffic is not an outage; an idle (or scaled-to-zero) endpoint must not alarm or block a rollout.
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
+        if alarms.action is not None:
+            created.add_alarm_action(alarms.action)
+        if guarded is not None:
+            guarded.node.add_dependency(created)
+        return created
+
+    return (
+        alarm(
+            "Errors5xxAlarm",
+            errors,
+            alarms.errors_5xx_per_minute,
+            f"SEV2: {alarms.errors_5xx_per_minute}+ 5XX responses a minute",
+        ),
+        # ModelLatency is reported in microseconds.
+        alarm(
+            "LatencyP99Alarm",
+            latency_p99,
+            alarms.latency_p99_ms * 1000,
+            f"SEV3: p99 model latency above {alarms.latency_p99_ms:g} ms",
+        ),
+    )
+
+
 # ------------------------------------------------------------------------------------------ interfaces
 
 
@@ -462,51 +512,21 @@ class Endpoint(Resource):
         )
 
     def _health_alarms(self, alarms: HealthAlarms) -> tuple[cloudwatch.Alarm, ...]:
-        errors = self._alarm(
-            "Errors5xxAlarm",
-            metric=self._over_variants(
+        errors, latency = health_alarm_pair(
+            self,
+            alarms,
+            errors=self._over_variants(
                 "SUM", self.metric_invocation_5xx_errors, "Invocation 5XX errors (all variants)"
             ),
-            threshold=alarms.errors_5xx_per_minute,
-            settings=alarms,
-            description=f"SEV2: {alarms.errors_5xx_per_minute}+ 5XX responses a minute",
-        )
-        latency = self._alarm(
-            "LatencyP99Alarm",
-            metric=self._over_variants(
+            latency_p99=self._over_variants(
                 "MAX",
                 lambda v: self.metric_model_latency(v, statistic="p99"),
                 "ModelLatency p99 in microseconds (worst variant)",
             ),
-            threshold=alarms.latency_p99_ms * 1000,  # ModelLatency is reported in microseconds
-            settings=alarms,
-            description=f"SEV3: p99 model latency above {alarms.latency_p99_ms:g} ms",
+            guarded=self.endpoint,
         )
-        for alarm in (errors, latency):
-            if alarms.action is not None:
-                alarm.add_alarm_action(alarms.action)
-            self.endpoint.node.add_dependency(alarm)
         self.errors_alarm, self.latency_alarm = errors, latency
         return errors, latency
-
-    def _alarm(
-        self, alarm_id: str, *, metric: cloudwatch.IMetric, threshold: float, settings: HealthAlarms, description: str
-    ) -> cloudwatch.Alarm:
-        return cloudwatch.Alarm(
-            self,
-            alarm_id,
-            # A fixed name: the endpoint's rollback config names the alarm while the alarm's dimensions
-            # name the endpoint; a Ref both ways would be a circular dependency.
-            alarm_name=self._alarm_name(alarm_id),
-            metric=metric,
-            threshold=threshold,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=settings.evaluation_periods,
-            datapoints_to_alarm=settings.datapoints_to_alarm,
-            # No traffic is not an outage; an idle (or scaled-to-zero) endpoint must not alarm or block a rollout.
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=description,
-        )
 
     def _alarm_name(self, alarm_id: str) -> str:
         return name_in_stack(self, alarm_id)

@@ -16,7 +16,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from sagemaker_serving_cdk.endpoint import Endpoint, IEndpoint, RollingDeployment
+from sagemaker_serving_cdk.endpoint import Endpoint, HealthAlarms, IEndpoint, RollingDeployment, health_alarm_pair
 from sagemaker_serving_cdk.endpoint_config import EndpointConfig
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.model import IModel
@@ -104,8 +104,11 @@ class InferenceComponent(Resource):
     :param model_data_download_timeout: 60-3600 s. Default: SageMaker's.
     :param deployment: a rolling update of the copies (`CapacitySize.copies`/`.percent`). Default: SageMaker's
         default update.
-    :param rollback_alarms: the alarms (1-10) a rolling update with `auto_rollback` rolls back on; the host's
-        execution role may read them. Default: none.
+    :param rollback_alarms: the alarms (1-10, with the health alarms) a rolling update with `auto_rollback` rolls
+        back on; the host's execution role may read them. Default: none.
+    :param health_alarms: the component's 5XX and p99 latency alarms (`Errors5xxAlarm`, `LatencyP99Alarm`) on its
+        own metrics, notifying `health_alarms.action`; with a `deployment` they are rollback alarms too. Default:
+        none.
     """
 
     def __init__(
@@ -123,6 +126,7 @@ class InferenceComponent(Resource):
         model_data_download_timeout: Duration | None = None,
         deployment: RollingDeployment | None = None,
         rollback_alarms: Sequence[cloudwatch.IAlarm] = (),
+        health_alarms: HealthAlarms | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         config = endpoint.endpoint_config
@@ -138,7 +142,7 @@ class InferenceComponent(Resource):
         if deployment is not None:
             problems += deployment.problems(target="component")
         problems += rollback_alarm_problems(
-            len(rollback_alarms),
+            len(rollback_alarms) + (2 if health_alarms is not None and deployment is not None else 0),
             auto_rollback=deployment is not None and deployment.auto_rollback,
             has_deployment=deployment is not None,
         )
@@ -165,7 +169,18 @@ class InferenceComponent(Resource):
         self.compute = compute
         self.copy_count = copy_count
         self.variant_name = variant_name or host.variant_name
-        self.rollback_alarms = tuple(rollback_alarms)
+        self.health_alarms: tuple[cloudwatch.Alarm, ...] = ()
+        if health_alarms is not None:
+            # On the component's own metrics (dimension InferenceComponentName): a component host's traffic is
+            # counted per component. The alarms exist before the component (literal name), which depends on them.
+            self.health_alarms = health_alarm_pair(
+                self,
+                health_alarms,
+                errors=self.metric_invocation_5xx_errors(),
+                latency_p99=self.metric_model_latency(statistic="p99"),
+                guarded=None,  # the resource, created below, depends on them
+            )
+        self.rollback_alarms = tuple(rollback_alarms) + (self.health_alarms if deployment is not None else ())
         self.resource = sagemaker.CfnInferenceComponent(
             self,
             "Resource",
@@ -189,6 +204,8 @@ class InferenceComponent(Resource):
             deployment_config=self._deployment_config(deployment),
         )
         self.component_arn = self.resource.attr_inference_component_arn
+        for alarm in self.health_alarms:
+            self.resource.node.add_dependency(alarm)
         if deployment is not None and deployment.auto_rollback and config.execution_role is not None:
             # SageMaker reads the rollback alarms with the host's execution role during a rolling update.
             iam.Grant.add_to_principal(
