@@ -45,6 +45,11 @@ What moto 5.2.5 gets wrong without them, found by deploying the Dev stage:
    Here the call sets it, DescribeStacks reports it, and DeleteStack of a protected stack fails with
    CloudFormation's message, so a destroy must switch it off first, as an operator must on AWS.
 
+12.-14. SageMaker inference components: endpoint configs whose variant hosts components (no ModelName, an
+   ExecutionRoleArn), the InferenceComponent API and `AWS::SageMaker::InferenceComponent`, and invocations routed
+   by InferenceComponentName with SageMaker's answers for a component scaled to zero: see
+   tools/emulator_inference_components.py.
+
 Everything else moto skips (autoscaling, schedules, bucket policies, ...) stays skipped; tools.deploy_local
 lists it after every deploy so nobody believes it was deployed.
 """
@@ -380,9 +385,10 @@ def _patch_termination_protection() -> None:
 
 
 def apply_patches() -> None:
-    from tools import emulator_sagemaker
+    from tools import emulator_inference_components, emulator_sagemaker
 
     emulator_sagemaker.apply_patches()
+    emulator_inference_components.apply_patches()
     _patch_cloudwatch_alarms()
     _patch_managed_policies()
     _patch_kms_keys()
