@@ -245,7 +245,7 @@ def _publish_no_capacity(component: InferenceComponent) -> None:
     from moto.cloudwatch.models import cloudwatch_backends
 
     cloudwatch_backends[component.account_id][component.region].put_metric_data("AWS/SageMaker", [{
-        "MetricName": "NoCapacityInvocationFailures", "Value": 1.0, "Unit": "Count", "Timestamp": _now(),
+        "MetricName": "NoCapacityInvocationFailures", "Value": 1.0, "Unit": "Count",  # moto stamps it now
         "Dimensions": [{"Name": "InferenceComponentName", "Value": component.name}]}])
 
 
