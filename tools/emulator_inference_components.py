@@ -15,7 +15,7 @@ and the CDK CLI unchanged):
     LastModifiedTime, FailureReason, RuntimeConfig.DesiredCopyCount/CurrentCopyCount; updated in place through
     UpdateInferenceComponent, replaced when its name or endpoint changes). Creation checks what SageMaker can
     check: the endpoint exists, the variant exists on the endpoint's config and has no model of its own, the
-    model exists, `ComputeResourceRequirements.MinMemoryRequiredInMb` (>= 128) and `RuntimeConfig.CopyCount`
+    model (or the component's own container's ArtifactUrl) exists, `ComputeResourceRequirements.MinMemoryRequiredInMb` (>= 128) and `RuntimeConfig.CopyCount`
     (>= 0) are given. A component is `InService` at once with its current copy count equal to the desired one
     (nothing provisions here). `Specifications` (per instance type) and adapter components
     (`BaseInferenceComponentName`) are not implemented and fail saying so.
@@ -34,7 +34,7 @@ import datetime
 import re
 from typing import Any, Optional
 
-from tools.emulator_sagemaker import _backend, _validation, container_of
+from tools.emulator_sagemaker import _backend, _validation, container_of, object_exists
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$")  # botocore's InferenceComponentName
 MIN_MEMORY_MB = 128  # botocore: MemoryInMb min
@@ -130,6 +130,9 @@ def _check_specification(account_id: str, region: str, specification: Optional[d
                           "implemented by the emulator.")
     if bool(specification.get("ModelName")) == bool(specification.get("Container")):
         raise _validation(f"Inference component {name}: Specification needs exactly one of ModelName or Container.")
+    artifact = (specification.get("Container") or {}).get("ArtifactUrl")
+    if artifact and not object_exists(account_id, artifact):  # as CreateModel checks its ModelDataUrl (fix 6)
+        raise _validation(f"Could not find model data at {artifact}.")
     if specification.get("ModelName"):
         backend = _backend(account_id, region)
         if specification["ModelName"] not in backend._models:

@@ -285,6 +285,25 @@ def test_a_request_reaches_the_named_component_s_model(aws):
         assert f"Could not find model data at {data}." in _error(raised)[1]
 
 
+def test_a_component_runs_its_own_container_and_fails_without_its_artifact(aws, shared):
+    aws("s3").create_bucket(Bucket="models")
+    aws("s3").put_object(Bucket="models", Key="own.tar.gz", Body=b"not read before a request")
+    container = {"Image": IMAGE, "ArtifactUrl": "s3://models/own.tar.gz", "Environment": {"A": "1"}}
+    shared.create_inference_component(
+        InferenceComponentName="own", EndpointName="shared", VariantName="AllTraffic",
+        Specification={"Container": container, "ComputeResourceRequirements": REQUIREMENTS},
+        RuntimeConfig={"CopyCount": 1})
+    assert components.get(ACCOUNT, REGION, "own").container() == {
+        "Image": IMAGE, "ModelDataUrl": "s3://models/own.tar.gz", "Environment": {"A": "1"}, "Mode": "SingleModel"}
+    with pytest.raises(ClientError) as raised:
+        shared.create_inference_component(
+            InferenceComponentName="missing-artifact", EndpointName="shared", VariantName="AllTraffic",
+            Specification={"Container": {**container, "ArtifactUrl": "s3://models/none.tar.gz"},
+                           "ComputeResourceRequirements": REQUIREMENTS},
+            RuntimeConfig={"CopyCount": 1})
+    assert "Could not find model data at s3://models/none.tar.gz." in _error(raised)[1]
+
+
 def test_a_component_scaled_to_zero_answers_no_capacity_and_counts_the_failure(aws, shared):
     sagemaker = shared
     _component(sagemaker, "sleepy", "first", copies=0)
