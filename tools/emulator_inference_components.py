@@ -15,10 +15,11 @@ and the CDK CLI unchanged):
     LastModifiedTime, FailureReason, RuntimeConfig.DesiredCopyCount/CurrentCopyCount; updated in place through
     UpdateInferenceComponent, replaced when its name or endpoint changes). Creation checks what SageMaker can
     check: the endpoint exists, the variant exists on the endpoint's config and has no model of its own, the
-    model (or the component's own container's ArtifactUrl) exists, `ComputeResourceRequirements.MinMemoryRequiredInMb` (>= 128) and `RuntimeConfig.CopyCount`
-    (>= 0) are given. A component is `InService` at once with its current copy count equal to the desired one
-    (nothing provisions here). `Specifications` (per instance type) and adapter components
-    (`BaseInferenceComponentName`) are not implemented and fail saying so.
+    model (or the component's own container's ArtifactUrl) exists,
+    `ComputeResourceRequirements.MinMemoryRequiredInMb` (>= 128) and `RuntimeConfig.CopyCount` (>= 0) are given.
+    A component is `InService` at once with its current copy count equal to the desired one (nothing provisions
+    here; whether its requirements fit the instance type is not checked). `Specifications` (per instance type)
+    and adapter components (`BaseInferenceComponentName`) are not implemented and fail saying so.
 14. InvokeEndpoint with `InferenceComponentName` runs that component's model (its container, or the model's)
     through tools.serving_runtime, as variants are (tools/emulator_sagemaker.py, fix 8). A component scaled to
     zero copies answers as SageMaker does (400 ValidationError "Inference Component has no capacity to process
@@ -38,12 +39,14 @@ from tools.emulator_sagemaker import _backend, _validation, container_of, object
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?$")  # botocore's InferenceComponentName
 MIN_MEMORY_MB = 128  # botocore: MemoryInMb min
+# SageMaker's answers, verbatim. At zero copies: the AWS Machine Learning Blog, "Unlock cost savings with the new
+# scale down to zero feature in SageMaker Inference" (2024-12-03, "Test the solution"). The header messages are
+# the service's as clients quote them (no AWS page lists them): litellm's SageMaker provider matches on them.
 NO_CAPACITY = ("Inference Component has no capacity to process this request. ApplicationAutoScaling may be "
                "in-progress (if configured) or try to increase the capacity by invoking "
                "UpdateInferenceComponentRuntimeConfig API.")
 HEADER_REQUIRED = ("Inference Component Name header is required for endpoints to which you plan to deploy "
-                   "inference components. Please include Inference Component Name header or consider using "
-                   "SageMaker models.")
+                   "inference components.")
 HEADER_NOT_ALLOWED = ("Inference Component Name header is not allowed for endpoints to which you dont plan to "
                       "deploy inference components. Please remove the Inference Component Name header and try again.")
 
