@@ -132,7 +132,8 @@ def _check_specification(account_id: str, region: str, specification: Optional[d
         raise _validation(f"Inference component {name}: BaseInferenceComponentName (adapter components) is not "
                           "implemented by the emulator.")
     if bool(specification.get("ModelName")) == bool(specification.get("Container")):
-        raise _validation(f"Inference component {name}: Specification needs exactly one of ModelName or Container.")
+        raise _validation(f"Inference component {name}: Specification needs exactly one of ModelName or Container "
+                          "(emulator check).")
     artifact = (specification.get("Container") or {}).get("ArtifactUrl")
     if artifact and not object_exists(account_id, artifact):  # as CreateModel checks its ModelDataUrl (fix 6)
         raise _validation(f"Could not find model data at {artifact}.")

@@ -158,6 +158,7 @@ def test_component_lifecycle_through_the_api(aws):
     ({"Specification": {"ModelName": "first"}}, "ComputeResourceRequirements.MinMemoryRequiredInMb is required"),
     ({"Specification": {"BaseInferenceComponentName": "base", "ComputeResourceRequirements": REQUIREMENTS}},
      "BaseInferenceComponentName (adapter components) is not implemented"),
+    ({"Specification": {"ComputeResourceRequirements": REQUIREMENTS}}, "needs exactly one of ModelName or Container"),
     ({"InferenceComponentName": "taken"}, "Cannot create already existing inference component"),
 ])
 def test_fails_to_create_a_component_sagemaker_would_reject(shared, change, message):
