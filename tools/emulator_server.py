@@ -45,6 +45,11 @@ What moto 5.2.5 gets wrong without them, found by deploying the Dev stage:
    Here the call sets it, DescribeStacks reports it, and DeleteStack of a protected stack fails with
    CloudFormation's message, so a destroy must switch it off first, as an operator must on AWS.
 
+12.-14. SageMaker inference components: endpoint configs whose variant hosts components (no ModelName, an
+   ExecutionRoleArn), the InferenceComponent API and `AWS::SageMaker::InferenceComponent`, and invocations routed
+   by InferenceComponentName with SageMaker's answers for a component scaled to zero: see
+   tools/emulator_inference_components.py.
+
 15. Change sets belong to their stack: moto looked them up by name across all stacks (every CDK deploy names
    its change set `cdk-deploy-change-set`), and a missing one was "Stack with id ... does not exist" where
    CloudFormation answers ChangeSetNotFound ("ChangeSet [name] does not exist"). Before updating a stack the
@@ -54,11 +59,6 @@ What moto 5.2.5 gets wrong without them, found by deploying the Dev stage:
    ChangeSetNotFound. And an update's `UsePreviousValue` of an SSM-typed parameter (the CDK's BootstrapVersion)
    reuses the parameter name, as CloudFormation keeps it (moto reused the resolved value and failed the update
    looking it up as a name).
-
-12.-14. SageMaker inference components: endpoint configs whose variant hosts components (no ModelName, an
-   ExecutionRoleArn), the InferenceComponent API and `AWS::SageMaker::InferenceComponent`, and invocations routed
-   by InferenceComponentName with SageMaker's answers for a component scaled to zero: see
-   tools/emulator_inference_components.py.
 
 Everything else moto skips (autoscaling, schedules, bucket policies, ...) stays skipped; tools.deploy_local
 lists it after every deploy so nobody believes it was deployed.
