@@ -34,6 +34,9 @@ the CDK CLI unchanged):
     CloudFormation live in the interpreter's backend, so executions of a deployed batch stack run. The context
     object carries `$$.Execution.RedriveCount` (0: executions here are never redriven), as on AWS; moto's lacked
     it, and our transform job names use it.
+16. Endpoint configs accept every instance type SageMaker's API accepts (botocore's ProductionVariantInstanceType,
+    277 types at botocore 1.44.8); moto checked a list of its own with 66, so a config on `ml.g5.xlarge`,
+    `ml.m6i.large` or `ml.c7i.xlarge` failed to deploy. Any other value still fails with the enum message.
 """
 
 from __future__ import annotations
@@ -585,8 +588,24 @@ def _sagemaker_task_service():
     return StateTaskServiceSageMaker()
 
 
+def _patch_instance_types() -> None:
+    import botocore.session
+    from moto.sagemaker.models import FakeEndpointConfig
+
+    allowed = botocore.session.get_session().get_service_model("sagemaker").shape_for(
+        "ProductionVariantInstanceType").enum
+
+    def validate_instance_type(self, instance_type: str) -> None:
+        if instance_type not in allowed:
+            raise _validation(f"Value '{instance_type}' at 'instanceType' failed to satisfy constraint: Member must "
+                              f"satisfy enum value set: [{', '.join(allowed)}]")
+
+    FakeEndpointConfig.validate_instance_type = validate_instance_type
+
+
 def apply_patches() -> None:
     _patch_create_model()
+    _patch_instance_types()
     _patch_endpoint_names()
     _patch_model_package_groups()
     _patch_runtime()

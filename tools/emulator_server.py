@@ -35,8 +35,8 @@ What moto 5.2.5 gets wrong without them, found by deploying the Dev stage:
    endpoint is not found by the stable name the template gives it. Here the property names it, as in
    CloudFormation (a template without it still gets a generated name).
 
-6.-10. SageMaker: CreateModel checks its model data, model package groups, invocations and transform jobs that
-   run the model in its image's own serving code (tools.serving_runtime; the servers are this process's
+6.-10., 16. SageMaker: CreateModel checks its model data, endpoint configs take every instance type SageMaker
+   accepts, model package groups, invocations and transform jobs that run the model in its image's own serving code (tools.serving_runtime; the servers are this process's
    children, stopped when it stops), and Step Functions executions including the transform-job .sync
    integration: see tools/emulator_sagemaker.py.
 
