@@ -36,9 +36,9 @@ What moto 5.2.5 gets wrong without them, found by deploying the Dev stage:
    CloudFormation (a template without it still gets a generated name).
 
 6.-10., 16. SageMaker: CreateModel checks its model data, endpoint configs take every instance type SageMaker
-   accepts, model package groups, invocations and transform jobs that run the model in its image's own serving code (tools.serving_runtime; the servers are this process's
-   children, stopped when it stops), and Step Functions executions including the transform-job .sync
-   integration: see tools/emulator_sagemaker.py.
+   accepts, model package groups, invocations and transform jobs that run the model in its image's own serving
+   code (tools.serving_runtime; the servers are this process's children, stopped when it stops), and Step
+   Functions executions including the transform-job .sync integration: see tools/emulator_sagemaker.py.
 
 11. Termination protection: moto has no UpdateTerminationProtection (the CDK CLI calls it after deploying a
    stack with `terminationProtection`, so Staging and Prod could not deploy), and DeleteStack ignored the flag.
