@@ -133,7 +133,8 @@ def stage_region(stage: str) -> str:
 
 
 def bootstrap(emulator: EmulatorHandle, *, region: str, outdir: Path, log: Optional[Path] = None) -> None:
-    run_cdk(["bootstrap", f"aws://{ACCOUNT_ID}/{region}", "--output", str(outdir)],
+    # With an assembly already in `outdir` the CLI reads it instead of synthesizing (and overwriting) it again.
+    run_cdk(["bootstrap", f"aws://{ACCOUNT_ID}/{region}", *_assembly_args(outdir)],
             cdk_environment(emulator, region), log=log)
 
 

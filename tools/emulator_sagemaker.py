@@ -34,6 +34,9 @@ the CDK CLI unchanged):
     CloudFormation live in the interpreter's backend, so executions of a deployed batch stack run. The context
     object carries `$$.Execution.RedriveCount` (0: executions here are never redriven), as on AWS; moto's lacked
     it, and our transform job names use it.
+16. Endpoint configs accept every instance type SageMaker's API accepts (botocore's ProductionVariantInstanceType,
+    277 types at botocore 1.44.8); moto checked a list of its own with 66, so a config on `ml.g5.xlarge`,
+    `ml.m6i.large` or `ml.c7i.xlarge` failed to deploy. Any other value still fails with the enum message.
 """
 
 from __future__ import annotations
@@ -176,8 +179,12 @@ def _model_error(message: str, original_status: int) -> Exception:
 
 def predict(account_id: str, region: str, endpoint_name: str, body: bytes, *, content_type: str,
             accept: Optional[str], target_model: Optional[str] = None,
-            target_variant: Optional[str] = None, asynchronous: bool = False) -> tuple[int, bytes, str, str]:
-    """(status, body, content type, variant) of one request to a deployed endpoint."""
+            target_variant: Optional[str] = None, asynchronous: bool = False,
+            inference_component: Optional[str] = None) -> tuple[int, bytes, str, str]:
+    """(status, body, content type, variant) of one request to a deployed endpoint (to one of its inference
+    components when it hosts them: tools/emulator_inference_components.py, fix 14)."""
+    from tools import emulator_inference_components
+
     backend = _backend(account_id, region)
     endpoint = backend.endpoints.get(endpoint_name)
     if endpoint is None:
@@ -186,17 +193,22 @@ def predict(account_id: str, region: str, endpoint_name: str, body: bytes, *, co
     if config.async_inference_config and not asynchronous:
         raise _validation(f"Endpoint {endpoint_name} is an asynchronous endpoint: use InvokeEndpointAsync "
                           "(InvokeEndpoint is rejected there, ARCHITECTURE 6.11).")
-    variants = {v["VariantName"]: v for v in config.production_variants}
-    if target_variant is not None:
-        if target_variant not in variants:
-            raise _validation(f"Variant {target_variant} not found for endpoint {endpoint_name}.")
-        name = target_variant
+    routed = emulator_inference_components.routed(account_id, region, endpoint_name, config.production_variants,
+                                                  inference_component)
+    if routed is not None:  # the component's container, on the variant hosting it
+        container, name = routed
     else:
-        weights = {v["VariantName"]: float(v.get("CurrentWeight", v.get("DesiredWeight", 1.0)))
-                   for v in endpoint.production_variants}
-        name = random.choices(list(weights), weights=[max(w, 0.0) for w in weights.values()])[0] \
-            if any(w > 0 for w in weights.values()) else next(iter(variants))
-    container = container_of(account_id, region, variants[name]["ModelName"])
+        variants = {v["VariantName"]: v for v in config.production_variants}
+        if target_variant is not None:
+            if target_variant not in variants:
+                raise _validation(f"Variant {target_variant} not found for endpoint {endpoint_name}.")
+            name = target_variant
+        else:
+            weights = {v["VariantName"]: float(v.get("CurrentWeight", v.get("DesiredWeight", 1.0)))
+                       for v in endpoint.production_variants}
+            name = random.choices(list(weights), weights=[max(w, 0.0) for w in weights.values()])[0] \
+                if any(w > 0 for w in weights.values()) else next(iter(variants))
+        container = container_of(account_id, region, variants[name]["ModelName"])
     uri = container["ModelDataUrl"]
     if container["Mode"] == "MultiModel":
         if not target_model:
@@ -299,7 +311,8 @@ def _patch_runtime() -> None:
             content_type=self.headers.get("Content-Type", "application/octet-stream"),
             accept=self.headers.get("Accept"),
             target_model=self.headers.get("X-Amzn-SageMaker-Target-Model"),
-            target_variant=self.headers.get("X-Amzn-SageMaker-Target-Variant"))
+            target_variant=self.headers.get("X-Amzn-SageMaker-Target-Variant"),
+            inference_component=self.headers.get("X-Amzn-SageMaker-Inference-Component"))
         _raise_for_status(status, answer, variant)
         return 200, {"Content-Type": answer_type, "x-Amzn-Invoked-Production-Variant": variant}, answer
 
@@ -575,8 +588,24 @@ def _sagemaker_task_service():
     return StateTaskServiceSageMaker()
 
 
+def _patch_instance_types() -> None:
+    import botocore.session
+    from moto.sagemaker.models import FakeEndpointConfig
+
+    allowed = botocore.session.get_session().get_service_model("sagemaker").shape_for(
+        "ProductionVariantInstanceType").enum
+
+    def validate_instance_type(self, instance_type: str) -> None:
+        if instance_type not in allowed:
+            raise _validation(f"Value '{instance_type}' at 'instanceType' failed to satisfy constraint: Member must "
+                              f"satisfy enum value set: [{', '.join(allowed)}]")
+
+    FakeEndpointConfig.validate_instance_type = validate_instance_type
+
+
 def apply_patches() -> None:
     _patch_create_model()
+    _patch_instance_types()
     _patch_endpoint_names()
     _patch_model_package_groups()
     _patch_runtime()

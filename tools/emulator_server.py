@@ -35,15 +35,30 @@ What moto 5.2.5 gets wrong without them, found by deploying the Dev stage:
    endpoint is not found by the stable name the template gives it. Here the property names it, as in
    CloudFormation (a template without it still gets a generated name).
 
-6.-10. SageMaker: CreateModel checks its model data, model package groups, invocations and transform jobs that
-   run the model in its image's own serving code (tools.serving_runtime; the servers are this process's
-   children, stopped when it stops), and Step Functions executions including the transform-job .sync
-   integration: see tools/emulator_sagemaker.py.
+6.-10., 16. SageMaker: CreateModel checks its model data, endpoint configs take every instance type SageMaker
+   accepts, model package groups, invocations and transform jobs that run the model in its image's own serving
+   code (tools.serving_runtime; the servers are this process's children, stopped when it stops), and Step
+   Functions executions including the transform-job .sync integration: see tools/emulator_sagemaker.py.
 
 11. Termination protection: moto has no UpdateTerminationProtection (the CDK CLI calls it after deploying a
    stack with `terminationProtection`, so Staging and Prod could not deploy), and DeleteStack ignored the flag.
    Here the call sets it, DescribeStacks reports it, and DeleteStack of a protected stack fails with
    CloudFormation's message, so a destroy must switch it off first, as an operator must on AWS.
+
+12.-14. SageMaker inference components: endpoint configs whose variant hosts components (no ModelName, an
+   ExecutionRoleArn), the InferenceComponent API and `AWS::SageMaker::InferenceComponent`, and invocations routed
+   by InferenceComponentName with SageMaker's answers for a component scaled to zero: see
+   tools/emulator_inference_components.py.
+
+15. Change sets belong to their stack: moto looked them up by name across all stacks (every CDK deploy names
+   its change set `cdk-deploy-change-set`), and a missing one was "Stack with id ... does not exist" where
+   CloudFormation answers ChangeSetNotFound ("ChangeSet [name] does not exist"). Before updating a stack the
+   CDK CLI deletes the previous change set and waits for exactly that error, so redeploying any changed stack
+   failed. Here DescribeChangeSet, DeleteChangeSet and ExecuteChangeSet act on the named stack's (newest) change
+   set, DeleteChangeSet of a missing change set succeeds when the stack exists, and a missing one is
+   ChangeSetNotFound. And an update's `UsePreviousValue` of an SSM-typed parameter (the CDK's BootstrapVersion)
+   reuses the parameter name, as CloudFormation keeps it (moto reused the resolved value and failed the update
+   looking it up as a name).
 
 Everything else moto skips (autoscaling, schedules, bucket policies, ...) stays skipped; tools.deploy_local
 lists it after every deploy so nobody believes it was deployed.
@@ -355,6 +370,65 @@ def _patch_managed_policies() -> None:
     ManagedPolicy.delete = delete
 
 
+def _patch_change_set_names() -> None:
+    from moto.cloudformation.exceptions import CloudFormationError, ValidationError
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult, EmptyResult
+
+    class ChangeSetNotFound(CloudFormationError):
+        code = "ChangeSetNotFound"  # botocore's ChangeSetNotFoundException (HTTP 404)
+
+    def find(backend, name: str, stack: Optional[str]) -> str:
+        """The ARN of the newest change set called `name` (or with that ARN) of `stack` (any stack if None)."""
+        found = [arn for arn, change_set in backend.change_sets.items()
+                 if name in (arn, change_set.change_set_name) and stack in (None, change_set.stack_name,
+                                                                              change_set.stack_id)]
+        if not found:
+            raise ChangeSetNotFound(f"ChangeSet [{name}] does not exist")
+        return found[-1]
+
+    def describe_change_set(self) -> ActionResult:
+        arn = find(self.cloudformation_backend, self._get_param("ChangeSetName"), self._get_param("StackName"))
+        return ActionResult(self.cloudformation_backend.describe_change_set(change_set_name=arn))
+
+    def delete_change_set(self) -> EmptyResult:
+        backend, stack = self.cloudformation_backend, self._get_param("StackName")
+        try:
+            backend.delete_change_set(change_set_name=find(backend, self._get_param("ChangeSetName"), stack))
+        except ChangeSetNotFound:
+            # Succeeds as long as the stack exists, as on AWS (the CDK CLI relies on it before every update).
+            if stack is not None and not any(stack in (s.name, s.stack_id) for s in backend.stacks.values()):
+                raise ValidationError(stack) from None
+        return EmptyResult()
+
+    def execute_change_set(self) -> EmptyResult:
+        backend, stack = self.cloudformation_backend, self._get_param("StackName")
+        backend.execute_change_set(change_set_name=find(backend, self._get_param("ChangeSetName"), stack),
+                                   stack_name=stack)
+        return EmptyResult()
+
+    original_create = CloudFormationResponse.create_change_set
+
+    def create_change_set(self) -> ActionResult:
+        # `UsePreviousValue` of an SSM-typed parameter (the CDK's BootstrapVersion) reuses the parameter's name, as
+        # CloudFormation stores it; moto reused the value it resolved, looked that up as a name and failed.
+        if self._get_param("ChangeSetType") == "UPDATE":
+            stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+            declared = stack.template_dict.get("Parameters", {})
+            for parameter in self._get_param("Parameters") or []:
+                slot = declared.get(parameter.get("ParameterKey"), {})
+                if parameter.get("UsePreviousValue") and slot.get("Type", "").startswith("AWS::SSM::Parameter::"):
+                    parameter.pop("UsePreviousValue")
+                    parameter["ParameterValue"] = stack.resource_map.input_parameters.get(
+                        parameter["ParameterKey"], slot.get("Default"))
+        return original_create(self)
+
+    CloudFormationResponse.create_change_set = create_change_set
+    CloudFormationResponse.describe_change_set = describe_change_set
+    CloudFormationResponse.delete_change_set = delete_change_set
+    CloudFormationResponse.execute_change_set = execute_change_set
+
+
 def _patch_termination_protection() -> None:
     from moto.cloudformation.exceptions import ValidationError
     from moto.cloudformation.models import CloudFormationBackend
@@ -380,15 +454,17 @@ def _patch_termination_protection() -> None:
 
 
 def apply_patches() -> None:
-    from tools import emulator_sagemaker
+    from tools import emulator_inference_components, emulator_sagemaker
 
     emulator_sagemaker.apply_patches()
+    emulator_inference_components.apply_patches()
     _patch_cloudwatch_alarms()
     _patch_managed_policies()
     _patch_kms_keys()
     _patch_change_sets()
     _patch_custom_resources()
     _patch_termination_protection()
+    _patch_change_set_names()
 
 
 def main(argv: Optional[list[str]] = None) -> None:
