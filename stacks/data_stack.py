@@ -11,7 +11,7 @@ from constructs import Construct
 
 from config import EnvironmentConfig
 from stacks.alarm_subscriptions import AlarmSubscriptions
-from sagemaker_serving_cdk import AlarmTopic, cloudwatch_alarms
+from sagemaker_serving_cdk import AlarmTopic, DeploymentStateEvents, cloudwatch_alarms
 from sagemaker_serving_cdk import BucketLayout, DataBuckets, EncryptionKey, ModelRegistry
 from stacks import adapter
 
@@ -64,6 +64,10 @@ class DataStack(Stack):
                                       publishers=[cloudwatch_alarms(self)])
         AlarmSubscriptions(self, "AlarmSubscriptions", topic=self.alarm_topic.topic,
                            settings=config.monitoring.subscriptions)
+        # A failed or rolled-back endpoint deployment reaches the same people as the alarms. The rule lives next to
+        # the topic whose policy names it (in the Serving stack, the two stacks would reference each other).
+        DeploymentStateEvents(self, "DeploymentEvents", endpoint_name_prefix=f"{config.name_prefix}-",
+                              topic=self.alarm_topic)
 
         outputs = {
             "InputBucketName": self.buckets.input.bucket_name,

@@ -63,6 +63,13 @@ class SmokeTestAccessStack(Stack):
         if sync:
             statements.append(iam.PolicyStatement(actions=["sagemaker:InvokeEndpoint"],
                                                   resources=[endpoint_arn(name) for name in sync]))
+        # Component probes read the copy count first: a component at zero copies is woken, then asked again.
+        components = [config.inference_component_name(name, key)
+                      for name, e in serving.endpoints.items() for key in e.components]
+        if components:
+            statements.append(iam.PolicyStatement(actions=["sagemaker:DescribeInferenceComponent"], resources=[
+                self.format_arn(service="sagemaker", resource="inference-component", resource_name=name.lower())
+                for name in components]))
         if not asynchronous:
             return statements, asynchronous
         refs = data.references(self)

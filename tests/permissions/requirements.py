@@ -32,6 +32,11 @@ DESCRIBE_STACKS = "https://docs.aws.amazon.com/service-authorization/latest/refe
 INVOKE = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html"
 INVOKE_ASYNC = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpointAsync.html"
 TRANSFORM_OUTPUT = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformOutput.html"
+HOST_ROLE = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html#sagemaker-CreateEndpointConfig-request-ExecutionRoleArn"
+COMPONENT_ROLLING = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceComponentDeploymentConfig.html"
+CORE_DUMP = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantCoreDumpConfig.html"
+EVENTS_SNS = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions"
+DESCRIBE_COMPONENT = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html"
 
 STAGE, PIPELINE = "stage", "pipeline"
 
@@ -86,6 +91,30 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     # ---------------------------------------------------------------- guarded rollout
     R("rollback-alarms", "guarded rollout: rollback", "endpoint's execution role", ("cloudwatch:DescribeAlarms",),
       "AutoRollbackConfiguration alarms", GUARDRAILS, t.rollback_alarms),
+    # ---------------------------------------------------------------- inference components and variant options
+    # The host config's role is the one SageMaker assumes for the endpoint's components; whether it or the model's
+    # role pulls a component's image is not documented, so the host role must be able to (ours is the same role).
+    R("component-image-pull", "inference component start: image", "component host's execution role",
+      ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+      "each component's model image repository", HOST_ROLE, t.component_images),
+    R("component-artifact-read", "inference component start: model artifact", "component host's execution role",
+      ("s3:GetObject",), "each component's ModelDataUrl", HOST_ROLE, t.component_artifacts),
+    R("component-artifact-decrypt", "inference component start: model artifact", "component host's execution role",
+      ("kms:Decrypt",), "the artifact bucket's KMS key (via S3)", S3_SSE_KMS, t.component_artifact_keys),
+    R("component-rollback-alarms", "component rolling update: rollback", "component host's execution role",
+      ("cloudwatch:DescribeAlarms",), "the component's AutoRollbackConfiguration alarms", COMPONENT_ROLLING,
+      t.component_rollback_alarms),
+    R("core-dump-write", "container crash: core dump", "endpoint's execution role", ("s3:PutObject",),
+      "CoreDumpConfig.DestinationS3Uri", CORE_DUMP, t.core_dumps),
+    R("core-dump-key", "container crash: core dump", "endpoint's execution role",
+      ("kms:Encrypt", "kms:GenerateDataKey"), "CoreDumpConfig.KmsKeyId (via S3)", CORE_DUMP, t.core_dump_keys),
+    # ---------------------------------------------------------------- deployment state changes -> SNS
+    R("deployment-events-publish", "endpoint deployment state change notifies", "events.amazonaws.com",
+      ("sns:Publish",), "the alarm topic (topic policy, with aws:SourceArn = the rule)", EVENTS_SNS,
+      t.deployment_event_topics),
+    R("deployment-events-key", "endpoint deployment state change notifies (SSE-KMS topic)", "events.amazonaws.com",
+      ("kms:Decrypt", "kms:GenerateDataKey*"), "the alarm topic's KMS key (key policy; no source context)",
+      SNS_SSE, t.deployment_event_topic_keys),
     # ---------------------------------------------------------------- batch: Scheduler -> Step Functions -> job
     R("scheduler-assume", "batch: schedule fires", "scheduler.amazonaws.com", ("sts:AssumeRole",),
       "the schedule's execution role (trust, with aws:SourceAccount/SourceArn)", SCHEDULER, t.schedule_role_trust),
@@ -131,6 +160,9 @@ REQUIREMENTS: tuple[Requirement, ...] = (
       "the stage's Data stack (async probes: the input bucket's name)", DESCRIBE_STACKS, t.smoke_stacks),
     R("smoke-invoke", "smoke test: real-time, serverless, multi-model probe", "smoke-test role",
       ("sagemaker:InvokeEndpoint",), "each synchronous endpoint", INVOKE, t.smoke_invoke),
+    R("smoke-describe-component", "smoke test: component probe (copies, waking from zero)", "smoke-test role",
+      ("sagemaker:DescribeInferenceComponent",), "each inference component", DESCRIBE_COMPONENT,
+      t.smoke_describe_components),
     R("smoke-invoke-async", "smoke test: async probe", "smoke-test role", ("sagemaker:InvokeEndpointAsync",),
       "each async endpoint", INVOKE_ASYNC, t.smoke_invoke_async),
     R("smoke-async-input", "smoke test: async probe", "smoke-test role", ("s3:PutObject",),

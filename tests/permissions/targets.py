@@ -165,10 +165,11 @@ def container_metrics(world: World, stage: str) -> list[Target]:
 # ------------------------------------------------------------------------------------------------ endpoints
 
 def _config_roles(world: World, stack: StackTemplate, props: dict) -> list[str]:
-    """Execution roles of the models an endpoint config's variants serve."""
-    names = {v["ModelName"] for v in props["ProductionVariants"]}
-    return sorted({m["ExecutionRoleArn"] for s, lid, m in world.find("AWS::SageMaker::Model")
-                   if s is stack and world.attribute(s, lid, "ModelName") in names})
+    """Execution roles of the models an endpoint config's variants serve, and its own (a component host's)."""
+    names = {v["ModelName"] for v in props["ProductionVariants"] if "ModelName" in v}
+    roles = {m["ExecutionRoleArn"] for s, lid, m in world.find("AWS::SageMaker::Model")
+             if s is stack and world.attribute(s, lid, "ModelName") in names}
+    return sorted(roles | ({props["ExecutionRoleArn"]} if "ExecutionRoleArn" in props else set()))
 
 
 def _configs(world: World, stage: str, section: str):
@@ -265,6 +266,82 @@ def rollback_alarms(world: World, stage: str) -> list[Target]:
                 targets.append(Target(role(arn), _arn("cloudwatch", stack, f"alarm:{alarm['AlarmName']}"),
                                       f"{stack.label}/{logical_id}"))
     return targets
+
+
+# ------------------------------------------------------------------------------------------------ components
+
+def _components(world: World, stage: str):
+    """(stack, logical id, props, the host config's execution role, the model's properties) per component."""
+    for stack, logical_id, props in find(world, stage, "AWS::SageMaker::InferenceComponent"):
+        (endpoint,) = [p for s, lid, p in world.find("AWS::SageMaker::Endpoint")
+                       if s is stack and p["EndpointName"] == props["EndpointName"]]
+        host_role = endpoint_config_of(world, stack, endpoint)["ExecutionRoleArn"]
+        (model,) = [m for s, lid, m in world.find("AWS::SageMaker::Model")
+                    if s is stack and world.attribute(s, lid, "ModelName") == props["Specification"]["ModelName"]]
+        yield stack, logical_id, props, role(host_role), model
+
+
+def component_images(world: World, stage: str) -> list[Target]:
+    targets = []
+    for stack, logical_id, _, host_role, model in _components(world, stage):
+        match = _IMAGE.match(model["PrimaryContainer"].get("Image") or _package_image(stack))
+        repository = f"arn:{PARTITION}:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
+        targets.append(Target(host_role, repository, f"{stack.label}/{logical_id} image"))
+    return targets
+
+
+def component_artifacts(world: World, stage: str) -> list[Target]:
+    return [Target(host_role, s3_object_arn(_artifact_uri(world, stack, model["PrimaryContainer"]), "model.tar.gz"),
+                   f"{stack.label}/{logical_id} artifact")
+            for stack, logical_id, _, host_role, model in _components(world, stage)]
+
+
+def component_artifact_keys(world: World, stage: str) -> list[Target]:
+    return object_keys(world, stage, component_artifacts(world, stage))
+
+
+def component_rollback_alarms(world: World, stage: str) -> list[Target]:
+    return [Target(host_role, _arn("cloudwatch", stack, f"alarm:{alarm['AlarmName']}"), f"{stack.label}/{logical_id}")
+            for stack, logical_id, props, host_role, _ in _components(world, stage)
+            for alarm in props.get("DeploymentConfig", {}).get("AutoRollbackConfiguration", {}).get("Alarms", [])]
+
+
+def core_dumps(world: World, stage: str) -> list[Target]:
+    return [Target(role(arn), s3_object_arn(variant["CoreDumpConfig"]["DestinationS3Uri"]), f"{stack.label}/{logical_id}")
+            for stack, logical_id, props in find(world, stage, "AWS::SageMaker::EndpointConfig")
+            for variant in props["ProductionVariants"] if "CoreDumpConfig" in variant
+            for arn in _config_roles(world, stack, props)]
+
+
+def core_dump_keys(world: World, stage: str) -> list[Target]:
+    return [Target(role(arn), variant["CoreDumpConfig"]["KmsKeyId"], f"{stack.label}/{logical_id}", via("s3", stack))
+            for stack, logical_id, props in find(world, stage, "AWS::SageMaker::EndpointConfig")
+            for variant in props["ProductionVariants"] if "CoreDumpConfig" in variant
+            for arn in _config_roles(world, stack, props)]
+
+
+# ------------------------------------------------------------------------------------------------ deployment events
+
+def deployment_event_topics(world: World, stage: str) -> list[Target]:
+    targets = []
+    for stack, logical_id, props in find(world, stage, "AWS::Events::Rule"):
+        rule_arn = world.attribute(stack, logical_id, "Arn")
+        for target in props.get("Targets", []):
+            if target["Arn"].startswith(f"arn:{PARTITION}:sns:"):
+                principal, context = service("events.amazonaws.com", stack, rule_arn)
+                targets.append(Target(principal, target["Arn"], f"{stack.label}/{logical_id}", context))
+    return targets
+
+
+def deployment_event_topic_keys(world: World, stage: str) -> list[Target]:
+    # EventBridge's KMS requests for an SSE-KMS topic carry no source account or ARN (SNS developer guide).
+    return [Target(t.principal, t.resource, t.what) for t in topic_keys_of(world, deployment_event_topics(world, stage))]
+
+
+def smoke_describe_components(world: World, stage: str) -> list[Target]:
+    return [Target(role(_smoke_role(world, stage)), world.attribute(stack, logical_id, "InferenceComponentArn"),
+                   f"{stack.label}/{logical_id}")
+            for stack, logical_id, _, _, _ in _components(world, stage)]
 
 
 # ------------------------------------------------------------------------------------------------ batch

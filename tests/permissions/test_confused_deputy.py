@@ -13,6 +13,9 @@ ACKNOWLEDGED = {
                                       "service that assumes it, for one function of this stack",
     ("Pipeline", "codebuild.amazonaws.com"): "trust policies CDK Pipelines generates for its CodeBuild projects",
     ("Pipeline", "codepipeline.amazonaws.com"): "trust policies CDK Pipelines generates for the pipeline",
+    ("Data", "events.amazonaws.com"): "the alarm topic key's grant to EventBridge (deployment events): its KMS "
+                                      "requests for an SSE-KMS topic carry no source account or ARN to condition on; "
+                                      "the topic policy admits only the rule (aws:SourceArn)",
 }
 
 

@@ -28,3 +28,10 @@ def test_runtime_path_has_what_aws_documents(world, row, stage):
         pytest.skip(f"{stage} has no {row.path} ({row.resource})")
     problems = failures(world, row, targets)
     assert not problems, f"{row.path} ({row.doc}):\n  " + "\n  ".join(problems)
+
+
+def test_every_row_applies_to_some_configured_stage(world):
+    """A row no configured stage exercises proves nothing: each runtime path must be deployed somewhere."""
+    idle = [row.id for row in REQUIREMENTS if row.id not in PIPELINE_ROWS
+            and not any(row.targets(world, stage) for stage in STAGE_IDS)]
+    assert idle == []

@@ -69,6 +69,10 @@ _TYPES = dict((k, (p, b)) for k, p, b in [
         "Ref": _arn("sagemaker", s.region, s.account, f"endpoint-config/{n.lower()}"), "EndpointConfigName": n}),
     _physical("AWS::SageMaker::Endpoint", "EndpointName", lambda s, lid, n: {
         "Ref": _arn("sagemaker", s.region, s.account, f"endpoint/{n.lower()}"), "EndpointName": n}),
+    _physical("AWS::SageMaker::InferenceComponent", "InferenceComponentName", lambda s, lid, n: {
+        "Ref": _arn("sagemaker", s.region, s.account, f"inference-component/{n.lower()}"),
+        "InferenceComponentArn": _arn("sagemaker", s.region, s.account, f"inference-component/{n.lower()}"),
+        "InferenceComponentName": n}),
     _physical("AWS::SageMaker::ModelPackageGroup", "ModelPackageGroupName", lambda s, lid, n: {
         "ModelPackageGroupArn": _arn("sagemaker", s.region, s.account, f"model-package-group/{n.lower()}")}),
     _physical("AWS::StepFunctions::StateMachine", "StateMachineName", lambda s, lid, n: {

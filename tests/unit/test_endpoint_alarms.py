@@ -163,6 +163,14 @@ def test_every_endpoint_has_error_and_latency_alarms_with_actions(synthesized, s
     for name, endpoint in serving.endpoints.items():
         alarms = serving.endpoint_alarms[name]
         found = {a.node.path for a in alarms.alarms}
+        components = serving.components[name]
+        if components:  # a component host: its traffic, and so its alarms, are per component
+            for key, component in components.items():
+                assert any(p.endswith(f"{component.node.id}/Errors5xx/Warning") for p in found), (stage, name, key)
+                assert any(p.endswith(f"{component.node.id}/ModelLatencyP99/Warning") for p in found), (stage, name, key)
+                assert any(p.endswith(f"{component.node.id}/NoCapacityFailures/Warning") for p in found), (stage, name, key)
+                assert set(component.health_alarms) <= set(alarms.all_alarms) and len(component.health_alarms) == 2
+            continue
         for variant in endpoint.variant_names:
             assert any(p.endswith(f"{variant}/Errors5xx/Warning") for p in found), (stage, name, variant)
             assert any(p.endswith(f"{variant}/ModelLatencyP99/Warning") for p in found), (stage, name, variant)
@@ -175,10 +183,13 @@ def test_every_serving_alarm_notifies_the_data_stack_topic_on_alarm_and_ok(synth
     alarms = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     topic_import = {"Fn::ImportValue": f"{synthesized.stages[stage].config.name_prefix}-AlarmTopicArn"}
     notifying = [a for a in alarms if topic_import in a.get("AlarmActions", [])]
-    # The only other alarms are autoscaling's scale-from-zero alarms (one per variant that can scale to zero),
-    # whose action is a scaling policy.
-    from_zero = sum(1 for endpoint in BY_STAGE[stage].serving.endpoints.values() for variant in endpoint.variants
+    # The only other alarms are autoscaling's scale-from-zero alarms (one per variant or component that can scale
+    # to zero), whose action is a scaling policy.
+    endpoints = BY_STAGE[stage].serving.endpoints.values()
+    from_zero = sum(1 for endpoint in endpoints for variant in endpoint.variants
                     if variant.autoscaling is not None and variant.autoscaling.min_capacity == 0)
+    from_zero += sum(1 for endpoint in endpoints for component in endpoint.components.values()
+                     if component.scales_to_zero)
     assert len(alarms) - len(notifying) == from_zero
     for alarm in notifying:
         assert alarm["OKActions"] == [topic_import], alarm["AlarmName"]

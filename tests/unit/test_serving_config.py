@@ -244,8 +244,11 @@ def test_a_smoke_request_comes_from_the_endpoint_or_else_its_model():
 def test_every_configured_endpoint_can_be_smoke_tested(environment):
     # The pipeline smoke-tests every endpoint after each deploy: one without a request would fail the stage.
     serving = next(env for env in load_environments(ENVIRONMENTS) if env.name == environment).serving
-    for name in serving.endpoints:
-        assert serving.smoke_request_for(name) is not None, name
+    for name, endpoint in serving.endpoints.items():
+        if endpoint.component_host is not None:  # each component is probed
+            assert all(serving.smoke_request_for_component(name, key) is not None for key in endpoint.components), name
+        else:
+            assert serving.smoke_request_for(name) is not None, name
 
 
 def test_every_serving_problem_names_the_environment():

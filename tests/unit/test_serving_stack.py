@@ -98,9 +98,13 @@ def test_endpoints_are_created_after_their_rollback_alarms_and_before_their_scal
             assert logical_id not in dumps(resources[alarm_id]), alarm_id
     for logical_id, target in resources.items():
         if target["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget":
-            endpoint_ids = {k for k, r in resources.items() if r["Type"] == "AWS::SageMaker::Endpoint"
-                            and f"endpoint/{r['Properties']['EndpointName']}/" in target["Properties"]["ResourceId"]}
-            assert len(endpoint_ids) == 1 and endpoint_ids <= set(target.get("DependsOn", [])), logical_id
+            # A variant's instance count waits for its endpoint, a component's copy count for its component.
+            scaled = {k for k, r in resources.items() if (
+                r["Type"] == "AWS::SageMaker::Endpoint"
+                and f"endpoint/{r['Properties']['EndpointName']}/" in target["Properties"]["ResourceId"]) or (
+                r["Type"] == "AWS::SageMaker::InferenceComponent"
+                and target["Properties"]["ResourceId"] == f"inference-component/{r['Properties']['InferenceComponentName']}")}
+            assert len(scaled) == 1 and scaled <= set(target.get("DependsOn", [])), logical_id
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -193,7 +197,8 @@ def test_instance_variants_carry_their_configured_weights_and_counts(serving, st
             for v in variants] == [(v.name, v.weight, v.initial_instance_count, v.instance_type) for v in settings.variants]
 
 
-@pytest.mark.parametrize("stage, endpoint", endpoints_where(lambda e, _: e.deployment is not None))
+@pytest.mark.parametrize("stage, endpoint", endpoints_where(
+    lambda e, _: e.deployment is not None and e.deployment.rolling is None))
 def test_guarded_endpoints_follow_their_deployment_config_and_roll_back_on_their_own_alarms(serving, stage, endpoint):
     deployment = BY_STAGE[stage].serving.endpoints[endpoint].deployment
     template = serving[stage]

@@ -49,7 +49,7 @@ class FakeSession:
 @pytest.fixture
 def stubbed():
     def make(region: str):
-        names = ("cloudformation", "sagemaker-runtime", "s3")
+        names = ("cloudformation", "sagemaker", "sagemaker-runtime", "s3")
         clients = {name: boto3.client(name, region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
                    for name in names}
         return clients, {name: Stubber(client) for name, client in clients.items()}
@@ -79,6 +79,14 @@ def expect_probe(stubs, config, probe, *, async_outcome: str = "output"):
             params["Accept"] = request.accept
         if probe.kind == "multi-model":
             params["TargetModel"] = request.target_model
+        if probe.kind == "component":  # a running copy (waking one from zero: test_smoke_test_components.py)
+            params["InferenceComponentName"] = probe.component
+            stubs["sagemaker"].add_response("describe_inference_component", {
+                "InferenceComponentName": probe.component, "InferenceComponentArn": "arn:aws:sagemaker:r:1:x/y",
+                "EndpointName": probe.name, "EndpointArn": "arn:aws:sagemaker:r:1:endpoint/y",
+                "CreationTime": "2026-11-29T00:00:00Z", "LastModifiedTime": "2026-11-29T00:00:00Z",
+                "InferenceComponentStatus": "InService", "RuntimeConfig": {"CurrentCopyCount": 1, "DesiredCopyCount": 1}},
+                {"InferenceComponentName": probe.component})
         stubs["sagemaker-runtime"].add_response("invoke_endpoint", {"Body": body(b'{"predictions": [0]}')}, params)
         return
     stubs["s3"].add_response("put_object", {}, {"Bucket": INPUT_BUCKET, "Key": ANY, "Body": request.body.encode(),
@@ -118,14 +126,19 @@ def test_every_endpoint_is_called_by_its_stable_name_the_way_its_kind_requires(n
     config = configured(name)
     session, stubs = stubbed(config.region)
     probes = smoke_test.probes_for(config)
-    assert [p.endpoint for p in probes] == list(config.serving.endpoints)
+    endpoints = config.serving.endpoints
+    # One probe per endpoint, or per component of a component host (`<endpoint>/<component>`).
+    assert [p.endpoint for p in probes] == [f"{name}/{key}" if e.component_host else name
+                                           for name, e in endpoints.items() for key in (e.components or [None])]
     if any(p.kind == "async" for p in probes):
         expect_data_outputs(stubs, config)
     for probe in probes:
-        assert probe.name == f"{config.name_prefix}-{probe.endpoint}"
-        settings = config.serving.endpoints[probe.endpoint]
+        endpoint = probe.endpoint.split("/")[0]
+        assert probe.name == f"{config.name_prefix}-{endpoint}"
+        settings = endpoints[endpoint]
+        assert (probe.kind == "component") == (settings.component_host is not None)
         assert (probe.kind == "async") == (settings.async_inference is not None)
-        assert (probe.kind == "multi-model") == config.serving.serves_multi_model(probe.endpoint)
+        assert (probe.kind == "multi-model") == config.serving.serves_multi_model(endpoint)
         expect_probe(stubs, config, probe)
     assert smoke_test.main(["--stage", config.stage_id], session=session, sleep=lambda s: None) == 0
     out = capsys.readouterr().out
