@@ -3,7 +3,7 @@ bootstrap, Data stack, a preflight that fails naming each missing object and its
 preflight that passes, the full deploy, and the smoke test answering on every endpoint kind.
 
 Staging has every kind the smoke test knows except serverless (Dev's, tested in test_deploy_dev.py): real-time,
-async (a registered model package) and multi-model.
+async (a registered model package), multi-model and inference components (each probed by InferenceComponentName).
 """
 
 from __future__ import annotations
@@ -107,10 +107,12 @@ def test_every_endpoint_kind_answers_its_smoke_request(walkthrough):
     code, out, err = steps["smoke"]
     assert code == 0, out + err
     kinds = {probe.kind for probe in smoke_test.probes_for(config)}
-    assert kinds == {"real-time", "async", "multi-model"}
-    for probe in smoke_test.probes_for(config):
-        assert f"ok   {probe.endpoint} ({probe.name}, {probe.kind}): " in out
-    assert f"{STAGE}: {len(config.serving.endpoints)} endpoint(s) answered" in out
+    assert kinds == {"real-time", "async", "multi-model", "component"}
+    probes = smoke_test.probes_for(config)
+    for probe in probes:
+        called = f"{probe.name}, {probe.component}" if probe.component else probe.name
+        assert f"ok   {probe.endpoint} ({called}, {probe.kind}): " in out
+    assert f"{STAGE}: {len(probes)} endpoint(s) answered" in out
 
 
 def test_async_result_lands_under_the_endpoint_output_prefix_with_the_stage_key(walkthrough, emulator):
