@@ -9,9 +9,8 @@ import pytest
 
 from config.serving import async_paths
 from stacks.smoke_test_access import pipeline_smoke_test_role_name, smoke_test_role_name
+from tests.environments import STAGE_IDS as STAGES
 from tools.smoke_test import probes_for
-
-STAGES = ["Dev", "Staging", "Prod"]
 
 
 def grants(statements: list[dict]) -> set[tuple[str, str, str]]:
@@ -37,6 +36,9 @@ def needed(config) -> set[tuple[str, str, str]]:
     want = set()
     results = []
     for probe in probes_for(config):
+        if probe.kind == "component":  # reads the copy count first (a component at zero copies is woken)
+            component = f"arn:aws:sagemaker:{config.region}:{config.account}:inference-component/{probe.component}"
+            want.add(("sagemaker:DescribeInferenceComponent", json.dumps(component.lower()), none))
         if probe.kind != "async":
             want.add(("sagemaker:InvokeEndpoint", json.dumps(arn + probe.name), none))
             continue
