@@ -125,8 +125,8 @@ class RollingDeployment:
     auto_rollback: bool = True
     """Roll back when a rollback alarm fires. Default: True."""
 
-    def problems(self, *, target: Target, serverless: bool = False) -> list[Problem]:
-        """The rules of `rules.deployment` on these values."""
+    def problems(self, *, target: Target, serverless: bool = False, variant_names: Sequence[str] = ()) -> list[Problem]:
+        """The rules of `rules.deployment` on these values (`variant_names`: the endpoint's, shadows included)."""
         rollback = self.rollback_maximum_batch_size
         timeout = self.maximum_execution_timeout
         return rolling_update_problems(
@@ -138,6 +138,7 @@ class RollingDeployment:
             rollback_value=None if rollback is None else rollback.value,
             target=target,
             serverless=serverless,
+            variant_names=variant_names,
         )
 
 
@@ -408,7 +409,11 @@ class Endpoint(Resource):
         serverless = bool(getattr(endpoint_config, "is_serverless", False))
         found: list[Problem] = []
         if isinstance(deployment, RollingDeployment):
-            found += deployment.problems(target="endpoint", serverless=serverless)
+            variants = (
+                *getattr(endpoint_config, "variant_names", ()),
+                *getattr(endpoint_config, "shadow_variant_names", ()),
+            )
+            found += deployment.problems(target="endpoint", serverless=serverless, variant_names=variants)
         elif deployment is not None:
             size = deployment.traffic_routing.size
             found += traffic_routing_problems(

@@ -238,6 +238,7 @@ class EndpointConfig(Resource):
         self.endpoint_config_name = self.endpoint_config.attr_endpoint_config_name
         self.endpoint_config_arn = self.endpoint_config.ref  # Ref of AWS::SageMaker::EndpointConfig is its ARN
         self.variant_names = tuple(v.variant_name for v in production_variants)
+        self.shadow_variant_names = tuple(v.variant_name for v in shadow_variants)
         self.instance_variants: Mapping[str, InstanceVariant] = {v.variant_name: v for v in variants}
         """The production instance variants by name (none for serverless)."""
 

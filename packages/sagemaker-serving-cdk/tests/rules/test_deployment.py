@@ -106,3 +106,35 @@ def test_fails_on_auto_rollback_without_1_to_10_alarms(count):
 def test_fails_on_waits_and_timeouts_out_of_range(args, expected):
     assert fields(timing_problems(*args)) == expected
     assert timing_problems(3600, 28800, 0) == []
+
+
+@pytest.mark.parametrize("target, count_type", [("endpoint", "INSTANCE_COUNT"), ("component", "COPY_COUNT")])
+def test_fails_on_a_rolling_batch_outside_5_to_50_percent(target, count_type):
+    # RollingUpdatePolicy and InferenceComponentRollingUpdatePolicy, MaximumBatchSize: "must be between 5% to 50%"
+    # of the variant's instances or the component's copies (API reference; botocore's member documentation).
+    rolling = {"batch_type": "CAPACITY_PERCENT", "wait_seconds": 0, "target": target}
+    assert rolling_update_problems(**rolling, batch_value=5) == rolling_update_problems(**rolling, batch_value=50) == []
+    for percent in (4, 51, 100):
+        (problem,) = rolling_update_problems(**rolling, batch_value=percent)
+        assert (problem.field, problem.value, problem.allowed) == (
+            "deployment.maximum_batch_size.value",
+            percent,
+            "5-50",
+        )
+    # Counts are not percentages, and a rollback may move everything at once (its default is 100%).
+    assert rolling_update_problems(**{**rolling, "batch_type": count_type}, batch_value=60) == []
+    assert (
+        rolling_update_problems(**rolling, batch_value=25, rollback_type="CAPACITY_PERCENT", rollback_value=100) == []
+    )
+
+
+def test_fails_on_a_rolling_update_of_several_variants():
+    (problem,) = rolling_update_problems(**ROLLING, variant_names=["primary", "shadow"])
+    assert (problem.field, problem.value) == ("deployment", ["primary", "shadow"])
+    assert rolling_update_problems(**ROLLING, variant_names=["primary"]) == []
+
+
+def test_an_empty_field_leaves_the_names_bare():
+    problems = rolling_update_problems(**{**ROLLING, "batch_value": 0, "wait_seconds": -1}, field="")
+    assert [p.field for p in problems] == ["maximum_batch_size.value", "wait_interval"]
+    assert timing_problems(None, 599, field="") == timing_problems(0, 599, field="")
