@@ -78,6 +78,7 @@ def test_fails_on_bad_rolling_updates(change, expected):
 def test_fails_on_instance_counts_for_components():
     problems = rolling_update_problems(**ROLLING, target="component")
     assert fields(problems) == [("deployment.maximum_batch_size.type", "INSTANCE_COUNT")]
+    assert problems[0].message == "a component's capacity is counted in copies or percent"
     assert problems[0].allowed == "COPY_COUNT or CAPACITY_PERCENT"
 
 

@@ -23,6 +23,10 @@ SIZE_TYPES: dict[Target, tuple[str, str]] = {
     "endpoint": ("INSTANCE_COUNT", "CAPACITY_PERCENT"),
     "component": ("COPY_COUNT", "CAPACITY_PERCENT"),
 }
+COUNTED_IN: dict[Target, str] = {
+    "endpoint": "an endpoint's capacity is counted in instances",
+    "component": "a component's capacity is counted in copies",
+}
 TRAFFIC_ROUTINGS = ("ALL_AT_ONCE", "CANARY", "LINEAR")
 WAIT_INTERVAL_SECONDS = (0, 3600)
 MAXIMUM_EXECUTION_TIMEOUT_SECONDS = (600, 28800)
@@ -54,7 +58,7 @@ def capacity_size_problems(
                 at(field, "type"),
                 size_type,
                 " or ".join(allowed_types),
-                f"an {target}'s capacity is counted in {allowed_types[0].split('_')[0].lower()}s or percent",
+                f"{COUNTED_IN[target]} or percent",
             )
         ]
     if serverless and size_type == "INSTANCE_COUNT":
