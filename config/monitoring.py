@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from config.base import Section
+from config.base import Section, raise_problems
 from config.serving import ServingConfig
+from sagemaker_serving_cdk.rules.deployment import alarm_window_problems
 
 # An alarm evaluates at most one day of periods (CloudWatch rejects longer windows for sub-hour periods).
 MAX_EVALUATION_SECONDS = 24 * 60 * 60
@@ -28,10 +29,7 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9
 
 
 def _check_window(period_minutes: int, evaluation_periods: int, datapoints_to_alarm: int) -> None:
-    if datapoints_to_alarm > evaluation_periods:
-        raise ValueError(
-            f"datapoints_to_alarm ({datapoints_to_alarm}) must be <= evaluation_periods ({evaluation_periods})"
-        )
+    raise_problems(alarm_window_problems(datapoints_to_alarm, evaluation_periods))
     window = period_minutes * 60 * evaluation_periods
     if window > MAX_EVALUATION_SECONDS:
         raise ValueError(

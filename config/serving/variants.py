@@ -7,7 +7,9 @@ from typing import Annotated, Any, Optional
 from pydantic import Field, field_validator, model_validator
 
 from config.base import Section, raise_problems
-from config.serving.names import LocalName, RealTimeInstanceType, SERVERLESS_MEMORY_SIZES_MB, VariantName
+from config.serving.names import (
+    LocalName, RealTimeInstanceType, SERVERLESS_MEMORY_SIZES_MB, StartupTimeoutSeconds, VariantName,
+)
 from config.serving.scaling import AutoscalingSettings
 from config.serving.variant_options import VariantOptions
 from sagemaker_serving_cdk.rules.instances import volume_key_problems
@@ -26,8 +28,8 @@ class InstanceVariantSettings(VariantOptions):
     """Relative share of traffic among the endpoint's variants."""
     volume_size_gb: Optional[Annotated[int, Field(ge=1, le=512)]] = None
     """ML storage volume size. Default: SageMaker's default for the instance type."""
-    container_startup_health_check_timeout_seconds: Optional[Annotated[int, Field(ge=60, le=3600)]] = None
-    model_data_download_timeout_seconds: Optional[Annotated[int, Field(ge=60, le=3600)]] = None
+    container_startup_health_check_timeout_seconds: Optional[StartupTimeoutSeconds] = None
+    model_data_download_timeout_seconds: Optional[StartupTimeoutSeconds] = None
     autoscaling: Optional[AutoscalingSettings] = None
     """Default: no autoscaling; the variant keeps initial_instance_count."""
 

@@ -58,7 +58,8 @@ def test_billing_thresholds_default_to_one_six_hour_period():
          "monitoring.endpoint_alarms.overhead_latency_p99_ms.warning = 0: Input should be greater than 0"),
         ("dev", "monitoring.endpoint_alarms.errors_4xx_percent", {"warning": 5, "evaluation_periods": 2,
                                                                   "datapoints_to_alarm": 3},
-         "datapoints_to_alarm (3) must be <= evaluation_periods (2)"),
+         "errors_4xx_percent = {'warning': 5, 'evaluation_periods': 2, 'datapoints_to_alarm': 3}: datapoints_to_alarm = 3: "
+         "more breaching datapoints than periods evaluated; the alarm could never fire; allowed: <= evaluation_periods (2)"),
         ("dev", "monitoring.endpoint_alarms.async_backlog_size", {"warning": 5, "period_minutes": 60,
                                                                   "evaluation_periods": 25, "datapoints_to_alarm": 1},
          "25 periods of 60 minutes span 25 hours; an alarm may look back at most 24 hours"),

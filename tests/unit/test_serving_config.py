@@ -86,9 +86,9 @@ def test_invocations_target_is_derived_from_requests_per_second():
      "variant 'primary': volume_size_gb = 30: ml.g4dn.xlarge has local NVMe storage, encrypted in hardware, and takes "
      "no EBS volume settings; allowed: no volume_size_gb, or an EBS-backed type"),
     (endpoint(variants=[{**VARIANT, "container_startup_health_check_timeout_seconds": 30}]),
-     "container_startup_health_check_timeout_seconds = 30: Input should be greater than or equal to 60"),
+     "container_startup_health_check_timeout_seconds = 30: out of range; allowed: 60-3600 seconds"),
     (endpoint(variants=[{**VARIANT, "model_data_download_timeout_seconds": 4000}]),
-     "model_data_download_timeout_seconds = 4000: Input should be less than or equal to 3600"),
+     "model_data_download_timeout_seconds = 4000: out of range; allowed: 60-3600 seconds"),
     # serverless
     (endpoint(serverless={"model": "main", "memory_size_mb": 1500}),
      "serverless.memory_size_mb = 1500: memory_size_mb must be one of (1024, 2048, 3072, 4096, 5120, 6144)"),
@@ -111,11 +111,17 @@ def test_invocations_target_is_derived_from_requests_per_second():
      "size_value = 2: traffic routing ALL_AT_ONCE shifts everything at once"),
     (endpoint(variants=[VARIANT], deployment={"traffic_routing": "LINEAR", "size_value": 150}),
      "size_value = 150: a percentage of the fleet; allowed: 1-100"),
-    (endpoint(variants=[VARIANT], deployment={"traffic_routing": "BLUE"}), "deployment.traffic_routing = 'BLUE'"),
-    (endpoint(variants=[VARIANT], deployment={"wait_interval_seconds": 3601}), "deployment.wait_interval_seconds = 3601"),
-    (endpoint(variants=[VARIANT], deployment={"termination_wait_seconds": -1}), "deployment.termination_wait_seconds = -1"),
+    (endpoint(variants=[VARIANT], deployment={"traffic_routing": "BLUE"}),
+     "deployment = {'traffic_routing': 'BLUE'}: traffic_routing = 'BLUE': not a traffic routing type; "
+     "allowed: ALL_AT_ONCE, CANARY, LINEAR"),
+    (endpoint(variants=[VARIANT], deployment={"traffic_routing": "LINEAR", "size_type": "COPY_COUNT", "size_value": 1}),
+     ": size_type = 'COPY_COUNT': an endpoint's capacity is counted in instances or percent"),
+    (endpoint(variants=[VARIANT], deployment={"wait_interval_seconds": 3601}),
+     "deployment.wait_interval_seconds = 3601: out of range; allowed: 0-3600 seconds"),
+    (endpoint(variants=[VARIANT], deployment={"termination_wait_seconds": -1}),
+     "deployment.termination_wait_seconds = -1: out of range; allowed: 0-3600 seconds"),
     (endpoint(variants=[VARIANT], deployment={"maximum_execution_timeout_seconds": 300}),
-     "deployment.maximum_execution_timeout_seconds = 300: Input should be greater than or equal to 600"),
+     "deployment.maximum_execution_timeout_seconds = 300: out of range; allowed: 600-28800 seconds"),
     (endpoint(variants=[VARIANT], alarms={"evaluation_periods": 2, "datapoints_to_alarm": 3}),
      "datapoints_to_alarm = 3: more breaching datapoints than periods evaluated; the alarm could never fire; "
      "allowed: <= evaluation_periods (2)"),
