@@ -14,7 +14,8 @@ from config.serving.names import DeploymentTimeoutSeconds, LocalName, MAX_PRODUC
 from config.serving.rolling import InstanceRollingUpdate
 from config.serving.variants import InstanceVariantSettings, ServerlessVariantSettings
 from sagemaker_serving_cdk.rules.component_host import component_host_mix_problems
-from sagemaker_serving_cdk.rules.deployment import alarm_window_problems, traffic_routing_problems
+from sagemaker_serving_cdk.rules.alarm_windows import alarm_window_problems
+from sagemaker_serving_cdk.rules.deployment import traffic_routing_problems
 from sagemaker_serving_cdk.rules.s3_layout import ASYNC_PREFIX
 from sagemaker_serving_cdk.rules.scaling import instance_scaling_problems
 
@@ -122,7 +123,7 @@ class EndpointAlarmSettings(Section):
 
     @model_validator(mode="after")
     def _datapoints_within_periods(self) -> "EndpointAlarmSettings":
-        raise_problems(alarm_window_problems(self.datapoints_to_alarm, self.evaluation_periods))
+        raise_problems(alarm_window_problems(self.datapoints_to_alarm, self.evaluation_periods, period_seconds=60))
         return self
 
 

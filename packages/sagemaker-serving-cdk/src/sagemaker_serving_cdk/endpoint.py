@@ -22,10 +22,10 @@ from constructs import Construct
 from sagemaker_serving_cdk.endpoint_config import EndpointConfig, IEndpointConfig
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import name_in_stack
+from sagemaker_serving_cdk.rules.alarm_windows import alarm_window_problems
 from sagemaker_serving_cdk.rules.components import ComputeDemand
 from sagemaker_serving_cdk.rules.deployment import (
     Target,
-    alarm_window_problems,
     rollback_alarm_problems,
     rolling_update_problems,
     timing_problems,
@@ -437,7 +437,9 @@ class Endpoint(Resource):
             found += alarm_window_problems(
                 health_alarms.datapoints_to_alarm,
                 health_alarms.evaluation_periods,
+                period_seconds=60,
                 field="health_alarms.datapoints_to_alarm",
+                periods_field="health_alarms.evaluation_periods",
             )
         # The one copy of these rules, shared with the app's config validation.
         problems += [str(p) for p in found]

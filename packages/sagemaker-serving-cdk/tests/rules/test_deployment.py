@@ -1,9 +1,8 @@
-"""rules.deployment: blue/green traffic routing, rolling updates, rollback alarms and alarm windows."""
+"""rules.deployment: blue/green traffic routing, rolling updates and rollback alarms."""
 
 import pytest
 
 from sagemaker_serving_cdk.rules.deployment import (
-    alarm_window_problems,
     capacity_size_problems,
     rollback_alarm_problems,
     rolling_update_problems,
@@ -24,7 +23,6 @@ def test_accepts_sound_settings():
     assert traffic_routing_problems("LINEAR", "INSTANCE_COUNT", 2) == []
     assert rolling_update_problems(**ROLLING, maximum_execution_timeout_seconds=600) == []
     assert rolling_update_problems(batch_type="COPY_COUNT", batch_value=2, wait_seconds=0, target="component") == []
-    assert alarm_window_problems(3, 3) == []
     assert rollback_alarm_problems(0, auto_rollback=False) == []
     assert rollback_alarm_problems(2, auto_rollback=True) == []
 
@@ -84,11 +82,6 @@ def test_fails_on_instance_counts_for_components():
 
 def test_fails_on_a_capacity_size_of_another_target():
     assert capacity_size_problems("COPY_COUNT", 1, field="size")[0].allowed == "INSTANCE_COUNT or CAPACITY_PERCENT"
-
-
-def test_fails_on_more_datapoints_than_periods():
-    problems = alarm_window_problems(3, 2)
-    assert str(problems[0]).startswith("datapoints_to_alarm = 3:") and "<= evaluation_periods (2)" in str(problems[0])
 
 
 @pytest.mark.parametrize("count", [0, 11])

@@ -101,22 +101,6 @@ def traffic_routing_problems(
     )
 
 
-def alarm_window_problems(
-    datapoints_to_alarm: int, evaluation_periods: int, *, field: str = "datapoints_to_alarm"
-) -> list[Problem]:
-    """An alarm fires on M of N periods, so M <= N."""
-    if datapoints_to_alarm > evaluation_periods:
-        return [
-            Problem(
-                field,
-                datapoints_to_alarm,
-                f"<= evaluation_periods ({evaluation_periods})",
-                "more breaching datapoints than periods evaluated; the alarm could never fire",
-            )
-        ]
-    return []
-
-
 def rolling_update_problems(
     *,
     batch_type: str,
