@@ -6,8 +6,7 @@ show the values involved. Everything is re-exported here: `from config.serving i
 """
 
 from config.serving.names import (
-    LocalName, MAX_PRODUCTION_VARIANTS, MAX_SMOKE_BODY_BYTES, MimeType, RelativePath, S3Key, S3Prefix,
-    SERVERLESS_MEMORY_SIZES_MB, DeploymentTimeoutSeconds, StartupTimeoutSeconds, VariantName, WaitSeconds,
+    LocalName, MAX_SMOKE_BODY_BYTES, MimeType, RelativePath, S3Key, S3Prefix, DeploymentTimeoutSeconds, StartupTimeoutSeconds, VariantName, WaitSeconds,
 )
 from config.serving.images import AssetImageSettings, EcrImageSettings, FrameworkImageSettings, ImageSettings
 from config.serving.models import HandlerSettings, ModelSettings, SmokeRequest, VpcSettings
@@ -31,8 +30,8 @@ __all__ = [
     "core_dump_prefix",
     "DataCaptureSettings", "DeploymentSettings", "EcrImageSettings", "EndpointAlarmSettings",
     "EndpointSettings", "FrameworkImageSettings", "HandlerSettings", "ImageSettings",
-    "InstanceVariantSettings", "LocalName", "MAX_PRODUCTION_VARIANTS", "MAX_SMOKE_BODY_BYTES", "MimeType",
-    "ModelSettings", "RelativePath", "S3Key", "S3Prefix", "SERVERLESS_MEMORY_SIZES_MB",
+    "InstanceVariantSettings", "LocalName", "MAX_SMOKE_BODY_BYTES", "MimeType",
+    "ModelSettings", "RelativePath", "S3Key", "S3Prefix",
     "ScheduledScalingSettings", "ServerlessVariantSettings", "ServingConfig", "SmokeRequest",
     "VariantName", "VpcSettings", "async_paths", "DeploymentTimeoutSeconds", "StartupTimeoutSeconds", "WaitSeconds",
 ]

@@ -10,12 +10,13 @@ from pydantic import Field, model_validator
 from config.base import Section, raise_problems, renamed
 from config.serving.models import SmokeRequest
 from config.serving.components import ComponentHostSettings, ComponentSettings, placement_problems
-from config.serving.names import DeploymentTimeoutSeconds, LocalName, MAX_PRODUCTION_VARIANTS, S3Prefix, WaitSeconds
+from config.serving.names import DeploymentTimeoutSeconds, LocalName, S3Prefix, WaitSeconds
 from config.serving.rolling import InstanceRollingUpdate
 from config.serving.variants import InstanceVariantSettings, ServerlessVariantSettings
 from sagemaker_serving_cdk.rules.component_host import component_host_mix_problems
 from sagemaker_serving_cdk.rules.alarm_windows import alarm_window_problems
 from sagemaker_serving_cdk.rules.deployment import traffic_routing_problems
+from sagemaker_serving_cdk.rules.variants import endpoint_variant_problems
 from sagemaker_serving_cdk.rules.s3_layout import ASYNC_PREFIX
 from sagemaker_serving_cdk.rules.scaling import instance_scaling_problems
 
@@ -156,22 +157,13 @@ class EndpointSettings(Section):
             if problems:
                 raise ValueError("; ".join(problems))
             return self
-        problems = []
-        if self.serverless is not None:
-            conflicts = {name: True for name in ("variants", "shadow_variant", "async_inference")
-                         if getattr(self, name)}
-            if conflicts:
-                problems.append(f"a serverless endpoint cannot also have {', '.join(conflicts)}")
-        elif not self.variants:
-            problems.append("set variants (1-10 instance variants) or serverless")
-        if len(self.variants) > MAX_PRODUCTION_VARIANTS:
-            problems.append(f"{len(self.variants)} variants; at most {MAX_PRODUCTION_VARIANTS} are allowed")
-        names = [v.name for v in self.all_instance_variants] + ([self.serverless.name] if self.serverless else [])
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            problems.append(f"variant names must be unique; repeated: {duplicates}")
-        if self.shadow_variant is not None and self.async_inference is not None:
-            problems.append("shadow variants are not supported on async endpoints")
+        problems = [] if self.serverless is not None or self.variants else [
+            "set variants (1-10 instance variants), serverless or component_host"]
+        problems += [str(p) for p in renamed(endpoint_variant_problems(
+            variant_names=[v.name for v in self.variants],
+            shadow_variant_names=[self.shadow_variant.name] if self.shadow_variant else [],
+            serverless_name=self.serverless.name if self.serverless else None,
+            async_inference=self.async_inference is not None), {"shadow_variants": "shadow_variant"})]
         problems.extend(self._scaling_problems())
         problems.extend(self._rolling_problems())
         if problems:

@@ -12,8 +12,6 @@ from sagemaker_serving_cdk.rules.deployment import timing_problems
 from sagemaker_serving_cdk.rules.instances import instance_type_problems
 
 
-MAX_PRODUCTION_VARIANTS = 10
-SERVERLESS_MEMORY_SIZES_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 
 # SageMaker name rules (variant names) and our own for the keys of `models` and `endpoints`.
 VariantName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]

@@ -26,7 +26,11 @@ from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole
 from sagemaker_serving_cdk.model import IModel
 from sagemaker_serving_cdk.rules.component_host import component_host_mix_problems, component_host_problems
 from sagemaker_serving_cdk.rules.instances import accepts_volume_kms_key
-from sagemaker_serving_cdk.rules.variants import serverless_problems
+from sagemaker_serving_cdk.rules.variants import (
+    endpoint_variant_problems,
+    serverless_capacity_problems,
+    serverless_problems,
+)
 from sagemaker_serving_cdk.variant_options import VariantOptions
 
 _VOLUME_KMS_RULES = (
@@ -34,7 +38,6 @@ _VOLUME_KMS_RULES = (
     "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured",
     "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
 )
-MAX_PRODUCTION_VARIANTS = 10  # CreateEndpointConfig: ProductionVariants has 1-10 members
 
 
 @dataclass(frozen=True)
@@ -277,11 +280,8 @@ class EndpointConfig(Resource):
                     "execution_role = None: SageMaker runs the inference components with it; allowed: a "
                     "SageMakerExecutionRole"
                 )
-        elif (serverless is None) == (not variants):
-            problems.append(
-                f"give variants, serverless or component_host, exactly one (got {len(variants)} variants and "
-                f"serverless={serverless is not None})"
-            )
+        elif serverless is None and not variants:
+            problems.append("give variants, serverless or component_host, exactly one (got none)")
         if execution_role is not None and component_host is None:
             problems.append(
                 "execution_role is set: it is the role of inference components; allowed: only with "
@@ -293,19 +293,23 @@ class EndpointConfig(Resource):
             if isinstance(v, VariantOptions)
             for p in v._option_problems(f"variant {v.variant_name!r}")
         ]
-        if len(variants) > MAX_PRODUCTION_VARIANTS:
-            problems.append(f"{len(variants)} variants; allowed: 1-{MAX_PRODUCTION_VARIANTS}")
         wrong = [type(v).__name__ for v in variants if not isinstance(v, InstanceVariant)]
         if wrong:
             problems.append(f"variants must be InstanceVariant values (got {wrong})")
-        if serverless is not None and shadow_variants:
-            problems.append(
-                f"a serverless endpoint has no shadow variants (got {[v.variant_name for v in shadow_variants]})"
+        # The one copy of these rules, shared with the app's config validation.
+        found = endpoint_variant_problems(
+            variant_names=[v.variant_name for v in variants],
+            shadow_variant_names=[v.variant_name for v in shadow_variants],
+            serverless_name=None if serverless is None else serverless.variant_name,
+            async_inference=async_inference is not None,
+        )
+        if serverless is not None:
+            found += serverless_capacity_problems(
+                memory_size_mb=serverless.memory_size_mb,
+                max_concurrency=serverless.max_concurrency,
+                provisioned_concurrency=serverless.provisioned_concurrency,
             )
-        names = [v.variant_name for v in (*variants, *shadow_variants)]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            problems.append(f"variant names must be unique (got {duplicates} more than once)")
+        problems += [str(p) for p in found]
         if serverless is not None:
             model = serverless.model
             # The one copy of this rule, shared with the app's config validation.
