@@ -101,7 +101,8 @@ def test_a_component_smoke_request_is_its_own_or_its_models():
      "an endpoint with a component_host takes no smoke_request"),
     (host_endpoint(deployment={"traffic_routing": "ALL_AT_ONCE"}), "a component host updates by deployment.rolling"),
     (host_endpoint({"alpha": component(model="ghost")}), "endpoint 'shared' uses model 'ghost', which is not defined"),
-    (host_endpoint({"alpha": component(model="multi")}), "an inference component serves one model; 'multi' is multi-model"),
+    (host_endpoint({"alpha": component(model="multi")}), "endpoint 'shared': models.multi = 'multi-model': an inference "
+     "component serves one model; allowed: a single-model model"),
     (host_endpoint({"alpha": component(smoke_request={"content_type": "text/csv", "body": "1", "target_model": "m.tar.gz"})}),
      "component 'alpha': a component serves one model; its smoke_request takes no target_model"),
     # the host

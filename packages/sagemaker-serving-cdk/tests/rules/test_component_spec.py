@@ -3,6 +3,7 @@
 import pytest
 
 from sagemaker_serving_cdk.rules.component_spec import (
+    component_model_problems,
     component_name_problems,
     compute_requirement_problems,
     copy_count_problems,
@@ -75,3 +76,9 @@ def test_fails_on_one_requirement_given_alone():
     assert [p.field for p in compute_requirement_problems(memory_mb=64, field="")] == ["memory_mb"]
     assert compute_requirement_problems(accelerators=2) == []
     assert [p.field for p in copy_scaling_problems(min_capacity=3, max_capacity=2, field="")] == ["min_capacity"]
+
+
+def test_fails_on_a_multi_model_component():
+    (problem,) = component_model_problems(multi_model=True)
+    assert (problem.field, problem.allowed) == ("model", "a single-model model")
+    assert component_model_problems(multi_model=False) == []

@@ -3,8 +3,10 @@
 From the CreateInferenceComponent API reference: InferenceComponentName (1-63 characters, pattern below),
 ComputeResourceRequirements (NumberOfCpuCoresRequired >= 0.25, MinMemoryRequiredInMb >= 128 and required,
 MaxMemoryRequiredInMb >= 128, NumberOfAcceleratorDevicesRequired >= 1), RuntimeConfig CopyCount >= 0,
-StartupParameters timeouts 60-3600 s. Scaling a copy count to zero is what inference components allow
-(Application Auto Scaling `sagemaker:inference-component:DesiredCopyCount`, min 0).
+StartupParameters timeouts 60-3600 s; "each inference component contains one model" (Specification), so not a
+multi-model one (InvokeEndpoint with InferenceComponentName has no TargetModel to pick among many). Scaling a
+copy count to zero is what inference components allow (Application Auto Scaling
+`sagemaker:inference-component:DesiredCopyCount`, min 0).
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ def component_name_problems(name: str, *, field: str = "component_name") -> list
                 f"not an InferenceComponentName{f' ({len(name)} characters)' if too_long else ''}",
             )
         ]
+    return []
+
+
+def component_model_problems(*, multi_model: bool, field: str = "model") -> list[Problem]:
+    """The model a component serves: one model, not a multi-model endpoint's set."""
+    if multi_model:
+        return [Problem(field, "multi-model", "a single-model model", "an inference component serves one model")]
     return []
 
 
