@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import Field, model_validator
 
-from config.base import Section, raise_problems, renamed
+from config.base import Section, by_rule, raise_problems, renamed
 from config.serving.models import SmokeRequest
 from config.serving.components import ComponentHostSettings, ComponentSettings, placement_problems
 from config.serving.names import DeploymentTimeoutSeconds, LocalName, S3Prefix, WaitSeconds
@@ -16,6 +16,7 @@ from config.serving.variants import InstanceVariantSettings, ServerlessVariantSe
 from sagemaker_serving_cdk.rules.component_host import component_host_mix_problems
 from sagemaker_serving_cdk.rules.alarm_windows import alarm_window_problems
 from sagemaker_serving_cdk.rules.deployment import traffic_routing_problems
+from sagemaker_serving_cdk.rules.endpoint_options import async_concurrency_problems, data_capture_problems
 from sagemaker_serving_cdk.rules.variants import endpoint_variant_problems
 from sagemaker_serving_cdk.rules.s3_layout import ASYNC_PREFIX
 from sagemaker_serving_cdk.rules.scaling import instance_scaling_problems
@@ -30,7 +31,8 @@ class AsyncInferenceSettings(Section):
     """Where failures go in the output bucket. Default: async/<endpoint>/failures/."""
     notifications: bool = True
     """True: KMS-encrypted SNS success and error topics."""
-    max_concurrent_invocations_per_instance: Optional[Annotated[int, Field(ge=1, le=1000)]] = None
+    max_concurrent_invocations_per_instance: Optional[
+        Annotated[int, by_rule(lambda n: async_concurrency_problems(n, field=""))]] = None
     """Default: SageMaker chooses."""
 
 
@@ -53,7 +55,7 @@ def async_paths(endpoint: str, settings: AsyncInferenceSettings) -> AsyncPaths:
 class DataCaptureSettings(Section):
     """Capture requests and/or responses to the output bucket (for Model Monitor and debugging)."""
 
-    sampling_percentage: Annotated[int, Field(ge=0, le=100)] = 100
+    sampling_percentage: Annotated[int, by_rule(lambda p: data_capture_problems(sampling_percentage=p, field=""))] = 100
     capture_input: bool = True
     capture_output: bool = True
     csv_content_types: tuple[str, ...] = ("text/csv",)
@@ -63,8 +65,8 @@ class DataCaptureSettings(Section):
 
     @model_validator(mode="after")
     def _captures_something(self) -> "DataCaptureSettings":
-        if not (self.capture_input or self.capture_output):
-            raise ValueError("capture_input and capture_output are both False; enable one or drop data_capture")
+        raise_problems(data_capture_problems(capture_input=self.capture_input, capture_output=self.capture_output,
+                                             field=""))
         return self
 
 

@@ -12,6 +12,7 @@ from config.serving.names import (
 )
 from config.serving.scaling import AutoscalingSettings
 from config.serving.variant_options import VariantOptions
+from sagemaker_serving_cdk.rules.endpoint_options import volume_size_problems
 from sagemaker_serving_cdk.rules.instances import volume_key_problems
 from sagemaker_serving_cdk.rules.variants import serverless_capacity_problems, serverless_problems
 
@@ -29,7 +30,7 @@ class InstanceVariantSettings(VariantOptions):
     initial_instance_count: Annotated[int, Field(ge=1, le=1000)] = 1
     weight: Annotated[float, Field(gt=0)] = 1.0
     """Relative share of traffic among the endpoint's variants."""
-    volume_size_gb: Optional[Annotated[int, Field(ge=1, le=512)]] = None
+    volume_size_gb: Optional[Annotated[int, by_rule(lambda gb: volume_size_problems(gb, field=""))]] = None
     """ML storage volume size. Default: SageMaker's default for the instance type."""
     container_startup_health_check_timeout_seconds: Optional[StartupTimeoutSeconds] = None
     model_data_download_timeout_seconds: Optional[StartupTimeoutSeconds] = None

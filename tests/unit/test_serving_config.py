@@ -85,7 +85,7 @@ def test_invocations_target_is_derived_from_requests_per_second():
     (endpoint(variants=[{**VARIANT, "instance_type": "ml.m5.3xlarge"}]), "prod: serving.endpoints.api.variants.0.instance_type = 'ml.m5.3xlarge': "
      "CreateEndpointConfig offers no such size of m5"),
     (endpoint(variants=[{**VARIANT, "initial_instance_count": 0}]), "variants.0.initial_instance_count = 0"),
-    (endpoint(variants=[{**VARIANT, "volume_size_gb": 600}]), "variants.0.volume_size_gb = 600: Input should be less than or equal to 512"),
+    (endpoint(variants=[{**VARIANT, "volume_size_gb": 600}]), "variants.0.volume_size_gb = 600: out of range; allowed: 1-512"),
     (endpoint(variants=[{**VARIANT, "instance_type": "ml.g4dn.xlarge", "volume_size_gb": 30}]),
      "variant 'primary': volume_size_gb = 30: ml.g4dn.xlarge has local NVMe storage, encrypted in hardware, and takes "
      "no EBS volume settings; allowed: no volume_size_gb, or an EBS-backed type"),
@@ -104,12 +104,13 @@ def test_invocations_target_is_derived_from_requests_per_second():
      ": provisioned_concurrency = 6: more warm capacity than the endpoint may use; allowed: <= max_concurrency (5)"),
     # async and data capture
     (endpoint(variants=[VARIANT], async_inference={"max_concurrent_invocations_per_instance": 0}),
-     "async_inference.max_concurrent_invocations_per_instance = 0"),
+     "async_inference.max_concurrent_invocations_per_instance = 0: out of range; allowed: 1-1000"),
     (endpoint(variants=[VARIANT], data_capture={"sampling_percentage": 101}),
-     "data_capture.sampling_percentage = 101: Input should be less than or equal to 100"),
+     "data_capture.sampling_percentage = 101: out of range; allowed: 0-100"),
     (endpoint(variants=[VARIANT], data_capture={"sampling_percentage": -1}), "data_capture.sampling_percentage = -1"),
     (endpoint(variants=[VARIANT], data_capture={"capture_input": False, "capture_output": False}),
-     "capture_input and capture_output are both False"),
+     ": capture_input = False: capture_input and capture_output are both False: nothing to capture; allowed: "
+     "capture_input or capture_output True, or no data capture"),
     # guardrails and alarms
     (endpoint(variants=[VARIANT], deployment={"traffic_routing": "CANARY"}), "size_value = None: traffic routing CANARY shifts in steps"),
     (endpoint(variants=[VARIANT], deployment={"traffic_routing": "ALL_AT_ONCE", "size_value": 2}),

@@ -100,3 +100,12 @@ def test_fails_on_a_shadow_variant_of_an_async_endpoint(stack, bucket, key):
             shadow_variants=[ShadowVariant(model=served, variant_name="s")],
             async_inference=AsyncInference(bucket, "o/", "f/", key),
         )
+
+
+def test_fails_on_data_capture_that_captures_nothing(stack, bucket, key):
+    served = model(stack, bucket)
+    nothing = DataCapture(bucket, "c/", key, sampling_percentage=101, capture_input=False, capture_output=False)
+    with pytest.raises(PropsError, match=r"data_capture.sampling_percentage = 101.*data_capture.capture_input = False"):
+        EndpointConfig(
+            stack, "Config", variants=[InstanceVariant(model=served, variant_name="main")], data_capture=nothing
+        )

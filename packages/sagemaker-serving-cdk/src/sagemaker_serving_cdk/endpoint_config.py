@@ -25,6 +25,11 @@ from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole
 from sagemaker_serving_cdk.model import IModel
 from sagemaker_serving_cdk.rules.component_host import component_host_mix_problems, component_host_problems
+from sagemaker_serving_cdk.rules.endpoint_options import (
+    async_concurrency_problems,
+    data_capture_problems,
+    volume_size_problems,
+)
 from sagemaker_serving_cdk.rules.instances import accepts_volume_kms_key
 from sagemaker_serving_cdk.rules.variants import (
     endpoint_variant_problems,
@@ -193,7 +198,9 @@ class EndpointConfig(Resource):
         execution_role: SageMakerExecutionRole | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._check(variants, serverless, shadow_variants, component_host, execution_role, async_inference)
+        self._check(
+            variants, serverless, shadow_variants, component_host, execution_role, async_inference, data_capture
+        )
         self.is_serverless = serverless is not None
         self.is_async = async_inference is not None
         self.component_host = component_host
@@ -269,6 +276,7 @@ class EndpointConfig(Resource):
         component_host: ComponentHostVariant | InstanceVariant | None,
         execution_role: SageMakerExecutionRole | None,
         async_inference: AsyncInference | None,
+        data_capture: DataCapture | None,
     ) -> None:
         problems = []
         if component_host is not None:
@@ -303,6 +311,19 @@ class EndpointConfig(Resource):
             serverless_name=None if serverless is None else serverless.variant_name,
             async_inference=async_inference is not None,
         )
+        for v in (*variants, *shadow_variants, *([component_host] if component_host is not None else [])):
+            found += volume_size_problems(v.volume_size_gb, field=f"variant {v.variant_name!r}.volume_size_gb")
+        if async_inference is not None:
+            found += async_concurrency_problems(
+                async_inference.max_concurrent_invocations_per_instance,
+                field="async_inference.max_concurrent_invocations_per_instance",
+            )
+        if data_capture is not None:
+            found += data_capture_problems(
+                sampling_percentage=data_capture.sampling_percentage,
+                capture_input=data_capture.capture_input,
+                capture_output=data_capture.capture_output,
+            )
         if serverless is not None:
             found += serverless_capacity_problems(
                 memory_size_mb=serverless.memory_size_mb,
