@@ -139,7 +139,7 @@ class EndpointSettings(Section):
     """Instances shared by `components` (each a model with its own compute and copies) instead of variants."""
     components: dict[LocalName, ComponentSettings] = Field(default_factory=dict)
     """The component host's inference components by name; the name is part of the deployed, stable component name
-    (config.serving.inference_component_name). Adding or removing one leaves the others as they are."""
+    (rules.naming.inference_component_name). Adding or removing one leaves the others as they are."""
     serverless: Optional[ServerlessVariantSettings] = None
     shadow_variant: Optional[InstanceVariantSettings] = None
     """Receives a copy of the traffic; its responses are logged, not returned. Default: none."""
