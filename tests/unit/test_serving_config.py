@@ -116,7 +116,7 @@ def test_invocations_target_is_derived_from_requests_per_second():
     (endpoint(variants=[VARIANT], deployment={"traffic_routing": "ALL_AT_ONCE", "size_value": 2}),
      "size_value = 2: traffic routing ALL_AT_ONCE shifts everything at once"),
     (endpoint(variants=[VARIANT], deployment={"traffic_routing": "LINEAR", "size_value": 150}),
-     "size_value = 150: a percentage of the fleet; allowed: 1-100"),
+     "size_value = 150: a percentage of the fleet; allowed: 10-50"),
     (endpoint(variants=[VARIANT], deployment={"traffic_routing": "BLUE"}),
      "deployment = {'traffic_routing': 'BLUE'}: traffic_routing = 'BLUE': not a traffic routing type; "
      "allowed: ALL_AT_ONCE, CANARY, LINEAR"),

@@ -82,7 +82,7 @@ def test_fails_on_a_bad_name_and_percent_listing_both(stack, bucket):
         )
     assert raised.value.path == "Lib/Endpoint"
     assert len(raised.value.problems) == 2
-    assert "deployment.traffic_routing.size.value = 150: a percentage of the fleet; allowed: 1-100" in str(raised.value)
+    assert "deployment.traffic_routing.size.value = 150: a percentage of the fleet; allowed: 10-50" in str(raised.value)
     assert "'bad_name'" in str(raised.value)
 
 

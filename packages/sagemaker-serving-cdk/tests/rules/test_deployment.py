@@ -51,7 +51,7 @@ def test_fails_on_instance_counts_for_serverless():
 
 def test_config_names_its_own_fields():
     problems = traffic_routing_problems("LINEAR", "CAPACITY_PERCENT", 150, size_field="size", value_field="size_value")
-    assert str(problems[0]) == "size_value = 150: a percentage of the fleet; allowed: 1-100"
+    assert str(problems[0]) == "size_value = 150: a percentage of the fleet; allowed: 10-50"
 
 
 @pytest.mark.parametrize(
@@ -132,3 +132,14 @@ def test_an_empty_field_leaves_the_names_bare():
     problems = rolling_update_problems(**{**ROLLING, "batch_value": 0, "wait_seconds": -1}, field="")
     assert [p.field for p in problems] == ["maximum_batch_size.value", "wait_interval"]
     assert timing_problems(None, 599, field="") == timing_problems(0, 599, field="")
+
+
+@pytest.mark.parametrize("routing, low, high", [("CANARY", 1, 50), ("LINEAR", 10, 50)])
+def test_fails_on_a_traffic_step_outside_the_policy_range(routing, low, high):
+    # TrafficRoutingConfig: CanarySize "less than or equal to 50%", LinearStepSize "10-50%" of the variant's
+    # instances (API reference; botocore's member documentation).
+    assert traffic_routing_problems(routing, "CAPACITY_PERCENT", low) == []
+    assert traffic_routing_problems(routing, "CAPACITY_PERCENT", high) == []
+    for percent in (low - 1, high + 1):
+        (problem,) = traffic_routing_problems(routing, "CAPACITY_PERCENT", percent)
+        assert (problem.value, problem.allowed) == (percent, f"{low}-{high}")

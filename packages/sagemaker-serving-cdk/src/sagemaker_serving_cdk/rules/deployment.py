@@ -7,7 +7,9 @@ InferenceComponentCapacitySize); `AutoRollbackConfiguration.Alarms` holds 1-10 a
 MaximumBatchSize "must be between 5% to 50%" of the instances (RollingUpdatePolicy) or copies
 (InferenceComponentRollingUpdatePolicy); its RollbackMaximumBatchSize, like any CapacitySize, takes 1-100 percent
 (100, the default, rolls everything back at once). Rolling deployments exclude endpoints with more than one
-variant (shadow variants included) and serverless endpoints ("Exclusions" of deployment guardrails).
+variant (shadow variants included) and serverless endpoints ("Exclusions" of deployment guardrails). Blue/green
+traffic routing (TrafficRoutingConfig): CanarySize "less than or equal to 50%", LinearStepSize "10-50%" of the
+variant's instances.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ WAIT_INTERVAL_SECONDS = (0, 3600)
 MAXIMUM_EXECUTION_TIMEOUT_SECONDS = (600, 28800)
 CAPACITY_PERCENT = (1, 100)
 ROLLING_BATCH_PERCENT = (5, 50)
+STEP_PERCENT = {"CANARY": (1, 50), "LINEAR": (10, 50)}
 MAX_ROLLBACK_ALARMS = 10
 
 
@@ -97,7 +100,12 @@ def traffic_routing_problems(
     if size_value is None:
         return []
     return capacity_size_problems(
-        size_type or "CAPACITY_PERCENT", size_value, field=size_field, serverless=serverless, value_field=value_field
+        size_type or "CAPACITY_PERCENT",
+        size_value,
+        field=size_field,
+        serverless=serverless,
+        value_field=value_field,
+        percent=STEP_PERCENT[routing],
     )
 
 
