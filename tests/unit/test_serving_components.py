@@ -66,7 +66,7 @@ def test_fails_when_a_component_name_is_too_long(stage):
     own = next(raw for raw in PENDING_ENVIRONMENTS if raw["name"] == name)["serving"]["models"]
     serving["models"].update(own)  # the environment's batch transforms use its models
     problems = problems_for(name, serving)
-    physical = f"{next(raw for raw in PENDING_ENVIRONMENTS if raw['name'] == name)['name_prefix']}-{endpoint}-{key}"
+    physical = f"{next(raw for raw in ENVIRONMENTS if raw['name'] == name)['name_prefix']}-{endpoint}-{key}"
     assert any(f"serving.endpoints.{endpoint}.components.{key} = {physical!r}: not an InferenceComponentName "
                f"({len(physical)} characters); allowed: 1-63 letters" in p for p in problems), problems
 
