@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,3 +67,21 @@ def field_problem(problems: list[Problem]) -> None:
     """For a field validator: pydantic already names the field and value, so say why and what is allowed."""
     if problems:
         raise ValueError("; ".join(f"{p.message}; allowed: {p.allowed}" for p in problems))
+
+
+def by_rule(rule: Callable[[Any], list[Problem]]) -> AfterValidator:
+    """A field judged by a library rule: pydantic names the field and value, the rule says why and what is allowed.
+    Each field is judged on its own, so every field's problem is still reported in one pass."""
+
+    def check(value: Any) -> Any:
+        field_problem(rule(value))
+        return value
+
+    return AfterValidator(check)
+
+
+def renamed(problems: Iterable[Problem], names: Mapping[str, str]) -> list[Problem]:
+    """A rule's problems under config's field names (the rule names the construct's props); two that renaming
+    makes the same are reported once."""
+    unique = {str(p): p for p in (replace(p, field=names.get(p.field, p.field)) for p in problems)}
+    return list(unique.values())

@@ -6,13 +6,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from config.base import Section
+from config.base import Section, raise_problems
 from config.batch import BatchConfig
 from config.data import DataConfig
 from config.monitoring import MonitoringConfig, problems_with_serving
-from config.serving import ServingConfig, component_name_problem, inference_component_name
+from config.serving import ServingConfig
 from config.regions import aws_region, priced_region
-from sagemaker_serving_cdk.rules.naming import endpoint_name, endpoint_name_problem
+from sagemaker_serving_cdk.rules.component_spec import component_name_problems
+from sagemaker_serving_cdk.rules.naming import endpoint_name, endpoint_name_problem, inference_component_name
+from sagemaker_serving_cdk.rules.variant_options import ssm_access_problems
 
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 Region = Annotated[str, AfterValidator(aws_region)]
@@ -64,7 +66,8 @@ class EnvironmentConfig(Section):
         return self.name.capitalize()
 
     def inference_component_name(self, endpoint: str, component: str) -> str:
-        """The stable physical name of a component of serving.endpoints.<endpoint>.components (config.serving)."""
+        """The stable physical name of a component of serving.endpoints.<endpoint>.components
+        (rules.naming.inference_component_name)."""
         return inference_component_name(self.name_prefix, endpoint, component)
 
     def endpoint_name(self, endpoint: str) -> str:
@@ -98,9 +101,9 @@ class EnvironmentConfig(Section):
         problems = [f"serving.endpoints.{name}: the endpoint name {problem}"
                     for name in self.serving.endpoints
                     if (problem := endpoint_name_problem(endpoint_name(self.name_prefix, name)))]
-        problems += [f"serving.endpoints.{name}.components.{component}: the inference component name {problem}"
-                     for name, endpoint in self.serving.endpoints.items() for component in endpoint.components
-                     if (problem := component_name_problem(self.inference_component_name(name, component)))]
+        problems += [str(problem) for name, endpoint in self.serving.endpoints.items() for component in endpoint.components
+                     for problem in component_name_problems(self.inference_component_name(name, component),
+                                                            field=f"serving.endpoints.{name}.components.{component}")]
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -108,19 +111,15 @@ class EnvironmentConfig(Section):
     @model_validator(mode="after")
     def _no_ssm_sessions_in_production(self) -> "EnvironmentConfig":
         # An SSM session is a shell on the instances that serve production traffic and hold its data.
-        if not self.production:
-            return self
-        fields = []
+        problems = []
         for name, endpoint in self.serving.endpoints.items():
-            fields += [f"serving.endpoints.{name}.variants.{index}.enable_ssm_access"
-                       for index, variant in enumerate(endpoint.variants) if variant.enable_ssm_access]
-            if endpoint.shadow_variant is not None and endpoint.shadow_variant.enable_ssm_access:
-                fields.append(f"serving.endpoints.{name}.shadow_variant.enable_ssm_access")
-            if endpoint.component_host is not None and endpoint.component_host.enable_ssm_access:
-                fields.append(f"serving.endpoints.{name}.component_host.enable_ssm_access")
-        if fields:
-            raise ValueError(f"{', '.join(fields)} = True: SSM access to endpoint instances is refused where "
-                             "production is True; allowed: False (debug in a non-production environment)")
+            options = {f"variants.{index}": variant for index, variant in enumerate(endpoint.variants)}
+            options.update(shadow_variant=endpoint.shadow_variant, component_host=endpoint.component_host)
+            problems += [problem for where, variant in options.items() if variant is not None
+                         for problem in ssm_access_problems(
+                             variant.enable_ssm_access, production=self.production,
+                             field=f"serving.endpoints.{name}.{where}.enable_ssm_access")]
+        raise_problems(problems)
         return self
 
     @model_validator(mode="after")

@@ -14,11 +14,10 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from config.base import Section
+from config.base import Section, raise_problems
 from config.serving import ServingConfig
+from sagemaker_serving_cdk.rules.alarm_windows import alarm_window_problems
 
-# An alarm evaluates at most one day of periods (CloudWatch rejects longer windows for sub-hour periods).
-MAX_EVALUATION_SECONDS = 24 * 60 * 60
 PeriodMinutes = Literal[1, 5, 10, 15, 30, 60, 360, 1440]
 Positive = Annotated[float, Field(gt=0)]
 Percent = Annotated[float, Field(gt=0, le=100)]
@@ -27,17 +26,11 @@ Percent = Annotated[float, Field(gt=0, le=100)]
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 
 
-def _check_window(period_minutes: int, evaluation_periods: int, datapoints_to_alarm: int) -> None:
-    if datapoints_to_alarm > evaluation_periods:
-        raise ValueError(
-            f"datapoints_to_alarm ({datapoints_to_alarm}) must be <= evaluation_periods ({evaluation_periods})"
-        )
-    window = period_minutes * 60 * evaluation_periods
-    if window > MAX_EVALUATION_SECONDS:
-        raise ValueError(
-            f"{evaluation_periods} periods of {period_minutes} minutes span {window // 3600} hours; "
-            "an alarm may look back at most 24 hours"
-        )
+def _check_window(period_minutes: int, evaluation_periods: int, datapoints_to_alarm: int,
+                  periods_field: str = "evaluation_periods") -> None:
+    # The library's rule: M <= N, and the window CloudWatch evaluates (a day for sub-hour periods, else a week).
+    raise_problems(alarm_window_problems(datapoints_to_alarm, evaluation_periods, period_seconds=period_minutes * 60,
+                                         periods_field=periods_field))
 
 
 def _unique(field: str, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -102,7 +95,7 @@ class NoTraffic(Section):
 
     @model_validator(mode="after")
     def _window(self) -> "NoTraffic":
-        _check_window(self.period_minutes, self.periods, self.periods)
+        _check_window(self.period_minutes, self.periods, self.periods, periods_field="periods")
         return self
 
 

@@ -6,18 +6,16 @@ show the values involved. Everything is re-exported here: `from config.serving i
 """
 
 from config.serving.names import (
-    LocalName, MAX_PRODUCTION_VARIANTS, MAX_SMOKE_BODY_BYTES, MimeType, RelativePath, S3Key, S3Prefix,
-    SERVERLESS_MEMORY_SIZES_MB, Seconds3600, VariantName,
+    LocalName, MAX_SMOKE_BODY_BYTES, MimeType, RelativePath, S3Key, S3Prefix, DeploymentTimeoutSeconds, StartupTimeoutSeconds, VariantName, WaitSeconds,
 )
 from config.serving.images import AssetImageSettings, EcrImageSettings, FrameworkImageSettings, ImageSettings
 from config.serving.models import HandlerSettings, ModelSettings, SmokeRequest, VpcSettings
 from config.serving.scaling import AutoscalingSettings, ScheduledScalingSettings
-from config.serving.variant_options import VariantOptions, core_dump_prefix, inference_ami_versions
+from config.serving.variant_options import VariantOptions, core_dump_prefix
 from config.serving.variants import InstanceVariantSettings, ServerlessVariantSettings
 from config.serving.rolling import ComponentDeploymentSettings, ComponentRollingUpdate, InstanceRollingUpdate
 from config.serving.components import (
     ComponentAutoscalingSettings, ComponentHostSettings, ComponentSettings, ManagedScalingSettings,
-    component_name_problem, inference_component_name,
 )
 from config.serving.endpoints import (
     AsyncInferenceSettings, AsyncPaths, DataCaptureSettings, DeploymentSettings, EndpointAlarmSettings,
@@ -29,11 +27,11 @@ __all__ = [
     "AssetImageSettings", "AsyncInferenceSettings", "AsyncPaths", "AutoscalingSettings",
     "ComponentAutoscalingSettings", "ComponentDeploymentSettings", "ComponentHostSettings", "ComponentRollingUpdate",
     "ComponentSettings", "InstanceRollingUpdate", "ManagedScalingSettings", "VariantOptions",
-    "component_name_problem", "core_dump_prefix", "inference_ami_versions", "inference_component_name",
+    "core_dump_prefix",
     "DataCaptureSettings", "DeploymentSettings", "EcrImageSettings", "EndpointAlarmSettings",
     "EndpointSettings", "FrameworkImageSettings", "HandlerSettings", "ImageSettings",
-    "InstanceVariantSettings", "LocalName", "MAX_PRODUCTION_VARIANTS", "MAX_SMOKE_BODY_BYTES", "MimeType",
-    "ModelSettings", "RelativePath", "S3Key", "S3Prefix", "SERVERLESS_MEMORY_SIZES_MB",
-    "ScheduledScalingSettings", "Seconds3600", "ServerlessVariantSettings", "ServingConfig", "SmokeRequest",
-    "VariantName", "VpcSettings", "async_paths",
+    "InstanceVariantSettings", "LocalName", "MAX_SMOKE_BODY_BYTES", "MimeType",
+    "ModelSettings", "RelativePath", "S3Key", "S3Prefix",
+    "ScheduledScalingSettings", "ServerlessVariantSettings", "ServingConfig", "SmokeRequest",
+    "VariantName", "VpcSettings", "async_paths", "DeploymentTimeoutSeconds", "StartupTimeoutSeconds", "WaitSeconds",
 ]

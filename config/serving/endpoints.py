@@ -7,14 +7,17 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import Field, model_validator
 
-from config.base import Section
+from config.base import Section, by_rule, raise_problems, renamed
 from config.serving.models import SmokeRequest
-from config.serving.components import ComponentHostSettings, ComponentSettings, component_host_problems
-from config.serving.names import LocalName, MAX_PRODUCTION_VARIANTS, S3Prefix, Seconds3600
+from config.serving.components import ComponentHostSettings, ComponentSettings, placement_problems
+from config.serving.names import DeploymentTimeoutSeconds, LocalName, S3Prefix, WaitSeconds
 from config.serving.rolling import InstanceRollingUpdate
 from config.serving.variants import InstanceVariantSettings, ServerlessVariantSettings
-from sagemaker_serving_cdk.rules.deployment import alarm_window_problems, traffic_routing_problems
-from sagemaker_serving_cdk.rules.problems import describe
+from sagemaker_serving_cdk.rules.component_host import component_host_mix_problems
+from sagemaker_serving_cdk.rules.alarm_windows import alarm_window_problems
+from sagemaker_serving_cdk.rules.deployment import traffic_routing_problems
+from sagemaker_serving_cdk.rules.endpoint_options import async_concurrency_problems, data_capture_problems
+from sagemaker_serving_cdk.rules.variants import endpoint_variant_problems
 from sagemaker_serving_cdk.rules.s3_layout import ASYNC_PREFIX
 from sagemaker_serving_cdk.rules.scaling import instance_scaling_problems
 
@@ -28,7 +31,8 @@ class AsyncInferenceSettings(Section):
     """Where failures go in the output bucket. Default: async/<endpoint>/failures/."""
     notifications: bool = True
     """True: KMS-encrypted SNS success and error topics."""
-    max_concurrent_invocations_per_instance: Optional[Annotated[int, Field(ge=1, le=1000)]] = None
+    max_concurrent_invocations_per_instance: Optional[
+        Annotated[int, by_rule(lambda n: async_concurrency_problems(n, field=""))]] = None
     """Default: SageMaker chooses."""
 
 
@@ -51,7 +55,7 @@ def async_paths(endpoint: str, settings: AsyncInferenceSettings) -> AsyncPaths:
 class DataCaptureSettings(Section):
     """Capture requests and/or responses to the output bucket (for Model Monitor and debugging)."""
 
-    sampling_percentage: Annotated[int, Field(ge=0, le=100)] = 100
+    sampling_percentage: Annotated[int, by_rule(lambda p: data_capture_problems(sampling_percentage=p, field=""))] = 100
     capture_input: bool = True
     capture_output: bool = True
     csv_content_types: tuple[str, ...] = ("text/csv",)
@@ -61,8 +65,8 @@ class DataCaptureSettings(Section):
 
     @model_validator(mode="after")
     def _captures_something(self) -> "DataCaptureSettings":
-        if not (self.capture_input or self.capture_output):
-            raise ValueError("capture_input and capture_output are both False; enable one or drop data_capture")
+        raise_problems(data_capture_problems(capture_input=self.capture_input, capture_output=self.capture_output,
+                                             field=""))
         return self
 
 
@@ -74,15 +78,17 @@ class DeploymentSettings(Section):
     """Deployment guardrails: a blue/green update that shifts traffic step by step, or (with `rolling`) a rolling
     update that replaces instances batch by batch; either rolls back on the endpoint's alarms."""
 
-    traffic_routing: Literal["ALL_AT_ONCE", "CANARY", "LINEAR"] = "ALL_AT_ONCE"
-    size_type: Literal["CAPACITY_PERCENT", "INSTANCE_COUNT"] = "CAPACITY_PERCENT"
-    size_value: Optional[Annotated[int, Field(ge=1)]] = None
+    traffic_routing: str = "ALL_AT_ONCE"
+    """ALL_AT_ONCE, CANARY or LINEAR (rules.deployment)."""
+    size_type: str = "CAPACITY_PERCENT"
+    """CAPACITY_PERCENT or INSTANCE_COUNT."""
+    size_value: Optional[int] = None
     """Canary size or linear step size. Required for CANARY and LINEAR, not allowed for ALL_AT_ONCE."""
-    wait_interval_seconds: Seconds3600 = 300
+    wait_interval_seconds: WaitSeconds = 300
     """Baking time between traffic shifts."""
-    termination_wait_seconds: Seconds3600 = 0
+    termination_wait_seconds: WaitSeconds = 0
     """How long the old fleet stays after the shift completes (a fast way back)."""
-    maximum_execution_timeout_seconds: Optional[Annotated[int, Field(ge=600, le=28800)]] = None
+    maximum_execution_timeout_seconds: Optional[DeploymentTimeoutSeconds] = None
     """Default: SageMaker's."""
     auto_rollback: bool = True
     """True: the endpoint's 5XX and latency alarms roll the update back."""
@@ -104,10 +110,9 @@ class DeploymentSettings(Section):
 
     @model_validator(mode="after")
     def _size_matches_routing(self) -> "DeploymentSettings":
-        problems = traffic_routing_problems(self.traffic_routing, self.size_type, self.size_value,
-                                            field="traffic_routing", size_field="size", value_field="size_value")
-        if problems:
-            raise ValueError(describe(problems))
+        raise_problems(renamed(traffic_routing_problems(
+            self.traffic_routing, self.size_type, self.size_value, field="traffic_routing", size_field="size",
+            value_field="size_value"), {"size.type": "size_type"}))
         return self
 
 
@@ -121,9 +126,7 @@ class EndpointAlarmSettings(Section):
 
     @model_validator(mode="after")
     def _datapoints_within_periods(self) -> "EndpointAlarmSettings":
-        problems = alarm_window_problems(self.datapoints_to_alarm, self.evaluation_periods)
-        if problems:
-            raise ValueError(describe(problems))
+        raise_problems(alarm_window_problems(self.datapoints_to_alarm, self.evaluation_periods, period_seconds=60))
         return self
 
 
@@ -136,7 +139,7 @@ class EndpointSettings(Section):
     """Instances shared by `components` (each a model with its own compute and copies) instead of variants."""
     components: dict[LocalName, ComponentSettings] = Field(default_factory=dict)
     """The component host's inference components by name; the name is part of the deployed, stable component name
-    (config.serving.inference_component_name). Adding or removing one leaves the others as they are."""
+    (rules.naming.inference_component_name). Adding or removing one leaves the others as they are."""
     serverless: Optional[ServerlessVariantSettings] = None
     shadow_variant: Optional[InstanceVariantSettings] = None
     """Receives a copy of the traffic; its responses are logged, not returned. Default: none."""
@@ -156,22 +159,13 @@ class EndpointSettings(Section):
             if problems:
                 raise ValueError("; ".join(problems))
             return self
-        problems = []
-        if self.serverless is not None:
-            conflicts = {name: True for name in ("variants", "shadow_variant", "async_inference")
-                         if getattr(self, name)}
-            if conflicts:
-                problems.append(f"a serverless endpoint cannot also have {', '.join(conflicts)}")
-        elif not self.variants:
-            problems.append("set variants (1-10 instance variants) or serverless")
-        if len(self.variants) > MAX_PRODUCTION_VARIANTS:
-            problems.append(f"{len(self.variants)} variants; at most {MAX_PRODUCTION_VARIANTS} are allowed")
-        names = [v.name for v in self.all_instance_variants] + ([self.serverless.name] if self.serverless else [])
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            problems.append(f"variant names must be unique; repeated: {duplicates}")
-        if self.shadow_variant is not None and self.async_inference is not None:
-            problems.append("shadow variants are not supported on async endpoints")
+        problems = [] if self.serverless is not None or self.variants else [
+            "set variants (1-10 instance variants), serverless or component_host"]
+        problems += [str(p) for p in renamed(endpoint_variant_problems(
+            variant_names=[v.name for v in self.variants],
+            shadow_variant_names=[self.shadow_variant.name] if self.shadow_variant else [],
+            serverless_name=self.serverless.name if self.serverless else None,
+            async_inference=self.async_inference is not None), {"shadow_variants": "shadow_variant"})]
         problems.extend(self._scaling_problems())
         problems.extend(self._rolling_problems())
         if problems:
@@ -179,16 +173,13 @@ class EndpointSettings(Section):
         return self
 
     def _rolling_problems(self) -> list[str]:
-        # "Exclusions" of deployment guardrails: rolling deployments exclude serverless and multi-variant endpoints.
+        # The update itself is checked by its section; here what it updates (rules.deployment: one variant, not
+        # serverless).
         if self.deployment is None or self.deployment.rolling is None:
             return []
-        variants = [v.name for v in self.all_instance_variants]
-        if self.serverless is not None:
-            return ["deployment.rolling: serverless endpoints cannot use rolling deployments; drop deployment.rolling"]
-        if len(variants) > 1:
-            return [f"deployment.rolling: rolling deployments need an endpoint with one variant, this one has "
-                    f"{variants}; use a blue/green deployment (traffic_routing) instead"]
-        return []
+        problems = self.deployment.rolling.problems(serverless=self.serverless is not None,
+                                                    variant_names=[v.name for v in self.all_instance_variants])
+        return [str(p) for p in renamed(problems, {"": "deployment.rolling"})]
 
     def _component_host_shape_problems(self) -> list[str]:
         if self.component_host is None:
@@ -196,15 +187,17 @@ class EndpointSettings(Section):
         problems = []
         if not self.components:
             problems.append("a component_host needs at least one entry in components")
-        conflicts = [name for name in ("variants", "serverless", "shadow_variant", "async_inference", "smoke_request")
-                     if getattr(self, name)]
-        if conflicts:
-            problems.append(f"an endpoint with a component_host cannot also have {', '.join(conflicts)} (its components "
-                            "carry the models, their scaling and their smoke requests)")
+        problems += [str(p) for p in renamed(component_host_mix_problems(
+            other_variants=[v.name for v in self.variants], serverless=self.serverless is not None,
+            async_inference=self.async_inference is not None,
+            shadow_variants=[self.shadow_variant.name] if self.shadow_variant else []), {"shadow_variants": "shadow_variant"})]
+        if self.smoke_request is not None:
+            problems.append("an endpoint with a component_host takes no smoke_request: each component has its own (or "
+                            "its model's)")
         if self.deployment is not None and self.deployment.rolling is None:
             problems.append("a component host updates by deployment.rolling (one variant, no second fleet); "
                             "blue/green traffic_routing applies to variant endpoints")
-        problems.extend(component_host_problems(self.component_host, self.components))
+        problems += [str(p) for p in placement_problems(self.component_host, self.components)]
         return problems
 
     def _scaling_problems(self) -> list[str]:

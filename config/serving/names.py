@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
-from config.base import field_problem
+from config.base import by_rule, field_problem
+from sagemaker_serving_cdk.rules.component_spec import startup_timeout_problems
+from sagemaker_serving_cdk.rules.deployment import timing_problems
 from sagemaker_serving_cdk.rules.instances import instance_type_problems
 
 
-MAX_PRODUCTION_VARIANTS = 10
-SERVERLESS_MEMORY_SIZES_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 
 # SageMaker name rules (variant names) and our own for the keys of `models` and `endpoints`.
 VariantName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
@@ -19,7 +19,12 @@ LocalName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z
 S3Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]+$", min_length=1, max_length=1024)]
 S3Prefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]*/$", max_length=512)]
 RelativePath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$")]
-Seconds3600 = Annotated[int, Field(ge=0, le=3600)]
+# Limits of the API, held by the library's rules.
+WaitSeconds = Annotated[int, by_rule(lambda seconds: timing_problems(seconds, field=""))]
+"""A deployment's wait: between steps or batches, or before the old fleet goes."""
+DeploymentTimeoutSeconds = Annotated[int, by_rule(lambda seconds: timing_problems(None, seconds, field=""))]
+StartupTimeoutSeconds = Annotated[int, by_rule(lambda seconds: startup_timeout_problems(seconds, field=""))]
+"""Container startup health check and model data download timeouts (ProductionVariant, inference components)."""
 # A MIME type with optional parameters, as the handler reads Content-Type/Accept (`text/csv; header=present`).
 MimeType = Annotated[str, StringConstraints(
     pattern=r"^[a-z]+/[a-z0-9.+-]+(\s*;\s*[a-z0-9-]+=[A-Za-z0-9.-]+)*$", max_length=256)]

@@ -1,53 +1,68 @@
 """Rolling updates: replace capacity batch by batch instead of standing up a second fleet (blue/green), for an
 instance endpoint (RollingUpdatePolicy, batches of instances) and for an inference component
-(InferenceComponentRollingUpdatePolicy, batches of copies)."""
+(InferenceComponentRollingUpdatePolicy, batches of copies). Their limits are the library's
+(rules.deployment.rolling_update_problems), reported under this section's field names."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from collections.abc import Sequence
+from typing import ClassVar, Optional
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from config.base import Section
-from config.serving.names import Seconds3600
+from config.base import Section, raise_problems, renamed
+from config.serving.names import DeploymentTimeoutSeconds, WaitSeconds
+from sagemaker_serving_cdk.rules.deployment import Target, rolling_update_problems
+from sagemaker_serving_cdk.rules.problems import Problem
 
-# Both policies' MaximumBatchSize "must be between 5% to 50%" of the variant's instances or the component's copies
-# (API reference: RollingUpdatePolicy, InferenceComponentRollingUpdatePolicy).
-MIN_BATCH_PERCENT, MAX_BATCH_PERCENT = 5, 50
+# The rule's names (the construct's props) -> this section's; a rollback batch is counted in batch_size_type.
+_FIELDS = {
+    "maximum_batch_size.type": "batch_size_type", "maximum_batch_size.value": "batch_size",
+    "rollback_maximum_batch_size.type": "batch_size_type", "rollback_maximum_batch_size.value": "rollback_batch_size",
+    "wait_interval": "wait_interval_seconds", "maximum_execution_timeout": "maximum_execution_timeout_seconds",
+}
 
 
 class _RollingUpdate(Section):
+    target: ClassVar[Target]
+
     batch_size_type: str
-    batch_size: Annotated[int, Field(ge=1)]
+    batch_size: int
     """Instances (or copies) per step, or a percentage of them (5-50)."""
-    wait_interval_seconds: Seconds3600 = 300
+    wait_interval_seconds: WaitSeconds = 300
     """Baking time after each batch, while SageMaker watches the rollback alarms."""
-    maximum_execution_timeout_seconds: Optional[Annotated[int, Field(ge=600, le=28800)]] = None
+    maximum_execution_timeout_seconds: Optional[DeploymentTimeoutSeconds] = None
     """Default: SageMaker's."""
-    rollback_batch_size: Optional[Annotated[int, Field(ge=1)]] = None
+    rollback_batch_size: Optional[int] = None
     """Batch size of a rollback, in batch_size_type's unit. Default: SageMaker's, everything at once."""
 
     @model_validator(mode="after")
-    def _percent_in_range(self) -> "_RollingUpdate":
-        if self.batch_size_type == "CAPACITY_PERCENT":
-            if not MIN_BATCH_PERCENT <= self.batch_size <= MAX_BATCH_PERCENT:
-                raise ValueError(f"batch_size {self.batch_size} is a percentage of the capacity here; SageMaker allows "
-                                 f"{MIN_BATCH_PERCENT}-{MAX_BATCH_PERCENT}")
-            if self.rollback_batch_size is not None and self.rollback_batch_size > 100:
-                raise ValueError(f"rollback_batch_size {self.rollback_batch_size} is a percentage here; use 1-100")
+    def _sizes(self) -> "_RollingUpdate":
+        raise_problems(self.problems())
         return self
+
+    def problems(self, *, serverless: bool = False, variant_names: Sequence[str] = ()) -> list[Problem]:
+        """The library's rule on this update, of an endpoint that is serverless or has `variant_names`."""
+        rollback = self.rollback_batch_size
+        return renamed(rolling_update_problems(
+            batch_type=self.batch_size_type, batch_value=self.batch_size, wait_seconds=self.wait_interval_seconds,
+            maximum_execution_timeout_seconds=self.maximum_execution_timeout_seconds,
+            rollback_type=None if rollback is None else self.batch_size_type, rollback_value=rollback,
+            target=self.target, serverless=serverless, variant_names=variant_names, field=""), _FIELDS)
 
 
 class InstanceRollingUpdate(_RollingUpdate):
-    """An endpoint's rolling update: batches of instances."""
+    """An endpoint's rolling update: batches of instances (INSTANCE_COUNT) or a percentage (CAPACITY_PERCENT)."""
 
-    batch_size_type: Literal["INSTANCE_COUNT", "CAPACITY_PERCENT"] = "INSTANCE_COUNT"
+    target: ClassVar[Target] = "endpoint"
+    batch_size_type: str = "INSTANCE_COUNT"
 
 
 class ComponentRollingUpdate(_RollingUpdate):
-    """An inference component's rolling update: batches of copies."""
+    """An inference component's rolling update: batches of copies (COPY_COUNT) or a percentage (CAPACITY_PERCENT)."""
 
-    batch_size_type: Literal["COPY_COUNT", "CAPACITY_PERCENT"] = "COPY_COUNT"
+    target: ClassVar[Target] = "component"
+    batch_size_type: str = "COPY_COUNT"
 
 
 class ComponentDeploymentSettings(Section):

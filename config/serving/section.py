@@ -10,6 +10,7 @@ from config.base import Section
 from config.serving.endpoints import EndpointSettings
 from config.serving.models import ModelSettings, SmokeRequest
 from config.serving.names import LocalName, S3Key
+from sagemaker_serving_cdk.rules.component_spec import component_model_problems
 from sagemaker_serving_cdk.rules.variants import serverless_problems
 
 
@@ -37,11 +38,9 @@ class ServingConfig(Section):
                     problems.extend(f"endpoint {endpoint_name!r}: {problem}" for problem in serverless_problems(
                         multi_model=model.is_multi_model, network_isolation=model.network_isolation,
                         in_vpc=model.vpc is not None, model=f"models.{model_name}"))
-                if model.is_multi_model and endpoint.component_host is not None:
-                    # "each inference component contains one model" (CreateInferenceComponent), and InvokeEndpoint
-                    # with InferenceComponentName has no TargetModel to pick one of many.
-                    problems.append(f"endpoint {endpoint_name!r}: an inference component serves one model; "
-                                    f"{model_name!r} is multi-model (multi_model_prefix); use a single-model entry")
+                if endpoint.component_host is not None:
+                    problems += [f"endpoint {endpoint_name!r}: {p}" for p in component_model_problems(
+                        multi_model=model.is_multi_model, field=f"models.{model_name}")]
                 if model.is_multi_model and endpoint.shadow_variant is not None:
                     problems.append(f"endpoint {endpoint_name!r}: shadow variants are not supported with multi-model {model_name!r}")
             problems.extend(self._smoke_request_problems(endpoint_name))

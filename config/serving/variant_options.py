@@ -3,17 +3,15 @@ instances, a pinned inference AMI, SSM access to its instances, and core dumps t
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Literal, Optional
+from typing import Annotated, Optional
 
-import botocore.session
-from pydantic import field_validator
+from config.base import Section, by_rule
+from sagemaker_serving_cdk.rules.variant_options import variant_option_problems
 
-from config.base import Section
-
-# RoutingConfig.RoutingStrategy values this project configures. botocore also lists PREFIX_AWARE and KV_AWARE,
-# which need settings of their own (PrefixAwareRoutingConfig) that config does not model.
-RoutingStrategy = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
+# The strategies and AMI versions SageMaker accepts are the library's (rules.variant_options; the AMI versions
+# generated from botocore), so config needs no botocore at synth.
+RoutingStrategy = Annotated[str, by_rule(lambda value: variant_option_problems(routing=value))]
+InferenceAmiVersion = Annotated[str, by_rule(lambda value: variant_option_problems(inference_ami_version=value))]
 
 CORE_DUMP_PREFIX = "core-dumps/"
 
@@ -24,20 +22,13 @@ def core_dump_prefix(endpoint: str) -> str:
     return f"{CORE_DUMP_PREFIX}{endpoint}/"
 
 
-@lru_cache(maxsize=1)
-def inference_ami_versions() -> tuple[str, ...]:
-    """The AMI versions CreateEndpointConfig accepts, from botocore's SageMaker model (the API's own enum)."""
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    return tuple(model.shape_for("ProductionVariantInferenceAmiVersion").enum)
-
-
 class VariantOptions(Section):
     """Per-variant options shared by instance variants and component hosts. Default: SageMaker's behaviour."""
 
     routing: Optional[RoutingStrategy] = None
     """How the variant's instances share requests. LEAST_OUTSTANDING_REQUESTS suits requests of uneven duration
     (large models, generation); default: SageMaker's RANDOM."""
-    inference_ami_version: Optional[str] = None
+    inference_ami_version: Optional[InferenceAmiVersion] = None
     """Pin the instances' AMI (GPU driver and CUDA versions), e.g. al2-ami-sagemaker-inference-gpu-2. Default: the
     AMI SageMaker picks for the instance type."""
     enable_ssm_access: bool = False
@@ -46,10 +37,3 @@ class VariantOptions(Section):
     core_dump: bool = False
     """True: container core dumps go to the output bucket under core-dumps/<endpoint>/, encrypted with the data key."""
 
-    @field_validator("inference_ami_version")
-    @classmethod
-    def _known_ami(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None and value not in inference_ami_versions():
-            raise ValueError(f"not an inference AMI version CreateEndpointConfig accepts; allowed: "
-                             f"{', '.join(inference_ami_versions())}")
-        return value

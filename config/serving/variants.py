@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Optional
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from config.base import Section, raise_problems
-from config.serving.names import LocalName, RealTimeInstanceType, SERVERLESS_MEMORY_SIZES_MB, VariantName
+from config.base import Section, by_rule, raise_problems
+from config.serving.names import (
+    LocalName, RealTimeInstanceType, StartupTimeoutSeconds, VariantName,
+)
 from config.serving.scaling import AutoscalingSettings
 from config.serving.variant_options import VariantOptions
+from sagemaker_serving_cdk.rules.endpoint_options import volume_size_problems
 from sagemaker_serving_cdk.rules.instances import volume_key_problems
-from sagemaker_serving_cdk.rules.variants import serverless_problems
+from sagemaker_serving_cdk.rules.variants import serverless_capacity_problems, serverless_problems
+
+MemorySizeMb = Annotated[int, by_rule(lambda mb: serverless_capacity_problems(memory_size_mb=mb, field=""))]
+Concurrency = Annotated[int, by_rule(lambda n: serverless_capacity_problems(max_concurrency=n, field=""))]
 
 
 class InstanceVariantSettings(VariantOptions):
@@ -24,10 +30,10 @@ class InstanceVariantSettings(VariantOptions):
     initial_instance_count: Annotated[int, Field(ge=1, le=1000)] = 1
     weight: Annotated[float, Field(gt=0)] = 1.0
     """Relative share of traffic among the endpoint's variants."""
-    volume_size_gb: Optional[Annotated[int, Field(ge=1, le=512)]] = None
+    volume_size_gb: Optional[Annotated[int, by_rule(lambda gb: volume_size_problems(gb, field=""))]] = None
     """ML storage volume size. Default: SageMaker's default for the instance type."""
-    container_startup_health_check_timeout_seconds: Optional[Annotated[int, Field(ge=60, le=3600)]] = None
-    model_data_download_timeout_seconds: Optional[Annotated[int, Field(ge=60, le=3600)]] = None
+    container_startup_health_check_timeout_seconds: Optional[StartupTimeoutSeconds] = None
+    model_data_download_timeout_seconds: Optional[StartupTimeoutSeconds] = None
     autoscaling: Optional[AutoscalingSettings] = None
     """Default: no autoscaling; the variant keeps initial_instance_count."""
 
@@ -47,24 +53,17 @@ class ServerlessVariantSettings(Section):
     model: LocalName
     autoscaling: Optional[dict[str, Any]] = None
     """Not supported: accepted only to say why (serverless endpoints scale by max_concurrency)."""
-    memory_size_mb: int = 2048
+    memory_size_mb: MemorySizeMb = 2048
     """1024 to 6144, in steps of 1024."""
-    max_concurrency: Annotated[int, Field(ge=1, le=200)] = 5
-    provisioned_concurrency: Optional[Annotated[int, Field(ge=1, le=200)]] = None
+    max_concurrency: Concurrency = 5
+    provisioned_concurrency: Optional[Concurrency] = None
     """Warm capacity that avoids cold starts (billed while provisioned). Default: none."""
-
-    @field_validator("memory_size_mb")
-    @classmethod
-    def _memory_step(cls, value: int) -> int:
-        if value not in SERVERLESS_MEMORY_SIZES_MB:
-            raise ValueError(f"memory_size_mb must be one of {SERVERLESS_MEMORY_SIZES_MB}")
-        return value
 
     @model_validator(mode="after")
     def _provisioned_within_max(self) -> "ServerlessVariantSettings":
-        raise_problems(serverless_problems(autoscaling=self.autoscaling is not None), prefix=f"variant {self.name!r}: ")
-        if self.provisioned_concurrency is not None and self.provisioned_concurrency > self.max_concurrency:
-            raise ValueError(
-                f"provisioned_concurrency ({self.provisioned_concurrency}) must be <= max_concurrency ({self.max_concurrency})"
-            )
+        problems = [f"variant {self.name!r}: {p}" for p in serverless_problems(autoscaling=self.autoscaling is not None)]
+        problems += [str(p) for p in serverless_capacity_problems(
+            max_concurrency=self.max_concurrency, provisioned_concurrency=self.provisioned_concurrency, field="")]
+        if problems:
+            raise ValueError("; ".join(problems))
         return self

@@ -29,3 +29,22 @@ def test_fails_on_an_import_of_a_construct_module():
     assert forbidden_imports("from sagemaker_serving_cdk.endpoint import Endpoint\nimport ml_constructs.model") == [
         "sagemaker_serving_cdk.endpoint", "ml_constructs.model"]
     assert forbidden_imports("from sagemaker_serving_cdk.rules.scaling import x") == []
+
+
+def botocore_imports(source: str) -> bool:
+    return any(n.split(".")[0] == "botocore" for node in ast.walk(ast.parse(source))
+               for n in ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module or ""] if isinstance(node, ast.ImportFrom) else []))
+
+
+def test_only_the_region_list_reads_botocore():
+    # The API's enums (AMI versions, instance types) come generated with the library's rules; only the region list
+    # (config/regions.py, imported when asked) reads botocore's data at synth.
+    found = sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "config").rglob("*.py")
+                   if botocore_imports(p.read_text(encoding="utf-8")))
+    assert found == ["config/regions.py"]
+
+
+def test_fails_on_a_botocore_import():
+    assert botocore_imports("def f():\n    import botocore.session\n")
+    assert not botocore_imports("# generated from botocore\nimport json\n")

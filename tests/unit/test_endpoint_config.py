@@ -132,7 +132,7 @@ def test_fails_on_serverless_with_a_network_isolated_model(kit):
 
 def test_fails_on_duplicate_variant_names(kit):
     model = kit.model()
-    with pytest.raises(ValueError, match=r"Test/Config: variant names must be unique \(got \['a'\] more than once\)"):
+    with pytest.raises(ValueError, match=r"Test/Config: variant names = \['a'\]: variant names must be unique; allowed: each name once"):
         EndpointConfig(kit.stack, "Config", variants=[InstanceVariant(model=model, variant_name="a")] * 2)
 
 

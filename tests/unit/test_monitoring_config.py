@@ -58,10 +58,13 @@ def test_billing_thresholds_default_to_one_six_hour_period():
          "monitoring.endpoint_alarms.overhead_latency_p99_ms.warning = 0: Input should be greater than 0"),
         ("dev", "monitoring.endpoint_alarms.errors_4xx_percent", {"warning": 5, "evaluation_periods": 2,
                                                                   "datapoints_to_alarm": 3},
-         "datapoints_to_alarm (3) must be <= evaluation_periods (2)"),
-        ("dev", "monitoring.endpoint_alarms.async_backlog_size", {"warning": 5, "period_minutes": 60,
-                                                                  "evaluation_periods": 25, "datapoints_to_alarm": 1},
-         "25 periods of 60 minutes span 25 hours; an alarm may look back at most 24 hours"),
+         "errors_4xx_percent = {'warning': 5, 'evaluation_periods': 2, 'datapoints_to_alarm': 3}: datapoints_to_alarm = 3: "
+         "more breaching datapoints than periods evaluated; the alarm could never fire; allowed: <= evaluation_periods (2)"),
+        # PutMetricAlarm, Period: Period x EvaluationPeriods <= one day for periods under an hour, else a week.
+        ("dev", "monitoring.endpoint_alarms.async_backlog_size", {"warning": 5, "period_minutes": 30,
+                                                                  "evaluation_periods": 49, "datapoints_to_alarm": 1},
+         "evaluation_periods = 49: 49 periods of 30 minutes span 24.5 hours; CloudWatch evaluates no longer window; "
+         "allowed: <= 48 periods of 30 minutes (24 hours with periods under an hour)"),
         ("dev", "monitoring.endpoint_alarms.invocations_per_period", {"warning": 5, "period_minutes": 7},
          "monitoring.endpoint_alarms.invocations_per_period.period_minutes = 7: Input should be 1, 5, 10, 15, 30, 60, 360 or 1440"),
         ("dev", "monitoring.endpoint_alarms.errors_5xx_per_period", {"warning": 1, "critical": 10},
@@ -72,8 +75,9 @@ def test_billing_thresholds_default_to_one_six_hour_period():
          "prod: monitoring.endpoint_alarms.no_invocations.periods = 0: Input should be greater than or equal to 1"),
         ("prod", "monitoring.endpoint_alarms.no_invocations", {"periods": 6, "severity": "page"},
          "no_invocations.severity = 'page': Input should be 'warning' or 'critical'"),
-        ("prod", "monitoring.endpoint_alarms.no_invocations", {"periods": 3, "period_minutes": 1440},
-         "3 periods of 1440 minutes span 72 hours"),
+        ("prod", "monitoring.endpoint_alarms.no_invocations", {"periods": 8, "period_minutes": 1440},
+         "periods = 8: 8 periods of 1440 minutes span 192 hours; CloudWatch evaluates no longer window; "
+         "allowed: <= 7 periods of 1440 minutes (168 hours)"),
         ("staging", "monitoring.billing.total_usd", {"warning": 100, "critical": 100},
          "staging: monitoring.billing.total_usd = {'warning': 100, 'critical': 100}: warning (100) must be below critical (100)"),
         ("staging", "monitoring.billing.sagemaker_usd", {"warning": 500, "critical": 550},
@@ -90,6 +94,12 @@ def test_billing_thresholds_default_to_one_six_hour_period():
 def test_fails_on_bad_monitoring_value(environment, path, value, expected):
     problems = problems_for(mutated(environment, path, value))
     assert any(expected in problem for problem in problems), problems
+
+
+def test_hourly_periods_may_look_back_a_week():
+    # PutMetricAlarm, Period: only periods under an hour are held to one day (config refused 25 hourly periods).
+    thresholds = Thresholds(warning=5, period_minutes=60, evaluation_periods=25, datapoints_to_alarm=1)
+    assert thresholds.evaluation_periods == 25
 
 
 def test_monitoring_section_is_optional():

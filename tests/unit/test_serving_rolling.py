@@ -40,14 +40,20 @@ def test_existing_deployments_stay_blue_green():
     (endpoint(deployment={"rolling": ROLLING, "traffic_routing": "CANARY", "size_value": 10}),
      "a rolling deployment takes no blue/green settings; drop traffic_routing, size_value"),
     (endpoint(deployment={"rolling": {**ROLLING, "batch_size_type": "COPY_COUNT"}}),
-     "deployment.rolling.batch_size_type = 'COPY_COUNT': Input should be 'INSTANCE_COUNT' or 'CAPACITY_PERCENT'"),
-    (endpoint(deployment={"rolling": {**ROLLING, "batch_size": 0}}), "deployment.rolling.batch_size = 0"),
+     "serving.endpoints.api.deployment.rolling = {'batch_size_type': 'COPY_COUNT', 'batch_size': 1, "
+     "'wait_interval_seconds': 300}: batch_size_type = 'COPY_COUNT': an endpoint's capacity is counted in instances "
+     "or percent; allowed: INSTANCE_COUNT or CAPACITY_PERCENT"),
+    (endpoint(deployment={"rolling": {**ROLLING, "batch_size": 0}}),
+     ": batch_size = 0: a batch moves at least one instance; allowed: >= 1"),
+    # MaximumBatchSize "must be between 5% to 50%" (API reference: RollingUpdatePolicy,
+    # InferenceComponentRollingUpdatePolicy); rules.deployment.ROLLING_BATCH_PERCENT
     (endpoint(deployment={"rolling": {**ROLLING, "batch_size_type": "CAPACITY_PERCENT", "batch_size": 60}}),
-     "batch_size 60 is a percentage of the capacity here; SageMaker allows 5-50"),
+     ": batch_size = 60: a percentage of the fleet; allowed: 5-50"),
     (endpoint(deployment={"rolling": {**ROLLING, "batch_size_type": "CAPACITY_PERCENT", "batch_size": 4}}),
-     "SageMaker allows 5-50"),
+     ": batch_size = 4: a percentage of the fleet; allowed: 5-50"),
     (endpoint(deployment={"rolling": {**ROLLING, "batch_size_type": "CAPACITY_PERCENT", "batch_size": 25,
-                                      "rollback_batch_size": 150}}), "rollback_batch_size 150 is a percentage here"),
+                                      "rollback_batch_size": 150}}),
+     ": rollback_batch_size = 150: a percentage of the fleet; allowed: 1-100"),
     (endpoint(deployment={"rolling": {**ROLLING, "wait_interval_seconds": 3601}}),
      "deployment.rolling.wait_interval_seconds = 3601"),
     (endpoint(deployment={"rolling": {**ROLLING, "maximum_execution_timeout_seconds": 599}}),
@@ -57,16 +63,21 @@ def test_existing_deployments_stay_blue_green():
     # "Exclusions": rolling deployments exclude multi-variant and serverless endpoints
     ({"models": {"main": {}}, "endpoints": {"api": {"variants": [VARIANT, {**VARIANT, "name": "second"}],
                                                     "deployment": {"rolling": ROLLING}}}},
-     "rolling deployments need an endpoint with one variant, this one has ['primary', 'second']"),
+     ": deployment.rolling = ['primary', 'second']: rolling deployments exclude endpoints with more than one variant; "
+     "allowed: an endpoint with one variant, or blue/green (traffic routing) for several"),
     (endpoint(shadow_variant={"name": "shadow", "model": "main"}, deployment={"rolling": ROLLING}),
-     "rolling deployments need an endpoint with one variant, this one has ['primary', 'shadow']"),
+     ": deployment.rolling = ['primary', 'shadow']: rolling deployments exclude endpoints with more than one variant"),
     ({"models": {"main": {"network_isolation": False}}, "endpoints": {"api": {
         "serverless": {"model": "main"}, "deployment": {"rolling": ROLLING}}}},
-     "serverless endpoints cannot use rolling deployments"),
+     ": deployment.rolling = 'rolling update': a serverless endpoint has no instances to update in batches; "
+     "allowed: blue/green"),
     # components roll copies
-    (component_endpoint({**ROLLING}), "components.scoring.deployment.rolling.batch_size_type = 'INSTANCE_COUNT': "
-                                      "Input should be 'COPY_COUNT' or 'CAPACITY_PERCENT'"),
-    (component_endpoint({"batch_size_type": "CAPACITY_PERCENT", "batch_size": 80}), "batch_size 80 is a percentage"),
+    (component_endpoint({**ROLLING}), "serving.endpoints.shared.components.scoring.deployment.rolling = "
+                                      "{'batch_size_type': 'INSTANCE_COUNT', 'batch_size': 1, 'wait_interval_seconds..."
+                                      ": batch_size_type = 'INSTANCE_COUNT': a component's capacity is counted in "
+                                      "copies or percent; allowed: COPY_COUNT or CAPACITY_PERCENT"),
+    (component_endpoint({"batch_size_type": "CAPACITY_PERCENT", "batch_size": 80}),
+     ": batch_size = 80: a percentage of the fleet; allowed: 5-50"),
     (component_endpoint({"batch_size_type": "COPY_COUNT"}), "components.scoring.deployment.rolling.batch_size"),
 ])
 def test_fails_on_bad_rolling_update(serving, expected):

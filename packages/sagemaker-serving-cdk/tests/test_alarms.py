@@ -66,3 +66,22 @@ def test_fails_on_an_imported_config(stack):
         EndpointAlarms(
             stack, "Alarms", endpoint=endpoint, action=cw_actions.SnsAction(sns.Topic(stack, "T")), name_prefix="e"
         )
+
+
+@pytest.mark.parametrize(
+    "levels, expected",
+    [
+        (AlarmLevels(warning=1, evaluation_periods=2, datapoints_to_alarm=3), r"thresholds.datapoints_to_alarm = 3"),
+        (AlarmLevels(warning=1, evaluation_periods=289), r"thresholds.evaluation_periods = 289: .*allowed: <= 288"),
+    ],
+    ids=["more-datapoints-than-periods", "window-beyond-a-day-of-5-minute-periods"],
+)
+def test_fails_on_an_alarm_window_cloudwatch_rejects(stack, bucket, levels, expected):
+    config = EndpointConfig(
+        stack, "Config", variants=[InstanceVariant(model=model(stack, bucket), variant_name="main")]
+    )
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config, endpoint_name="e")
+    action = cw_actions.SnsAction(sns.Topic(stack, "Topic"))
+    thresholds = EndpointAlarmThresholds(cpu_utilization_percent=levels)
+    with pytest.raises(PropsError, match=expected):
+        EndpointAlarms(stack, "Alarms", endpoint=endpoint, action=action, name_prefix="e", thresholds=thresholds)

@@ -82,7 +82,7 @@ def test_fails_on_a_bad_name_and_percent_listing_both(stack, bucket):
         )
     assert raised.value.path == "Lib/Endpoint"
     assert len(raised.value.problems) == 2
-    assert "deployment.traffic_routing.size.value = 150: a percentage of the fleet; allowed: 1-100" in str(raised.value)
+    assert "deployment.traffic_routing.size.value = 150: a percentage of the fleet; allowed: 10-50" in str(raised.value)
     assert "'bad_name'" in str(raised.value)
 
 
@@ -153,9 +153,24 @@ def test_rolling_update_replaces_instances_in_batches_and_rolls_back(stack, buck
             BlueGreenDeployment(wait_interval=Duration.hours(2), auto_rollback=False),
             r"deployment.wait_interval = 7200: out of range; allowed: 0-3600 seconds",
         ),
+        (
+            RollingDeployment(maximum_batch_size=CapacitySize.percent(60), auto_rollback=False),
+            r"deployment.maximum_batch_size.value = 60: a percentage of the fleet; allowed: 5-50",
+        ),
     ],
-    ids=["rolling-update-counted-in-copies", "blue-green-wait-beyond-an-hour"],
+    ids=["rolling-update-counted-in-copies", "blue-green-wait-beyond-an-hour", "rolling-batch-above-half"],
 )
 def test_fails_on_a_deployment_sagemaker_rejects(stack, bucket, deployment, expected):
     with pytest.raises(PropsError, match=expected):
         Endpoint(stack, "Endpoint", endpoint_config=config(stack, bucket), deployment=deployment)
+
+
+def test_fails_on_a_rolling_update_of_an_endpoint_with_two_variants(stack, bucket):
+    # "Exclusions" of deployment guardrails: a rolling deployment updates an endpoint of one variant.
+    served = model(stack, bucket)
+    two = EndpointConfig(
+        stack, "Config", variants=[InstanceVariant(model=served, variant_name=name) for name in ("a", "b")]
+    )
+    rolling = RollingDeployment(maximum_batch_size=CapacitySize.instances(1), auto_rollback=False)
+    with pytest.raises(PropsError, match=r"deployment = \['a', 'b'\]: rolling deployments exclude endpoints"):
+        Endpoint(stack, "Endpoint", endpoint_config=two, deployment=rolling)

@@ -81,3 +81,31 @@ def test_imported_configs_satisfy_the_interface(stack):
     imported = EndpointConfig.from_endpoint_config_name(stack, "Imported", "existing-config")
     assert isinstance(imported, IEndpointConfig)
     assert imported.endpoint_config_name == "existing-config"
+
+
+def test_fails_on_serverless_capacity_sagemaker_rejects(stack, bucket):
+    # ProductionVariantServerlessConfig: memory in 1 GB steps of 1024-6144 MB, concurrency 1-200.
+    served = model(stack, bucket, network_isolation=False)
+    with pytest.raises(PropsError, match=r"serverless.memory_size_mb = 1500: .*allowed: 1024, 2048"):
+        EndpointConfig(stack, "Config", serverless=ServerlessVariant(model=served, memory_size_mb=1500))
+
+
+def test_fails_on_a_shadow_variant_of_an_async_endpoint(stack, bucket, key):
+    served = model(stack, bucket)
+    with pytest.raises(PropsError, match=r"shadow_variants = \['s'\]: shadow variants are not supported on async"):
+        EndpointConfig(
+            stack,
+            "Config",
+            variants=[InstanceVariant(model=served, variant_name="main")],
+            shadow_variants=[ShadowVariant(model=served, variant_name="s")],
+            async_inference=AsyncInference(bucket, "o/", "f/", key),
+        )
+
+
+def test_fails_on_data_capture_that_captures_nothing(stack, bucket, key):
+    served = model(stack, bucket)
+    nothing = DataCapture(bucket, "c/", key, sampling_percentage=101, capture_input=False, capture_output=False)
+    with pytest.raises(PropsError, match=r"data_capture.sampling_percentage = 101.*data_capture.capture_input = False"):
+        EndpointConfig(
+            stack, "Config", variants=[InstanceVariant(model=served, variant_name="main")], data_capture=nothing
+        )

@@ -11,12 +11,14 @@ from sagemaker_serving_cdk import (
     CapacitySize,
     ComponentHostVariant,
     ComputeRequirements,
+    ContainerImage,
     Endpoint,
     EndpointConfig,
     IInferenceComponent,
     InferenceComponent,
     InstanceVariant,
     ManagedInstanceScaling,
+    ModelData,
     PropsError,
     RollingDeployment,
     SageMakerExecutionRole,
@@ -261,3 +263,23 @@ def test_an_imported_component_grants_invoke_on_its_endpoint(stack):
     imported.grant_invoke(iam.Role(stack, "Client", assumed_by=iam.AccountRootPrincipal()))
     (statement,) = statements(Template.from_stack(stack))
     assert "endpoint/team-shared" in str(statement["Resource"])
+
+
+def test_fails_on_a_multi_model_model(stack, bucket):
+    # "each inference component contains one model" (CreateInferenceComponent, Specification).
+    multi = model(
+        stack,
+        bucket,
+        image=ContainerImage.from_framework("xgboost", "1.7-1", entry_point=None),  # its built-in handler
+        model_data=ModelData.multi_model(bucket, "models/"),
+        network_isolation=False,
+    )
+    with pytest.raises(PropsError, match=r"model = 'multi-model': an inference component serves one model"):
+        InferenceComponent(
+            stack,
+            "Component",
+            endpoint=host_endpoint(stack),
+            component_name="multi",
+            model=multi,
+            compute=ComputeRequirements(cpu_cores=1, memory_mb=1024),
+        )

@@ -22,10 +22,10 @@ from constructs import Construct
 from sagemaker_serving_cdk.endpoint_config import EndpointConfig, IEndpointConfig
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.naming import name_in_stack
+from sagemaker_serving_cdk.rules.alarm_windows import alarm_window_problems
 from sagemaker_serving_cdk.rules.components import ComputeDemand
 from sagemaker_serving_cdk.rules.deployment import (
     Target,
-    alarm_window_problems,
     rollback_alarm_problems,
     rolling_update_problems,
     timing_problems,
@@ -125,8 +125,8 @@ class RollingDeployment:
     auto_rollback: bool = True
     """Roll back when a rollback alarm fires. Default: True."""
 
-    def problems(self, *, target: Target, serverless: bool = False) -> list[Problem]:
-        """The rules of `rules.deployment` on these values."""
+    def problems(self, *, target: Target, serverless: bool = False, variant_names: Sequence[str] = ()) -> list[Problem]:
+        """The rules of `rules.deployment` on these values (`variant_names`: the endpoint's, shadows included)."""
         rollback = self.rollback_maximum_batch_size
         timeout = self.maximum_execution_timeout
         return rolling_update_problems(
@@ -138,6 +138,7 @@ class RollingDeployment:
             rollback_value=None if rollback is None else rollback.value,
             target=target,
             serverless=serverless,
+            variant_names=variant_names,
         )
 
 
@@ -458,7 +459,11 @@ class Endpoint(Resource):
         serverless = bool(getattr(endpoint_config, "is_serverless", False))
         found: list[Problem] = []
         if isinstance(deployment, RollingDeployment):
-            found += deployment.problems(target="endpoint", serverless=serverless)
+            variants = (
+                *getattr(endpoint_config, "variant_names", ()),
+                *getattr(endpoint_config, "shadow_variant_names", ()),
+            )
+            found += deployment.problems(target="endpoint", serverless=serverless, variant_names=variants)
         elif deployment is not None:
             size = deployment.traffic_routing.size
             found += traffic_routing_problems(
@@ -482,7 +487,9 @@ class Endpoint(Resource):
             found += alarm_window_problems(
                 health_alarms.datapoints_to_alarm,
                 health_alarms.evaluation_periods,
+                period_seconds=60,
                 field="health_alarms.datapoints_to_alarm",
+                periods_field="health_alarms.evaluation_periods",
             )
         # The one copy of these rules, shared with the app's config validation.
         problems += [str(p) for p in found]

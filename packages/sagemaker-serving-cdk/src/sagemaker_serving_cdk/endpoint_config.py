@@ -25,8 +25,17 @@ from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.execution_role import SageMakerExecutionRole
 from sagemaker_serving_cdk.model import IModel
 from sagemaker_serving_cdk.rules.component_host import component_host_mix_problems, component_host_problems
+from sagemaker_serving_cdk.rules.endpoint_options import (
+    async_concurrency_problems,
+    data_capture_problems,
+    volume_size_problems,
+)
 from sagemaker_serving_cdk.rules.instances import accepts_volume_kms_key
-from sagemaker_serving_cdk.rules.variants import serverless_problems
+from sagemaker_serving_cdk.rules.variants import (
+    endpoint_variant_problems,
+    serverless_capacity_problems,
+    serverless_problems,
+)
 from sagemaker_serving_cdk.variant_options import VariantOptions
 
 _VOLUME_KMS_RULES = (
@@ -34,7 +43,6 @@ _VOLUME_KMS_RULES = (
     "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured",
     "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
 )
-MAX_PRODUCTION_VARIANTS = 10  # CreateEndpointConfig: ProductionVariants has 1-10 members
 
 
 @dataclass(frozen=True)
@@ -190,7 +198,9 @@ class EndpointConfig(Resource):
         execution_role: SageMakerExecutionRole | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._check(variants, serverless, shadow_variants, component_host, execution_role, async_inference)
+        self._check(
+            variants, serverless, shadow_variants, component_host, execution_role, async_inference, data_capture
+        )
         self.is_serverless = serverless is not None
         self.is_async = async_inference is not None
         self.component_host = component_host
@@ -238,6 +248,7 @@ class EndpointConfig(Resource):
         self.endpoint_config_name = self.endpoint_config.attr_endpoint_config_name
         self.endpoint_config_arn = self.endpoint_config.ref  # Ref of AWS::SageMaker::EndpointConfig is its ARN
         self.variant_names = tuple(v.variant_name for v in production_variants)
+        self.shadow_variant_names = tuple(v.variant_name for v in shadow_variants)
         self.instance_variants: Mapping[str, InstanceVariant] = {v.variant_name: v for v in variants}
         """The production instance variants by name (none for serverless)."""
 
@@ -265,6 +276,7 @@ class EndpointConfig(Resource):
         component_host: ComponentHostVariant | InstanceVariant | None,
         execution_role: SageMakerExecutionRole | None,
         async_inference: AsyncInference | None,
+        data_capture: DataCapture | None,
     ) -> None:
         problems = []
         if component_host is not None:
@@ -276,11 +288,8 @@ class EndpointConfig(Resource):
                     "execution_role = None: SageMaker runs the inference components with it; allowed: a "
                     "SageMakerExecutionRole"
                 )
-        elif (serverless is None) == (not variants):
-            problems.append(
-                f"give variants, serverless or component_host, exactly one (got {len(variants)} variants and "
-                f"serverless={serverless is not None})"
-            )
+        elif serverless is None and not variants:
+            problems.append("give variants, serverless or component_host, exactly one (got none)")
         if execution_role is not None and component_host is None:
             problems.append(
                 "execution_role is set: it is the role of inference components; allowed: only with "
@@ -292,19 +301,36 @@ class EndpointConfig(Resource):
             if isinstance(v, VariantOptions)
             for p in v._option_problems(f"variant {v.variant_name!r}")
         ]
-        if len(variants) > MAX_PRODUCTION_VARIANTS:
-            problems.append(f"{len(variants)} variants; allowed: 1-{MAX_PRODUCTION_VARIANTS}")
         wrong = [type(v).__name__ for v in variants if not isinstance(v, InstanceVariant)]
         if wrong:
             problems.append(f"variants must be InstanceVariant values (got {wrong})")
-        if serverless is not None and shadow_variants:
-            problems.append(
-                f"a serverless endpoint has no shadow variants (got {[v.variant_name for v in shadow_variants]})"
+        # The one copy of these rules, shared with the app's config validation.
+        found = endpoint_variant_problems(
+            variant_names=[v.variant_name for v in variants],
+            shadow_variant_names=[v.variant_name for v in shadow_variants],
+            serverless_name=None if serverless is None else serverless.variant_name,
+            async_inference=async_inference is not None,
+        )
+        for v in (*variants, *shadow_variants, *([component_host] if component_host is not None else [])):
+            found += volume_size_problems(v.volume_size_gb, field=f"variant {v.variant_name!r}.volume_size_gb")
+        if async_inference is not None:
+            found += async_concurrency_problems(
+                async_inference.max_concurrent_invocations_per_instance,
+                field="async_inference.max_concurrent_invocations_per_instance",
             )
-        names = [v.variant_name for v in (*variants, *shadow_variants)]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            problems.append(f"variant names must be unique (got {duplicates} more than once)")
+        if data_capture is not None:
+            found += data_capture_problems(
+                sampling_percentage=data_capture.sampling_percentage,
+                capture_input=data_capture.capture_input,
+                capture_output=data_capture.capture_output,
+            )
+        if serverless is not None:
+            found += serverless_capacity_problems(
+                memory_size_mb=serverless.memory_size_mb,
+                max_concurrency=serverless.max_concurrency,
+                provisioned_concurrency=serverless.provisioned_concurrency,
+            )
+        problems += [str(p) for p in found]
         if serverless is not None:
             model = serverless.model
             # The one copy of this rule, shared with the app's config validation.

@@ -21,6 +21,7 @@ from sagemaker_serving_cdk.endpoint_config import EndpointConfig
 from sagemaker_serving_cdk.errors import PropsError
 from sagemaker_serving_cdk.model import IModel
 from sagemaker_serving_cdk.rules.component_spec import (
+    component_model_problems,
     component_name_problems,
     compute_requirement_problems,
     copy_count_problems,
@@ -133,6 +134,7 @@ class InferenceComponent(Resource):
         host = config.component_host if isinstance(config, EndpointConfig) else None
         problems = self._host_problems(endpoint, host, variant_name)
         problems += component_name_problems(component_name)
+        problems += component_model_problems(multi_model=model.multi_model)
         problems += compute.problems()
         problems += copy_count_problems(copy_count)
         problems += startup_timeout_problems(

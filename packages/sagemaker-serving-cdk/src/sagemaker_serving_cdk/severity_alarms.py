@@ -9,6 +9,7 @@ from aws_cdk import Duration, aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from sagemaker_serving_cdk.errors import PropsError
+from sagemaker_serving_cdk.rules.alarm_windows import alarm_window_problems
 
 Metric = cloudwatch.Metric | cloudwatch.MathExpression
 
@@ -89,6 +90,15 @@ class SeverityAlarms(Construct):
             raise PropsError(
                 self, "no warning or critical threshold set; leave the alarm out instead (got neither level)"
             )
+        window = alarm_window_problems(
+            thresholds.datapoints_to_alarm,
+            thresholds.evaluation_periods,
+            period_seconds=int(thresholds.period.to_seconds()),
+            field="thresholds.datapoints_to_alarm",
+            periods_field="thresholds.evaluation_periods",
+        )
+        if window:
+            raise PropsError(self, [str(p) for p in window])
         windowed = with_period(metric, thresholds.period)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for severity, level in thresholds.levels.items():

@@ -2,7 +2,12 @@
 
 import pytest
 
-from sagemaker_serving_cdk.rules.component_host import component_host_mix_problems, component_host_problems
+from sagemaker_serving_cdk.rules.component_host import (
+    component_host_mix_problems,
+    component_host_problems,
+    managed_scaling_problems,
+    scale_to_zero_problems,
+)
 
 OK = {"instance_type": "ml.g5.2xlarge", "initial_instance_count": 1, "min_instance_count": 0, "max_instance_count": 2}
 
@@ -49,3 +54,27 @@ def test_fails_on_a_host_that_never_has_an_instance():
 def test_fails_on_anything_beside_the_host(mixed, field):
     (problem,) = component_host_mix_problems(**mixed)
     assert problem.field == field and "nothing beside component_host" in str(problem)
+
+
+def test_fails_on_a_floor_above_the_ceiling():
+    (problem,) = managed_scaling_problems(min_instance_count=3, max_instance_count=2, field="managed_scaling")
+    assert (problem.field, problem.value, problem.allowed) == (
+        "managed_scaling.min_instance_count",
+        3,
+        "<= max_instance_count (2)",
+    )
+    assert managed_scaling_problems(min_instance_count=0, max_instance_count=2) == []
+
+
+@pytest.mark.parametrize(
+    "to_zero, floor, value",
+    [(["a"], 1, 1), (["a"], None, "no managed scaling"), ([], 0, 0)],
+    ids=["copies-to-zero-on-a-floor-of-one", "copies-to-zero-without-managed-scaling", "floor-zero-nothing-reaches"],
+)
+def test_fails_when_scale_to_zero_and_the_floor_disagree(to_zero, floor, value):
+    (problem,) = scale_to_zero_problems(to_zero, floor)
+    assert (problem.field, problem.value) == ("component_host.managed_scaling.min_instance_count", value)
+
+
+def test_accepts_scale_to_zero_that_can_happen():
+    assert scale_to_zero_problems(["a"], 0) == scale_to_zero_problems([], 1) == scale_to_zero_problems([], None) == []

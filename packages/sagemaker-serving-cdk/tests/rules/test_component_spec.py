@@ -3,6 +3,7 @@
 import pytest
 
 from sagemaker_serving_cdk.rules.component_spec import (
+    component_model_problems,
     component_name_problems,
     compute_requirement_problems,
     copy_count_problems,
@@ -61,3 +62,23 @@ def test_fails_on_bad_copy_scaling(bounds, field):
 
 def test_fails_waking_from_zero_what_never_reaches_zero():
     assert scale_from_zero_problems(1)[0].value == 1
+
+
+def test_fails_on_a_name_too_long_and_says_how_long():
+    (problem,) = component_name_problems("a" * 64)
+    assert "(64 characters)" in problem.message
+    assert component_name_problems("a" * 63) == []
+
+
+def test_fails_on_one_requirement_given_alone():
+    # Config judges each field on its own; the other requirements are then not given.
+    assert [p.field for p in compute_requirement_problems(cpu_cores=0.1, field="")] == ["cpu_cores"]
+    assert [p.field for p in compute_requirement_problems(memory_mb=64, field="")] == ["memory_mb"]
+    assert compute_requirement_problems(accelerators=2) == []
+    assert [p.field for p in copy_scaling_problems(min_capacity=3, max_capacity=2, field="")] == ["min_capacity"]
+
+
+def test_fails_on_a_multi_model_component():
+    (problem,) = component_model_problems(multi_model=True)
+    assert (problem.field, problem.allowed) == ("model", "a single-model model")
+    assert component_model_problems(multi_model=False) == []

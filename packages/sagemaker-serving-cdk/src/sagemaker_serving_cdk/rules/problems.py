@@ -24,3 +24,9 @@ class Problem:
 def describe(problems: Iterable[Problem], prefix: str = "") -> str:
     """All problems on one line each, fields prefixed (e.g. with a variant's name)."""
     return "; ".join(f"{prefix}{problem}" for problem in problems)
+
+
+def at(field: str, name: str) -> str:
+    """`name` under `field` (`deployment` + `wait_interval` -> `deployment.wait_interval`); an empty `field` leaves
+    `name` bare, for callers (config) that name the enclosing setting themselves."""
+    return f"{field}.{name}" if field else name

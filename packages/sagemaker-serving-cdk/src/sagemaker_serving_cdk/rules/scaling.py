@@ -6,6 +6,7 @@ Invocations, track their backlog and may scale to 0 (ARCHITECTURE 6.11); burstab
 
 from __future__ import annotations
 
+from sagemaker_serving_cdk.rules.bounds import bounds_problems
 from sagemaker_serving_cdk.rules.instances import is_burstable
 from sagemaker_serving_cdk.rules.problems import Problem
 from sagemaker_serving_cdk.rules.schedules import schedule_problems
@@ -21,16 +22,16 @@ def instance_scaling_problems(
     uses_invocation_target: bool,
     backlog_target: float | None,
 ) -> list[Problem]:
-    problems = capacity_bounds_problems(min_capacity, max_capacity)
-    if not problems and not min_capacity <= initial_count <= max_capacity:
-        problems.append(
-            Problem(
-                "initial_instance_count",
-                initial_count,
-                f"min_capacity ({min_capacity}) to max_capacity ({max_capacity})",
-                "the variant starts outside its scaling bounds",
-            )
-        )
+    problems = bounds_problems(
+        min_capacity,
+        max_capacity,
+        initial_count,
+        min_field="min_capacity",
+        max_field="max_capacity",
+        start_field="initial_instance_count",
+        counted="instances",
+        starts="the variant",
+    )
     if is_burstable(instance_type):
         problems.append(
             Problem(
