@@ -80,10 +80,12 @@ def test_billing_thresholds_default_to_one_six_hour_period():
          "allowed: <= 7 periods of 1440 minutes (168 hours)"),
         ("staging", "monitoring.billing.total_usd", {"warning": 100, "critical": 100},
          "staging: monitoring.billing.total_usd = {'warning': 100, 'critical': 100}: warning (100) must be below critical (100)"),
-        ("staging", "monitoring.billing.sagemaker_usd", {"warning": 500, "critical": 550},
-         "staging: monitoring.billing = {'total_usd': {'warning': 400, 'critical': 600}, 'sagemaker_usd': {'warning':...: "
+        # Both levels given here, so the case does not depend on the environment's committed values.
+        ("staging", "monitoring.billing", {"total_usd": {"warning": 400, "critical": 600},
+                                           "sagemaker_usd": {"warning": 500, "critical": 550}},
          "sagemaker_usd.warning (500) exceeds total_usd.warning (400); SageMaker's charges are part of the total"),
-        ("staging", "monitoring.billing.sagemaker_usd", {"warning": 500, "critical": 700},
+        ("staging", "monitoring.billing", {"total_usd": {"warning": 400, "critical": 600},
+                                           "sagemaker_usd": {"warning": 500, "critical": 700}},
          "sagemaker_usd.warning (500) exceeds total_usd.warning (400); sagemaker_usd.critical (700) exceeds "
          "total_usd.critical (600); SageMaker's charges are part of the total"),
         ("staging", "monitoring.billing.total_usd", {"warning": 100, "evaluation_periods": 5},
