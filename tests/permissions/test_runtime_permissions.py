@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from config import ENVIRONMENTS
@@ -30,8 +32,16 @@ def test_runtime_path_has_what_aws_documents(world, row, stage):
     assert not problems, f"{row.path} ({row.doc}):\n  " + "\n  ".join(problems)
 
 
+def idle_rows(world, rows) -> list[str]:
+    return [row.id for row in rows if row.id not in PIPELINE_ROWS
+            and not any(row.targets(world, stage) for stage in STAGE_IDS)]
+
+
 def test_every_row_applies_to_some_configured_stage(world):
     """A row no configured stage exercises proves nothing: each runtime path must be deployed somewhere."""
-    idle = [row.id for row in REQUIREMENTS if row.id not in PIPELINE_ROWS
-            and not any(row.targets(world, stage) for stage in STAGE_IDS)]
-    assert idle == []
+    assert idle_rows(world, REQUIREMENTS) == []
+
+
+def test_fails_on_a_row_no_stage_exercises(world):
+    unused = dataclasses.replace(REQUIREMENTS[0], id="nowhere", targets=lambda world, stage: [])
+    assert idle_rows(world, [*REQUIREMENTS, unused]) == ["nowhere"]

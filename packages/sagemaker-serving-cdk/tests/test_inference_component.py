@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from aws_cdk import App, Duration, Stack, aws_cloudwatch as cloudwatch, aws_iam as iam, aws_s3 as s3
+from aws_cdk import (
+    App,
+    Duration,
+    Stack,
+    aws_cloudwatch as cloudwatch,
+    aws_cloudwatch_actions as cw_actions,
+    aws_iam as iam,
+    aws_s3 as s3,
+    aws_sns as sns,
+)
 from aws_cdk.assertions import Template
 
 from helpers import model, statements
@@ -13,7 +22,9 @@ from sagemaker_serving_cdk import (
     ComputeRequirements,
     ContainerImage,
     Endpoint,
+    EndpointAlarms,
     EndpointConfig,
+    HealthAlarms,
     IInferenceComponent,
     InferenceComponent,
     InstanceVariant,
@@ -283,3 +294,105 @@ def test_fails_on_a_multi_model_model(stack, bucket):
             model=multi,
             compute=ComputeRequirements(cpu_cores=1, memory_mb=1024),
         )
+
+
+@pytest.fixture(scope="module")
+def watched():
+    """A component with health alarms and a rolling update, and the endpoint's per-component alarms."""
+    stack = Stack(App(), "Lib", env={"account": "123456789012", "region": "us-east-1"})
+    endpoint = host_endpoint(stack)
+    topic = sns.Topic(stack, "Topic")
+    component = InferenceComponent(
+        stack,
+        "Churn",
+        endpoint=endpoint,
+        component_name="shared-churn",
+        model=model(stack, s3.Bucket(stack, "Models")),
+        compute=SMALL,
+        deployment=RollingDeployment(maximum_batch_size=CapacitySize.copies(1)),
+        health_alarms=HealthAlarms(errors_5xx_per_minute=3, latency_p99_ms=250, action=cw_actions.SnsAction(topic)),
+    )
+    alarms = EndpointAlarms(
+        stack,
+        "Alarms",
+        endpoint=endpoint,
+        action=cw_actions.SnsAction(topic),
+        name_prefix="t-shared",
+        components=[component],
+    )
+    return component, alarms, Template.from_stack(stack)
+
+
+def test_health_alarms_watch_the_component_and_roll_back_its_updates(watched):
+    component, _, template = watched
+    resources = template.to_json()["Resources"]
+    by_metric = {
+        r["Properties"]["MetricName"]: (k, r["Properties"])
+        for k, r in resources.items()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and k.startswith("Churn")
+    }
+    errors_id, errors = by_metric["Invocation5XXErrors"]
+    latency_id, latency = by_metric["ModelLatency"]
+    assert (
+        errors["Dimensions"] == latency["Dimensions"] == [{"Name": "InferenceComponentName", "Value": "shared-churn"}]
+    )
+    assert (errors["Threshold"], latency["Threshold"], latency["ExtendedStatistic"]) == (3, 250_000, "p99")
+    (resource_id,) = [k for k, r in resources.items() if r["Type"] == "AWS::SageMaker::InferenceComponent"]
+    assert {errors_id, latency_id} <= set(resources[resource_id]["DependsOn"])
+    rollback = resources[resource_id]["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+    assert [a["AlarmName"] for a in rollback] == [{"Ref": errors_id}, {"Ref": latency_id}]
+    assert len(component.health_alarms) == 2
+
+
+def test_a_component_host_gets_alarms_per_component_not_per_variant(watched):
+    _, alarms, template = watched
+    names = {
+        r["Properties"]["AlarmName"]
+        for r in template.find_resources("AWS::CloudWatch::Alarm").values()
+        if "AlarmName" in r["Properties"]
+    }
+    for kind in ("5xx", "model-latency-p99", "no-capacity", "cpu", "memory"):
+        assert f"shared-churn-{kind}-warning" in names, kind
+    assert not any(n.startswith("t-shared-") for n in names)  # nothing per variant
+    # The component's own health alarms are the critical levels, reported on recovery too.
+    assert all(a in alarms.all_alarms for a in watched[0].health_alarms)
+    no_capacity = next(
+        r["Properties"]
+        for r in template.find_resources("AWS::CloudWatch::Alarm").values()
+        if r["Properties"].get("AlarmName") == "shared-churn-no-capacity-warning"
+    )
+    assert (no_capacity["MetricName"], no_capacity["Threshold"]) == ("NoCapacityInvocationFailures", 10)
+
+
+def test_fails_on_components_of_an_endpoint_without_a_component_host(stack, bucket):
+    config = EndpointConfig(
+        stack, "Config", variants=[InstanceVariant(model=model(stack, bucket), variant_name="main")]
+    )
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config, endpoint_name="plain")
+    other = InferenceComponent(
+        stack,
+        "Other",
+        endpoint=host_endpoint_named(stack, "Host"),
+        component_name="shared-other",
+        model=model(stack, bucket, "OtherModel"),
+        compute=SMALL,
+    )
+    topic = sns.Topic(stack, "Topic")
+    with pytest.raises(
+        PropsError,
+        match=r"^Lib/Alarms: components are given, but the endpoint's config has no "
+        r"component_host",
+    ):
+        EndpointAlarms(
+            stack, "Alarms", endpoint=endpoint, action=cw_actions.SnsAction(topic), name_prefix="t", components=[other]
+        )
+
+
+def host_endpoint_named(stack: Stack, prefix: str) -> Endpoint:
+    config = EndpointConfig(
+        stack,
+        f"{prefix}Config",
+        component_host=ComponentHostVariant(instance_type="ml.m5.2xlarge"),
+        execution_role=SageMakerExecutionRole(stack, f"{prefix}Role"),
+    )
+    return Endpoint(stack, f"{prefix}Endpoint", endpoint_config=config, endpoint_name="host")

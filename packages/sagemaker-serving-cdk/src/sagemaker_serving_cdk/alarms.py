@@ -88,7 +88,8 @@ class EndpointAlarms(Construct):
       (/aws/sagemaker/InferenceComponents); its own health alarms are reused as the critical levels.
     Shadow variants get none: their responses never reach a caller.
 
-    Alarm names are `<name_prefix>-<variant>-<kind>-<severity>` (per endpoint: `<name_prefix>-<kind>-<severity>`).
+    Alarm names are `<name_prefix>-<variant>-<kind>-<severity>` (per endpoint: `<name_prefix>-<kind>-<severity>`;
+    per component: `<component_name>-<kind>-<severity>`).
     Every alarm sets treat-missing-data and datapoints-to-alarm, and notifies `action` on ALARM and on OK.
 
     :param endpoint: the endpoint; its config says which variants it has and of what kind.
@@ -339,11 +340,12 @@ class EndpointAlarms(Construct):
                 1,
             ),
         ):
-            # No datapoints while idle or at zero copies: nothing to alarm on.
+            # No datapoints while idle or at zero copies: nothing to alarm on. Named after the component, whose
+            # name is unique in the account and region.
             self._add(
                 scope,
                 construct_id,
-                component.component_name.removeprefix(f"{self._name_prefix}-"),
+                None,
                 kind,
                 levels,
                 metric,
@@ -351,6 +353,7 @@ class EndpointAlarms(Construct):
                 description,
                 unit,
                 scale=scale,
+                name_prefix=component.component_name,
             )
 
     # ---------------------------------------------------------------------------------------- per endpoint
@@ -407,10 +410,11 @@ class EndpointAlarms(Construct):
         *,
         scale: float = 1,
         comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        name_prefix: str | None = None,
     ) -> None:
         if not thresholds.levels:
             return  # this alarm kind is switched off in config
-        name = "-".join(part for part in (self._name_prefix, variant, kind) if part)
+        name = "-".join(part for part in (name_prefix or self._name_prefix, variant, kind) if part)
         alarms = SeverityAlarms(
             scope,
             construct_id,
